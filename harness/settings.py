@@ -1,0 +1,91 @@
+"""The run's configuration: one typed model, read from `E2E_*` variables and `.env`.
+
+Secrets are `SecretStr` and stay wrapped until the call that needs them, so they
+cannot leak through a repr, a log line or a pytest report.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from harness.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know about where the target and its mail are."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="E2E_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    target: str = Field(
+        default="sandbox", description="profile name in targets/ or a path to a TOML profile"
+    )
+    base_url: str | None = Field(
+        default=None, description="target origin; unset with target=sandbox starts the sandbox"
+    )
+
+    imap_host: str = "127.0.0.1"
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_ssl: bool = True
+    mail_address: str | None = Field(
+        default=None, description="base address for plus-addressing, e.g. qa@example.com"
+    )
+
+    admin_token: SecretStr | None = None
+    hook_token: SecretStr | None = None
+
+    egress_allow: list[str] = Field(default_factory=list)
+    egress_mode: Literal["enforce", "report"] = "enforce"
+
+    browser_path: str | None = Field(default=None, description="explicit browser executable")
+    mail_timeout: float = Field(default=30.0, gt=0)
+    http_timeout: float = Field(default=5.0, gt=0)
+    step_budget_seconds: float = Field(default=15.0, gt=0)
+    artifacts_dir: str = "test-results"
+    keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"
+
+    @field_validator("base_url")
+    @classmethod
+    def _origin_only(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("egress_allow", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    def secrets(self) -> dict[str, SecretStr]:
+        """Every long-lived secret of the run, by its variable name (for scanners)."""
+        found: dict[str, SecretStr] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found[f"E2E_{name.upper()}"] = value
+        return found
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one sentence per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "?"
+            # never echo the input: it may be a secret
+            problems.append(f"E2E_{field.upper()} {error['msg'].lower()}")
+        raise ConfigError(
+            "Invalid configuration: " + "; ".join(problems) + ". Fix the variable(s) or .env."
+        ) from None
