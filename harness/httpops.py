@@ -1,0 +1,57 @@
+"""Run a profile's HTTP operation template (admin API, test hooks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from playwright.sync_api import APIRequestContext, APIResponse
+
+from harness.profile import HttpOperation
+
+
+def fill(template: object, values: dict[str, Any]) -> object:
+    """Fill `{name}` placeholders; a value that is exactly one placeholder keeps its type."""
+    if isinstance(template, str):
+        stripped = template.strip()
+        if stripped.startswith("{") and stripped.endswith("}") and stripped[1:-1] in values:
+            return values[stripped[1:-1]]
+        return template.format(**values)
+    if isinstance(template, dict):
+        return {key: fill(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill(value, values) for value in template]
+    return template
+
+
+class OperationFailed(AssertionError):
+    """A set-up/clean-up call the run depends on answered with an unexpected status."""
+
+
+def call(
+    request: APIRequestContext,
+    operation: HttpOperation,
+    values: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    timeout_s: float,
+    what: str,
+) -> APIResponse:
+    path = operation.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+    body = fill(operation.json_body, values) if operation.json_body is not None else None
+    response = request.fetch(
+        path,
+        method=operation.method,
+        headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
+        data=json.dumps(body) if body is not None else None,
+        timeout=timeout_s * 1000,
+        fail_on_status_code=False,
+        max_redirects=0,
+    )
+    if response.status not in operation.ok_status:
+        raise OperationFailed(
+            f"{what}: {operation.method} {operation.path} answered HTTP {response.status} "
+            f"(expected {operation.ok_status}): {response.text()[:200]}"
+        )
+    return response

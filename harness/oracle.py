@@ -1,0 +1,217 @@
+"""Session truth: what the backend says versus what the UI shows.
+
+The backend side asks the profile's session endpoint with the browser context's
+own cookies (`context.request`); the UI side reads the account shell. A
+mismatch is the product's core finding, so its message always shows both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from harness.errors import SessionProbeError
+from harness.locate import resolve
+from harness.profile import LocatorSpec, SessionProbe, TargetProfile
+
+SHELL_DEFAULTS = {
+    "current_user": LocatorSpec(test_id="current-user"),
+    "current_roles": LocatorSpec(test_id="current-roles"),
+}
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One side's belief about the session."""
+
+    source: str
+    authenticated: bool
+    email: str | None = None
+    roles: tuple[str, ...] | None = None
+    mfa_pending: bool = False
+    evidence: str = ""
+
+    def describe(self) -> str:
+        if not self.authenticated:
+            state = "signed out" + (" (MFA pending)" if self.mfa_pending else "")
+        else:
+            roles = "" if self.roles is None else f" roles={list(self.roles)}"
+            state = f"signed in as {self.email}{roles}"
+        return f"{self.source}: {state} [{self.evidence}]"
+
+
+class AuthMismatch(AssertionError):
+    """UI and backend disagree, or both disagree with what the step expected."""
+
+
+def json_pointer(document: Any, pointer: str) -> Any:
+    """RFC 6901 lookup; a missing member reads as None (an absent user is 'nobody')."""
+    if pointer in ("", "/"):
+        return document
+    current = document
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    return current
+
+
+def parse_session_answer(
+    probe: SessionProbe, status: int, content_type: str, body: str, url: str
+) -> SessionView:
+    if "json" not in content_type.lower():
+        raise SessionProbeError(
+            f"The session endpoint {url} answered {content_type or 'no content type'} "
+            f"(HTTP {status}), not JSON; set session_probe.url in the target profile "
+            "to the endpoint that reports the current session."
+        )
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError:
+        raise SessionProbeError(
+            f"The session endpoint {url} sent invalid JSON (HTTP {status}); "
+            "check session_probe.url in the target profile."
+        ) from None
+    authenticated = bool(json_pointer(document, probe.authenticated))
+    email = json_pointer(document, probe.email)
+    roles = json_pointer(document, probe.roles)
+    pending = bool(json_pointer(document, probe.mfa_pending)) if probe.mfa_pending else False
+    return SessionView(
+        source="backend",
+        authenticated=authenticated,
+        email=str(email) if email is not None else None,
+        roles=tuple(sorted(str(r) for r in roles)) if isinstance(roles, list) else None,
+        mfa_pending=pending,
+        evidence=f"GET {url} → {status} {body[:200]}",
+    )
+
+
+class BackendSession:
+    """Reads the session endpoint with the cookies of one browser context."""
+
+    def __init__(self, request: APIRequestContext, probe: SessionProbe, timeout_s: float) -> None:
+        self._request = request
+        self._probe = probe
+        self._timeout_ms = timeout_s * 1000
+
+    def read(self) -> SessionView:
+        response = self._request.get(
+            self._probe.url, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
+        )
+        return parse_session_answer(
+            self._probe,
+            response.status,
+            response.headers.get("content-type", ""),
+            response.text(),
+            response.url,
+        )
+
+
+class UiSession:
+    """Reads who the account shell (header) says is signed in, as it is right now."""
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self._page = page
+        self._profile = profile
+
+    def _element(self, name: str) -> LocatorSpec:
+        return self._profile.locator("shell", name) or SHELL_DEFAULTS[name]
+
+    def read(self) -> SessionView:
+        self._page.wait_for_load_state("domcontentloaded")
+        user = resolve(self._page, self._element("current_user"))
+        roles_el = resolve(self._page, self._element("current_roles"))
+        where = self._page.url
+        if user.count() == 0 or not user.first.is_visible():
+            return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
+        email = user.first.inner_text().strip()
+        roles: tuple[str, ...] | None = None
+        if roles_el.count() > 0:
+            text = roles_el.first.inner_text()
+            roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
+        return SessionView(
+            source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"
+        )
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a step should leave behind; `email=None` with authenticated=True means anyone."""
+
+    authenticated: bool
+    email: str | None = None
+    roles: tuple[str, ...] | None = field(default=None)
+
+
+def _same_email(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().lower() == (b or "").strip().lower()
+
+
+def find_mismatches(ui: SessionView, backend: SessionView, expected: Expected | None) -> list[str]:
+    problems: list[str] = []
+    if ui.authenticated != backend.authenticated:
+        problems.append("UI and backend disagree on whether anyone is signed in")
+    elif ui.authenticated and not _same_email(ui.email, backend.email):
+        problems.append("UI and backend disagree on who is signed in")
+    elif ui.authenticated and ui.roles is not None and backend.roles is not None and (
+        set(ui.roles) != set(backend.roles)
+    ):
+        problems.append("UI and backend disagree on the user's roles")
+    if expected is not None:
+        for side in (ui, backend):
+            if side.authenticated != expected.authenticated:
+                want = "signed in" if expected.authenticated else "signed out"
+                problems.append(f"{side.source} is not {want} as the step expects")
+            elif expected.email and side.authenticated and not _same_email(side.email, expected.email):
+                problems.append(f"{side.source} shows {side.email}, expected {expected.email}")
+            elif (
+                expected.roles is not None
+                and side.roles is not None
+                and set(side.roles) != set(expected.roles)
+            ):
+                problems.append(f"{side.source} roles {list(side.roles)}, expected {list(expected.roles)}")
+    return problems
+
+
+def assert_consistent(
+    ui: SessionView, backend: SessionView, expected: Expected | None = None, *, step: str = ""
+) -> None:
+    problems = find_mismatches(ui, backend, expected)
+    if problems:
+        where = f" after step '{step}'" if step else ""
+        raise AuthMismatch(
+            f"Silent auth mismatch{where}: " + "; ".join(problems) + "\n  "
+            + ui.describe() + "\n  " + backend.describe()
+        )
+
+
+def replay_cookies(
+    browser: Browser, base_url: str, cookies: list[Any], probe: SessionProbe, timeout_s: float
+) -> SessionView:
+    """Ask the backend about a session using only old cookies, from a brand-new context."""
+    context: BrowserContext = browser.new_context(base_url=base_url)
+    try:
+        context.add_cookies(cookies)
+        view = BackendSession(context.request, probe, timeout_s).read()
+        return SessionView(
+            source="backend (replayed cookies)",
+            authenticated=view.authenticated,
+            email=view.email,
+            roles=view.roles,
+            mfa_pending=view.mfa_pending,
+            evidence=view.evidence,
+        )
+    except PlaywrightError as exc:
+        raise SessionProbeError(
+            f"Could not replay cookies against {base_url}{probe.url} ({exc.message.splitlines()[0]})."
+        ) from None
+    finally:
+        context.close()
