@@ -1,25 +1,31 @@
-"""The errors authprobe raises on purpose, so callers and the CLI can tell them from bugs."""
+"""Errors authprobe raises on purpose: each message is one sentence saying what to do."""
 
 from __future__ import annotations
 
-__all__ = ["AuthprobeError", "ConfigError", "MailConfigError", "MailContentError", "WaitTimeout"]
-
 
 class AuthprobeError(Exception):
-    """Base of every error whose message is meant for the user, not a traceback."""
+    """Base of every error authprobe raises deliberately (shown without a traceback)."""
 
 
 class ConfigError(AuthprobeError):
-    """The run is configured wrongly; the message says which setting to fix."""
+    """The settings, the profile or the target's reachability is wrong; the run cannot start."""
 
 
 class MailConfigError(ConfigError):
-    """The IMAP server cannot be reached or refuses the configured account."""
+    """The IMAP server cannot be reached or refuses the configured login."""
 
 
 class MailContentError(AuthprobeError):
-    """A mail arrived but lacks what the test needs from it (a link, a code)."""
+    """A mail arrived but does not contain what the profile says it should."""
 
 
 class WaitTimeout(AuthprobeError, TimeoutError):
-    """Something outside the DOM did not happen in time; the message shows what was last seen."""
+    """Something outside the DOM did not reach the awaited state in time."""
+
+
+class FlowError(AuthprobeError):
+    """The app did something a flow cannot continue from (names the screen and the evidence)."""
+
+
+class SessionProbeError(ConfigError):
+    """The session endpoint does not answer the JSON the profile describes."""
