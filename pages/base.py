@@ -1,0 +1,57 @@
+"""What every page object shares: profile-overridable locators and `expect_loaded`."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from playwright.sync_api import Locator, Page, expect
+
+from harness.locate import resolve
+from harness.profile import LocatorSpec, TargetProfile
+
+
+COMMON = {
+    "error_alert": LocatorSpec(role="alert"),
+    "status_message": LocatorSpec(role="status"),
+}
+
+
+class Screen:
+    """One screen of the target. Subclasses name the screen and their default locators."""
+
+    screen: ClassVar[str]
+    defaults: ClassVar[dict[str, LocatorSpec]] = {}
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self.page = page
+        self.profile = profile
+
+    def element(self, name: str) -> Locator:
+        spec = self.profile.locator(self.screen, name) or self.defaults.get(name)
+        if spec is None:
+            spec = COMMON[name]
+        return resolve(self.page, spec)
+
+    @property
+    def error_alert(self) -> Locator:
+        return self.element("error_alert")
+
+    @property
+    def status_message(self) -> Locator:
+        return self.element("status_message")
+
+    def landmark(self) -> Locator:
+        return self.element("heading")
+
+    def expect_loaded(self) -> None:
+        """Prove this is the screen (its landmark is visible)."""
+        expect(self.landmark()).to_be_visible()
+
+    def is_showing(self) -> bool:
+        return self.landmark().count() > 0 and self.landmark().first.is_visible()
+
+
+def path_regex(path: str) -> re.Pattern[str]:
+    """A URL pattern for `path` on any origin, ignoring the query string."""
+    return re.compile(rf"^[a-z]+://[^/]+{re.escape(path)}(\?.*)?$")

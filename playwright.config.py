@@ -1,0 +1,83 @@
+"""The ONE place for browser launch and context options (read by e2e/conftest.py).
+
+Browser discovery order: an explicit setting (E2E_BROWSER_PATH), Playwright's
+own install, then a system Chromium (Debian's /usr/bin/chromium and friends).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+# Without these the closed network here floods Chromium with refused connections.
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+]
+SYSTEM_CHROMIUM = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+
+VIEWPORT = {"width": 1280, "height": 800}
+EXPECT_TIMEOUT_MS = 5_000
+ACTION_TIMEOUT_MS = 10_000
+NAVIGATION_TIMEOUT_MS = 15_000
+TRACING = "retain-on-failure"
+
+
+class BrowserNotFound(Exception):
+    pass
+
+
+def _playwright_own(browser_name: str) -> str | None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        path = getattr(p, browser_name).executable_path
+    return path if path and Path(path).exists() else None
+
+
+def find_browser(browser_name: str, explicit: str | None) -> str | None:
+    """Executable to launch, or None to let Playwright use its own install."""
+    if explicit:
+        if not Path(explicit).exists():
+            raise BrowserNotFound(
+                f"E2E_BROWSER_PATH={explicit} does not exist; point it at a browser executable."
+            )
+        return explicit
+    if _playwright_own(browser_name):
+        return None
+    if browser_name == "chromium":
+        for name in SYSTEM_CHROMIUM:
+            found = shutil.which(name)
+            if found:
+                return found
+    raise BrowserNotFound(
+        f"No {browser_name} found: run `playwright install {browser_name}`, install Debian's "
+        "`chromium` package, or set E2E_BROWSER_PATH."
+    )
+
+
+def launch_options(browser_name: str, explicit_path: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    path = find_browser(browser_name, explicit_path)
+    if path:
+        options["executable_path"] = path
+    if browser_name == "chromium":
+        options["args"] = list(CHROMIUM_ARGS)
+        if os.geteuid() == 0:
+            options["chromium_sandbox"] = False
+    return options
+
+
+def context_options(base_url: str) -> dict[str, Any]:
+    return {
+        "base_url": base_url,
+        "viewport": VIEWPORT,
+        "locale": "en-US",
+        "service_workers": "block",
+    }
