@@ -1,0 +1,58 @@
+"""Sign-up and activation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Page
+from pydantic import SecretStr
+
+from flows.outcome import first_visible, text_of
+from harness.mail import Inbox
+from harness.profile import TargetProfile
+from pages.activation import ActivationResultPage
+from pages.signup import SignupDonePage, SignupPage
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    email: str
+    password: SecretStr
+    accepted: bool
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Activation:
+    email: str
+    link: str
+    activated: bool
+    message: str | None
+
+
+def sign_up(page: Page, profile: TargetProfile, email: str, password: SecretStr) -> SignUpResult:
+    form = SignupPage(page, profile)
+    form.open()
+    form.sign_up(email, password.get_secret_value())
+    done = SignupDonePage(page, profile)
+    landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert},
+                           step="submit sign-up")
+    message = text_of(form.error_alert) if landed == "error" else None
+    return SignUpResult(email, password, landed == "done", message)
+
+
+def activation_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: float) -> str:
+    mail = inbox.wait_for(to=email, subject=profile.mail.activation_subject, timeout=timeout)
+    return mail.link(profile.mail.activation_link)
+
+
+def open_activation_link(page: Page, profile: TargetProfile, email: str, link: str) -> Activation:
+    result = ActivationResultPage(page, profile)
+    result.open_link(link)
+    landed = first_visible(page, {"ok": result.landmark(), "failed": result.element("failed_heading")},
+                           step="open activation link")
+    return Activation(email, link, landed == "ok", text_of(result.error_alert))
+
+
+def activate(page: Page, profile: TargetProfile, inbox: Inbox, email: str, timeout: float) -> Activation:
+    return open_activation_link(page, profile, email, activation_link(inbox, profile, email, timeout))

@@ -1,0 +1,96 @@
+"""Sign-in (password step and MFA step) and sign-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from playwright.sync_api import Page
+from pydantic import SecretStr
+
+from flows.outcome import first_visible, text_of
+from harness.otp import Totp
+from harness.profile import TargetProfile
+from pages.account import AccountShell
+from pages.login import LoginPage
+from pages.mfa import MfaChallengePage
+
+Outcome = Literal["signed_in", "mfa_required", "refused"]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    email: str
+    outcome: Outcome
+    message: str | None
+    url: str
+
+
+@dataclass(frozen=True)
+class SignOut:
+    cookies_before: list[Any]
+    url: str
+
+
+def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, step: str) -> SignIn:
+    shell = AccountShell(page, profile)
+    challenge = MfaChallengePage(page, profile)
+    landed = first_visible(
+        page,
+        {"signed_in": shell.current_user, "mfa_required": challenge.landmark(),
+         "refused": login.error_alert},
+        step=step,
+    )
+    message = text_of(login.error_alert) if landed == "refused" else None
+    return SignIn(email, landed, message, page.url)  # type: ignore[arg-type]
+
+
+def submit_password(page: Page, profile: TargetProfile, email: str, password: SecretStr,
+                    next_path: str | None = None) -> SignIn:
+    """The password step only: lands signed in, at an MFA challenge, or refused."""
+    login = LoginPage(page, profile)
+    login.open(next_path)
+    login.sign_in(email, password.get_secret_value())
+    return _outcome(page, profile, email, login, "submit email and password")
+
+
+def submit_mfa_code(page: Page, profile: TargetProfile, email: str, code: str) -> SignIn:
+    challenge = MfaChallengePage(page, profile)
+    challenge.submit_code(code)
+    return _mfa_outcome(page, profile, email, "submit authentication code")
+
+
+def submit_recovery_code(page: Page, profile: TargetProfile, email: str, code: str) -> SignIn:
+    MfaChallengePage(page, profile).submit_recovery_code(code)
+    return _mfa_outcome(page, profile, email, "submit recovery code")
+
+
+def _mfa_outcome(page: Page, profile: TargetProfile, email: str, step: str) -> SignIn:
+    shell = AccountShell(page, profile)
+    challenge = MfaChallengePage(page, profile)
+    landed = first_visible(page, {"signed_in": shell.current_user, "refused": challenge.error_alert},
+                           step=step)
+    message = text_of(challenge.error_alert) if landed == "refused" else None
+    return SignIn(email, landed, message, page.url)  # type: ignore[arg-type]
+
+
+def sign_in(page: Page, profile: TargetProfile, email: str, password: SecretStr,
+            totp: Totp | None = None) -> SignIn:
+    """Password step, then the MFA step when the app asks and a Totp is given."""
+    result = submit_password(page, profile, email, password)
+    if result.outcome == "mfa_required" and totp is not None:
+        return submit_mfa_code(page, profile, email, totp.next_code())
+    return result
+
+
+def sign_out(page: Page, profile: TargetProfile) -> SignOut:
+    """Sign out through the UI, remembering the cookies held just before."""
+    cookies = list(page.context.cookies())
+    shell = AccountShell(page, profile)
+    if shell.sign_out_button.count() == 0:
+        shell.open()
+    shell.sign_out()
+    login = LoginPage(page, profile)
+    first_visible(page, {"login": login.landmark(), "signed_out": shell.element("sign_in_link")},
+                  step="sign out")
+    return SignOut(cookies, page.url)
