@@ -1,0 +1,398 @@
+"""HTML pages: sign-up, activation, sign-in with MFA, account, MFA setup, reset, role areas."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from sqlalchemy import select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox.accounts import (
+    MIN_PASSWORD,
+    create_user,
+    disable_mfa,
+    enable_mfa,
+    find_token,
+    find_user,
+    issue_token,
+    normalize_email,
+    send_link_mail,
+    valid_email,
+)
+from sandbox.context import (
+    Ctx,
+    Sandbox,
+    end_user_sessions,
+    endpoint,
+    field_str,
+    forbidden,
+    form,
+    redirect,
+    render,
+    require,
+    safe_next,
+    start_session,
+)
+from sandbox.db import ROLES, RecoveryCode, User
+from sandbox.security import digest, match_totp, new_totp_secret, normalize_recovery_code, totp_uri
+
+SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
+INVALID_LOGIN = "Invalid email or password."
+NOT_ACTIVATED = "Your account is not activated yet. Check your email for the activation link."
+INVALID_CODE = "Invalid authentication code."
+INVALID_RECOVERY = "Invalid recovery code."
+RESET_SENT = "If an account exists for that email, we have sent a password reset link."
+RESET_INVALID = "This password reset link is invalid or has expired."
+ACTIVATION_INVALID = "This activation link is invalid or has expired."
+
+
+async def home(ctx: Ctx) -> Response:
+    return redirect("/account")
+
+
+# --- sign-up and activation -------------------------------------------------------------
+
+
+async def signup(ctx: Ctx) -> Response:
+    if ctx.request.method == "GET":
+        return await render(ctx, "signup.html", "signup", "Create an account", email="")
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    email, password = normalize_email(field_str(data, "email")), field_str(data, "password")
+    if not valid_email(email):
+        return await render(ctx, "signup.html", "signup", "Create an account", 400,
+                            email=email, alert="Enter a valid email address.")
+    if len(password) < MIN_PASSWORD:
+        return await render(ctx, "signup.html", "signup", "Create an account", 400,
+                            email=email, alert=SHORT_PASSWORD)
+    if find_user(ctx.db, email) is None:
+        user = await create_user(ctx.sandbox, ctx.db, email, password)
+        raw = issue_token(ctx.db, user, "activation")
+        link = f"{ctx.sandbox.config.base_url}/activate?token={raw}"
+        await send_link_mail(ctx, email, "Activate your account", "Activate your account", link)
+    # Same page whether or not the email was taken: sign-up must not enumerate accounts.
+    return await render(ctx, "simple.html", "signup-done", "Check your email",
+                        message="We have sent you a link to activate your account.")
+
+
+async def activate(ctx: Ctx) -> Response:
+    token = find_token(ctx.sandbox, ctx.db, "activation", ctx.request.query_params.get("token"))
+    if token is None:
+        return await render(ctx, "simple.html", "activation", "Activation failed", 400,
+                            alert=ACTIVATION_INVALID)
+    if not ctx.has("activation_link_reusable"):
+        token.used = True
+    user = ctx.db.get(User, token.user_id)
+    assert user is not None
+    user.active = True
+    return await render(ctx, "simple.html", "activation", "Account activated",
+                        status="Your account is active. You can now sign in.")
+
+
+# --- sign-in, MFA challenge, sign-out ---------------------------------------------------
+
+
+def _login_status(ctx: Ctx) -> str | None:
+    query = ctx.request.query_params
+    if query.get("signed_out"):
+        return "You have been signed out."
+    if query.get("expired"):
+        return "Your session has expired. Please sign in again."
+    return None
+
+
+async def _login_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    values.setdefault("email", "")
+    values.setdefault("next_path", safe_next(ctx.request.query_params.get("next")) or "")
+    return await render(ctx, "login.html", "login", "Sign in", status_code, **values)
+
+
+async def login(ctx: Ctx) -> Response:
+    if ctx.request.method == "GET":
+        return await _login_page(ctx, status=_login_status(ctx))
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    email, password = normalize_email(field_str(data, "email")), field_str(data, "password")
+    next_path = safe_next(field_str(data, "next") or ctx.request.query_params.get("next"))
+    user = find_user(ctx.db, email)
+    # Unknown emails still pay for a hash check, so timing does not enumerate accounts.
+    ok = await ctx.sandbox.check_password(user.password_hash if user else
+                                          ctx.sandbox.dummy_hash, password)
+    if user is None or not ok:
+        return await _login_page(ctx, 400, email=email, alert=INVALID_LOGIN)
+    if not user.active and not ctx.has("activation_not_required"):
+        return await _login_page(ctx, 400, email=email, alert=NOT_ACTIVATED)
+    trusted = (
+        ctx.has("reauth_skips_mfa") and user.last_mfa_at is not None
+        and time.time() - user.last_mfa_at < ctx.sandbox.config.absolute_ttl
+    )
+    if user.mfa_enabled and not trusted:
+        start_session(ctx, user, mfa_pending=True, next_path=next_path)
+        return redirect("/login/mfa")
+    start_session(ctx, user, mfa_pending=False, next_path=None)
+    return redirect(next_path or "/account")
+
+
+def _pending_user(ctx: Ctx) -> User | None:
+    row = ctx.row
+    if row is None or not row.mfa_pending or row.user is None:
+        return None
+    return row.user
+
+
+async def _finish_mfa(ctx: Ctx, user: User) -> Response:
+    assert ctx.row is not None
+    next_path = ctx.row.next_path
+    user.last_mfa_at = time.time()
+    start_session(ctx, user, mfa_pending=False, next_path=None)
+    return redirect(next_path or "/account")
+
+
+async def _challenge_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    return await render(ctx, "mfa_challenge.html", "mfa-challenge", "Two-factor authentication",
+                        status_code, **values)
+
+
+async def login_mfa(ctx: Ctx) -> Response:
+    user = _pending_user(ctx)
+    if user is None or user.totp_secret is None:
+        return redirect("/login")
+    if ctx.request.method == "GET":
+        return await _challenge_page(ctx)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    timecode = match_totp(user.totp_secret, field_str(data, "code"), user.totp_last_timecode,
+                          replay_check=not ctx.has("totp_replay_accepted"))
+    if timecode is None:
+        return await _challenge_page(ctx, 400, alert=INVALID_CODE)
+    user.totp_last_timecode = max(timecode, user.totp_last_timecode or timecode)
+    return await _finish_mfa(ctx, user)
+
+
+async def login_recovery(ctx: Ctx) -> Response:
+    user = _pending_user(ctx)
+    if user is None:
+        return redirect("/login")
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    code_hash = digest(normalize_recovery_code(field_str(data, "recovery_code")))
+    code = ctx.db.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == code_hash,
+        RecoveryCode.used.is_(False),
+    ))
+    if code is None:
+        return await _challenge_page(ctx, 400, alert=INVALID_RECOVERY)
+    if not ctx.has("recovery_code_reusable"):
+        code.used = True
+    return await _finish_mfa(ctx, user)
+
+
+async def logout(ctx: Ctx) -> Response:
+    if ctx.row is not None:
+        if await form(ctx) is None:
+            return await forbidden(ctx)
+        if not ctx.has("client_only_logout"):
+            ctx.db.delete(ctx.row)
+        ctx.row = None
+    ctx.clear_cookie = True
+    ctx.clear_display_cookie = True
+    return redirect("/login?signed_out=1")
+
+
+# --- account and MFA management ---------------------------------------------------------
+
+
+async def account(ctx: Ctx) -> Response:
+    if (denied := await require(ctx)) is not None:
+        return denied
+    assert ctx.user is not None
+    status = "Two-factor authentication is off." if ctx.request.query_params.get("mfa") else None
+    return await render(ctx, "account.html", "account", "Your account", status=status,
+                        user_email=ctx.user.email, user_role=ctx.role)
+
+
+async def _setup_page(ctx: Ctx, user: User, status_code: int = 200, **values: object) -> Response:
+    assert ctx.row is not None
+    secret = ctx.row.pending_totp_secret
+    if secret is None:
+        secret = ctx.row.pending_totp_secret = new_totp_secret()
+    uri = totp_uri(secret, user.email)
+    return await render(ctx, "mfa_setup.html", "mfa-setup", "Set up two-factor authentication",
+                        status_code, secret=secret, uri=uri,
+                        qr_data_uri=segno.make(uri, error="m").svg_data_uri(scale=4), **values)
+
+
+async def _manage_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    return await render(ctx, "mfa_manage.html", "mfa-manage", "Two-factor authentication",
+                        status_code, status="Two-factor authentication is on.", **values)
+
+
+async def account_mfa(ctx: Ctx) -> Response:
+    if (denied := await require(ctx)) is not None:
+        return denied
+    user, row = ctx.user, ctx.row
+    assert user is not None and row is not None
+    if user.mfa_enabled:
+        return await _manage_page(ctx)
+    if ctx.request.method == "GET":
+        return await _setup_page(ctx, user)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    secret = row.pending_totp_secret
+    timecode = match_totp(secret, field_str(data, "code"), None) if secret else None
+    if secret is None or timecode is None:
+        return await _setup_page(ctx, user, 400, alert=INVALID_CODE)
+    codes = enable_mfa(ctx.db, user, secret, timecode)
+    row.pending_totp_secret = None
+    return await render(ctx, "mfa_enabled.html", "mfa-enabled",
+                        "Two-factor authentication enabled", recovery_codes=codes)
+
+
+async def account_mfa_disable(ctx: Ctx) -> Response:
+    if (denied := await require(ctx)) is not None:
+        return denied
+    user = ctx.user
+    assert user is not None
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    if not user.mfa_enabled:
+        return redirect("/account/mfa")
+    if not await ctx.sandbox.check_password(user.password_hash, field_str(data, "password")):
+        return await _manage_page(ctx, 400, alert="Incorrect password.")
+    disable_mfa(user)
+    return redirect("/account?mfa=off")
+
+
+# --- password reset ---------------------------------------------------------------------
+
+
+async def reset_request(ctx: Ctx) -> Response:
+    title = "Reset your password"
+    if ctx.request.method == "GET":
+        return await render(ctx, "reset_request.html", "reset-request", title)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    user = find_user(ctx.db, field_str(data, "email"))
+    if user is None:
+        if ctx.has("enumeration_in_reset"):
+            return await render(ctx, "reset_request.html", "reset-request", title, 400,
+                                alert="No account found for that email.")
+    else:
+        raw = issue_token(ctx.db, user, "reset")
+        link = f"{ctx.sandbox.config.base_url}/reset/confirm?token={raw}"
+        await send_link_mail(ctx, user.email, "Reset your password", "Reset your password", link)
+    return await render(ctx, "reset_request.html", "reset-request", title, status=RESET_SENT)
+
+
+async def _reset_invalid(ctx: Ctx) -> Response:
+    return await render(ctx, "simple.html", "reset-invalid", "Reset link invalid", 400,
+                        alert=RESET_INVALID)
+
+
+async def reset_confirm(ctx: Ctx) -> Response:
+    title = "Choose a new password"
+    if ctx.request.method == "GET":
+        raw = ctx.request.query_params.get("token", "")
+        if find_token(ctx.sandbox, ctx.db, "reset", raw) is None:
+            return await _reset_invalid(ctx)
+        return await render(ctx, "reset_form.html", "reset-form", title, token=raw)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    raw, password = field_str(data, "token"), field_str(data, "password")
+    token = find_token(ctx.sandbox, ctx.db, "reset", raw)
+    user = ctx.db.get(User, token.user_id) if token else None
+    if token is None or user is None:
+        return await _reset_invalid(ctx)
+    if len(password) < MIN_PASSWORD:
+        return await render(ctx, "reset_form.html", "reset-form", title, 400, token=raw,
+                            alert=SHORT_PASSWORD)
+    new_hash = await ctx.sandbox.hash_password(password)
+    if ctx.has("reset_breaks_for_second_role") and user.role != "member":
+        # Staff accounts "keep credentials in their own table": the write never reaches users.
+        staff_credentials = {"user_id": user.id, "password_hash": new_hash}
+        del staff_credentials
+    else:
+        user.password_hash = new_hash
+    if not ctx.has("reset_link_reusable"):
+        token.used = True
+    if not ctx.has("reset_keeps_other_sessions"):
+        end_user_sessions(ctx, user)
+    if ctx.has("reset_skips_mfa"):
+        disable_mfa(user)  # "to help locked-out users"
+    return await render(ctx, "simple.html", "reset-done", "Password changed",
+                        message="You can now sign in with your new password.")
+
+
+# --- role areas and admin screen --------------------------------------------------------
+
+
+async def member_area(ctx: Ctx) -> Response:
+    if (denied := await require(ctx, "member")) is not None:
+        return denied
+    return await render(ctx, "simple.html", "member", "Member area", message="For members.")
+
+
+async def editor_area(ctx: Ctx) -> Response:
+    if (denied := await require(ctx, "editor")) is not None:
+        return denied
+    return await render(ctx, "simple.html", "editor", "Editor area", message="For editors.")
+
+
+async def _admin_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    users = ctx.db.scalars(select(User).order_by(User.email)).all()
+    return await render(ctx, "admin.html", "admin", "Admin", status_code, users=users,
+                        roles=ROLES, **values)
+
+
+async def admin_area(ctx: Ctx) -> Response:
+    if (denied := await require(ctx, "admin")) is not None:
+        return denied
+    return await _admin_page(ctx)
+
+
+async def admin_set_role(ctx: Ctx) -> Response:
+    if (denied := await require(ctx, "admin")) is not None:
+        return denied
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    target, role = find_user(ctx.db, field_str(data, "email")), field_str(data, "role")
+    if target is None or role not in ROLES:
+        return await _admin_page(ctx, 400, alert="Unknown user or role.")
+    target.role = role
+    return await _admin_page(ctx, status="Role updated.")
+
+
+def page_routes(sandbox: Sandbox) -> list[Route]:
+    def route(path: str, handler: object, methods: list[str]) -> Route:
+        return Route(path, endpoint(sandbox, handler), methods=methods)  # type: ignore[arg-type]
+
+    get, both, post = ["GET"], ["GET", "POST"], ["POST"]
+    return [
+        route("/", home, get),
+        route("/signup", signup, both),
+        route("/activate", activate, get),
+        route("/login", login, both),
+        route("/login/mfa", login_mfa, both),
+        route("/login/recovery", login_recovery, post),
+        route("/logout", logout, post),
+        route("/account", account, get),
+        route("/account/mfa", account_mfa, both),
+        route("/account/mfa/disable", account_mfa_disable, post),
+        route("/reset", reset_request, both),
+        route("/reset/confirm", reset_confirm, both),
+        route("/member", member_area, get),
+        route("/editor", editor_area, get),
+        route("/admin", admin_area, get),
+        route("/admin/role", admin_set_role, post),
+    ]
