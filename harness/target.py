@@ -1,0 +1,159 @@
+"""The run's target: an already-running app (E2E_BASE_URL) or the embedded sandbox.
+
+Also the preflight: within seconds, prove the target, its session endpoint and
+the mailbox answer as configured, or stop with one sentence naming the setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from harness.errors import ConfigError
+from harness.mail import Inbox
+from harness.oracle import parse_session_answer
+from harness.profile import TargetProfile
+from harness.settings import Settings
+
+SANDBOX_READY_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Target:
+    base_url: str
+    imap_host: str
+    imap_port: int
+    imap_user: str
+    imap_password: SecretStr
+    imap_ssl: bool
+    mail_address: str
+    admin_token: SecretStr | None
+    hook_token: SecretStr | None
+    process: subprocess.Popen[str] | None = field(default=None, repr=False)
+
+    def inbox(self) -> Inbox:
+        return Inbox(self.imap_host, self.imap_port, self.imap_user, self.imap_password,
+                     ssl=self.imap_ssl, address_base=self.mail_address)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[str, object]:
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=deadline - time.monotonic()):
+            break
+        line = process.stdout.readline()
+        if not line:
+            break
+        try:
+            answer = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(answer, dict) and answer.get("ready"):
+            return answer
+    process.kill()
+    stderr = process.stderr.read()[-800:] if process.stderr else ""
+    raise ConfigError(
+        f"The sandbox did not start within {timeout_s:.0f} s; run `authprobe sandbox` to see why. "
+        f"Its last output: {stderr.strip()!r}"
+    )
+
+
+def start_sandbox(settings: Settings, extra_args: list[str] | None = None) -> Target:
+    """Start `python -m sandbox` in test mode with fresh secrets passed by environment."""
+    admin = settings.admin_token or SecretStr(secrets.token_urlsafe(24))
+    hook = settings.hook_token or SecretStr(secrets.token_urlsafe(24))
+    imap_password = SecretStr(secrets.token_urlsafe(18))
+    env = {
+        **os.environ,
+        "SANDBOX_ADMIN_TOKEN": admin.get_secret_value(),
+        "SANDBOX_HOOK_TOKEN": hook.get_secret_value(),
+        "SANDBOX_IMAP_PASSWORD": imap_password.get_secret_value(),
+    }
+    command = [sys.executable, "-m", "sandbox", "--test-mode", "--port", "0",
+               "--smtp-port", "0", "--imap-port", "0", *(extra_args or [])]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
+    ready = _read_ready_line(process, SANDBOX_READY_TIMEOUT_S)
+    return Target(
+        base_url=str(ready["base_url"]),
+        imap_host=str(ready["imap_host"]),
+        imap_port=int(str(ready["imap_port"])),
+        imap_user=str(ready["imap_user"]),
+        imap_password=imap_password,
+        imap_ssl=False,
+        mail_address=str(ready["mail_address"]),
+        admin_token=admin,
+        hook_token=hook,
+        process=process,
+    )
+
+
+def configured_target(settings: Settings) -> Target:
+    """The target described by settings alone (E2E_BASE_URL and the IMAP settings)."""
+    assert settings.base_url is not None
+    missing = [name for name, value in (
+        ("E2E_IMAP_USER", settings.imap_user), ("E2E_IMAP_PASSWORD", settings.imap_password),
+        ("E2E_MAIL_ADDRESS", settings.mail_address)) if not value]
+    if missing:
+        raise ConfigError(
+            f"E2E_BASE_URL is set, so the mailbox must be configured too: set {', '.join(missing)}."
+        )
+    assert settings.imap_user and settings.imap_password and settings.mail_address
+    return Target(settings.base_url, settings.imap_host, settings.imap_port, settings.imap_user,
+                  settings.imap_password, settings.imap_ssl, settings.mail_address,
+                  settings.admin_token, settings.hook_token)
+
+
+def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
+    if settings.base_url is None:
+        if profile.name != "sandbox":
+            raise ConfigError(
+                f"E2E_BASE_URL is not set; set it to the URL of the {profile.name} target "
+                "(only the sandbox target starts by itself)."
+            )
+        return start_sandbox(settings)
+    return configured_target(settings)
+
+
+def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
+    """Prove, within seconds, that the app, its session endpoint and the mailbox answer."""
+    url = target.base_url + profile.session_probe.url
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+            body = response.read(65536).decode("utf-8", "replace")
+            status, content_type = response.status, response.headers.get("content-type", "")
+    except urllib.error.HTTPError as exc:
+        body = exc.read(65536).decode("utf-8", "replace")
+        status, content_type = exc.code, exc.headers.get("content-type", "")
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ConfigError(
+            f"Cannot reach the target at {target.base_url} ({reason}); check E2E_BASE_URL "
+            "and that the app is running."
+        ) from None
+    parse_session_answer(profile.session_probe, status, content_type, body, url)
+    with target.inbox():
+        pass
