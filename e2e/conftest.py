@@ -23,7 +23,7 @@ from harness.oracle import BackendSession, UiSession
 from harness.profile import TargetProfile, load_profile
 from harness.settings import Settings, load_settings
 from harness.target import Target, preflight, resolve_target
-from harness.users import ThrowawayUser, UserAdmin, new_password
+from harness.users import ThrowawayUsers, UserAdmin
 from harness.watch import DataFlowLog, EgressWatch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,33 +172,14 @@ def api(playwright: Playwright, target: Target, settings: Settings) -> Iterator[
 def users(
     api: APIRequestContext, profile: TargetProfile, target: Target, settings: Settings,
     inbox: Inbox,
-) -> Iterator[Users]:
+) -> Iterator[ThrowawayUsers]:
     if profile.admin_api is None or target.admin_token is None:
         pytest.skip("needs the profile's admin_api and E2E_ADMIN_TOKEN to create throwaway users")
     admin = UserAdmin(api, profile.admin_api, target.admin_token, settings.http_timeout)
-    created = Users(admin, inbox, profile)
-    yield created
+    yield ThrowawayUsers(admin, inbox, profile.roles.default)
     failures = admin.remove_all()
     if failures:
         pytest.fail("throwaway users were not removed: " + "; ".join(failures), pytrace=False)
-
-
-class Users:
-    """Throwaway users for one test, removed at its end (also the ones signed up via UI)."""
-
-    def __init__(self, admin: UserAdmin, inbox: Inbox, profile: TargetProfile) -> None:
-        self.admin = admin
-        self._inbox = inbox
-        self._profile = profile
-
-    def address(self, tag: str) -> str:
-        email = self._inbox.address(tag)
-        self.admin.track(email)
-        return email
-
-    def create(self, role: str | None = None, tag: str = "user") -> ThrowawayUser:
-        return self.admin.create(self.address(tag), new_password(),
-                                 role or self._profile.roles.default)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from harness.oracle import Expected, replay_cookies
 from harness.profile import TargetProfile
 from harness.settings import Settings
 from harness.target import Target
-from harness.users import new_password
+from harness.users import ThrowawayUsers, new_password
 from pages.login import LoginPage
 
 MakeJourney = Callable[[Page, str], Journey]
@@ -22,14 +22,14 @@ MakeJourney = Callable[[Page, str], Journey]
 @pytest.mark.login
 @pytest.mark.severity2
 def test_wrong_password_and_unknown_email_get_the_same_answer(
-    page: Page, profile: TargetProfile, users: object, journey: MakeJourney,
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
 ) -> None:
-    user = users.create(tag="enum")  # type: ignore[attr-defined]
+    user = users.create(tag="enum")
     trip = journey(page, "wrong credentials")
     with trip.step("sign in with a wrong password", Expected(authenticated=False)):
         wrong = sign_in(page, profile, user.email, new_password())
     with trip.step("sign in with an unknown email", Expected(authenticated=False)):
-        unknown = sign_in(page, profile, users.address("nobody"), new_password())  # type: ignore[attr-defined]
+        unknown = sign_in(page, profile, users.address("nobody"), new_password())
     assert wrong.outcome == "refused" and unknown.outcome == "refused", (
         f"wrong credentials were not refused: wrong password → {wrong.outcome}, "
         f"unknown email → {unknown.outcome}"
@@ -44,10 +44,10 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(
 @pytest.mark.sessions
 @pytest.mark.severity1
 def test_session_id_changes_at_signin(
-    page: Page, profile: TargetProfile, users: object, browser: Browser, target: Target,
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
     settings: Settings,
 ) -> None:
-    user = users.create(tag="fixation")  # type: ignore[attr-defined]
+    user = users.create(tag="fixation")
     cookie_name = profile.session_probe.cookie_name
     LoginPage(page, profile).open()
     before = [c for c in page.context.cookies() if c["name"] == cookie_name]
@@ -71,10 +71,10 @@ def test_session_id_changes_at_signin(
 @pytest.mark.sessions
 @pytest.mark.severity1
 def test_logout_ends_the_session_on_the_server(
-    page: Page, profile: TargetProfile, users: object, browser: Browser, target: Target,
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
     settings: Settings, journey: MakeJourney,
 ) -> None:
-    user = users.create(tag="logout")  # type: ignore[attr-defined]
+    user = users.create(tag="logout")
     trip = journey(page, "logout")
     with trip.step("sign in", Expected(authenticated=True, email=user.email)):
         sign_in(page, profile, user.email, user.password)

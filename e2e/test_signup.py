@@ -15,7 +15,7 @@ from harness.mail import Inbox
 from harness.oracle import Expected
 from harness.profile import TargetProfile
 from harness.settings import Settings
-from harness.users import new_password
+from harness.users import ThrowawayUsers, new_password
 
 pytestmark = pytest.mark.signup
 MakeJourney = Callable[[Page, str], Journey]
@@ -23,10 +23,10 @@ MakeJourney = Callable[[Page, str], Journey]
 
 @pytest.mark.severity1
 def test_signup_activation_signin_agree_after_every_step(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: object, journey: MakeJourney,
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, journey: MakeJourney,
     settings: Settings,
 ) -> None:
-    email, password = users.address("signup"), new_password()  # type: ignore[attr-defined]
+    email, password = users.address("signup"), new_password()
     trip = journey(page, "sign-up to sign-in")
     with trip.step("sign up", Expected(authenticated=False)):
         signed_up = sign_up(page, profile, email, password)
@@ -41,11 +41,11 @@ def test_signup_activation_signin_agree_after_every_step(
 
 @pytest.mark.severity1
 def test_signin_before_activation_is_refused(
-    page: Page, profile: TargetProfile, users: object, journey: MakeJourney,
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
 ) -> None:
     if not profile.policy.email_verification_required:
         pytest.skip(f"target {profile.name} does not require email verification (profile policy)")
-    email, password = users.address("unactivated"), new_password()  # type: ignore[attr-defined]
+    email, password = users.address("unactivated"), new_password()
     trip = journey(page, "sign-in before activation")
     with trip.step("sign up", Expected(authenticated=False)):
         assert sign_up(page, profile, email, password).accepted
@@ -60,10 +60,10 @@ def test_signin_before_activation_is_refused(
 
 @pytest.mark.severity1
 def test_activation_link_cannot_be_used_twice(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: object, settings: Settings,
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
     journey: MakeJourney,
 ) -> None:
-    email, password = users.address("activate-twice"), new_password()  # type: ignore[attr-defined]
+    email, password = users.address("activate-twice"), new_password()
     assert sign_up(page, profile, email, password).accepted
     link = activation_link(inbox, profile, email, settings.mail_timeout)
     first = open_activation_link(page, profile, email, link)
@@ -79,11 +79,11 @@ def test_activation_link_cannot_be_used_twice(
 
 @pytest.mark.severity2
 def test_password_with_special_characters_survives_signup_and_signin(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: object, settings: Settings,
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
     journey: MakeJourney,
 ) -> None:
     special = SecretStr(' sp ace "dq" \'sq\' ünïcødé ✓ <>&%+ end ')
-    email = users.address("special-password")  # type: ignore[attr-defined]
+    email = users.address("special-password")
     assert sign_up(page, profile, email, special).accepted
     assert activate(page, profile, inbox, email, settings.mail_timeout).activated
     trip = journey(page, "special password")

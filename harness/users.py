@@ -14,6 +14,7 @@ from playwright.sync_api import APIRequestContext
 from pydantic import SecretStr
 
 from harness.httpops import OperationFailed, call
+from harness.mail import Inbox
 from harness.profile import AdminApi
 
 
@@ -76,3 +77,21 @@ class UserAdmin:
             except OperationFailed as exc:
                 failures.append(str(exc))
         return failures
+
+
+class ThrowawayUsers:
+    """Throwaway users for one test, removed at its end (also the ones signed up via UI)."""
+
+    def __init__(self, admin: UserAdmin, inbox: Inbox, default_role: str) -> None:
+        self.admin = admin
+        self._inbox = inbox
+        self._default_role = default_role
+
+    def address(self, tag: str) -> str:
+        """A fresh plus-address that will be cleaned up even if only the UI creates it."""
+        email = self._inbox.address(tag)
+        self.admin.track(email)
+        return email
+
+    def create(self, role: str | None = None, tag: str = "user") -> ThrowawayUser:
+        return self.admin.create(self.address(tag), new_password(), role or self._default_role)

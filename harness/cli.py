@@ -1,0 +1,101 @@
+"""`authprobe` command line: run the suite, start the sandbox, scan and audit.
+
+Errors the tool raises on purpose print as one sentence (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from harness.errors import AuthprobeError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
+    command = [sys.executable, "-m", "pytest", str(ROOT / "e2e"), "--browser", args.browser, *extra]
+    if args.headed:
+        command += ["--headed", "--slowmo", "300"]
+    return subprocess.call(command, cwd=ROOT)
+
+
+def _sandbox(args: argparse.Namespace, extra: list[str]) -> int:
+    command = [sys.executable, "-m", "sandbox", *extra]
+    try:
+        return subprocess.call(command, cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _scan(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.scan import scan_command
+    from harness.settings import load_settings
+
+    return scan_command(list(args.paths), load_settings().secrets())
+
+
+def _audit(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.audit import audit_command
+
+    return audit_command(args.root)
+
+
+def _mutants(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.mutants import mutants_command
+
+    return mutants_command(list_only=args.list, only=args.only, as_json=args.json, jobs=args.jobs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="authprobe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the e2e suite (extra arguments go to pytest)")
+    run.add_argument("--browser", default="chromium")
+    run.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
+    run.set_defaults(handler=_run_suite)
+
+    sandbox = sub.add_parser("sandbox", help="start the reference app + mail sink (args: see --help)",
+                             add_help=False)
+    sandbox.set_defaults(handler=_sandbox)
+
+    scan = sub.add_parser("scan", help="scan artifacts for the run's secrets and token shapes")
+    scan.add_argument("paths", nargs="+")
+    scan.set_defaults(handler=_scan)
+
+    audit = sub.add_parser("audit", help="audit the suite for hard-coded secrets and auth mocks")
+    audit.add_argument("root", nargs="?", default=".")
+    audit.set_defaults(handler=_audit)
+
+    mutants = sub.add_parser("mutants", help="prove the suite catches each seeded defect")
+    mutants.add_argument("--list", action="store_true", help="print the defect catalogue")
+    mutants.add_argument("--only", action="append", help="run only this defect (repeatable)")
+    mutants.add_argument("--json", action="store_true", help="machine-readable result")
+    mutants.add_argument("--jobs", type=int, default=2, help="defects run in parallel")
+    mutants.set_defaults(handler=_mutants)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command not in ("run", "sandbox"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    handler: Callable[[argparse.Namespace, list[str]], int] = args.handler
+    try:
+        return handler(args, extra)
+    except AuthprobeError as exc:
+        print(f"authprobe: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())
