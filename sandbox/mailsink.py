@@ -92,9 +92,7 @@ class MailSink:
         if self._stack is not None:
             raise RuntimeError("MailSink is already started")
         async with AsyncExitStack() as stack:
-            backend, config = await DictBackend.init(
-                self._pymap_args(), **self._pymap_overrides(stack)
-            )
+            backend, config = await DictBackend.init(self._pymap_args(), **self._pymap_overrides(stack))
             config.apply_context()
             await backend.start(stack)
 

@@ -1,0 +1,77 @@
+"""A real MailSink on free ports, served from a background asyncio loop thread.
+
+The harness under test is synchronous (imaplib, smtplib), so the sink needs a loop of its
+own that keeps running while the test thread blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import threading
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from pydantic import SecretStr
+
+from harness.mail import Inbox
+from sandbox.mailsink import MailSink
+
+ADDRESS_BASE = "qa@sandbox.test"
+
+
+class RunningSink:
+    """A started MailSink plus the helpers tests need to talk to it."""
+
+    def __init__(self, sink: MailSink) -> None:
+        self.sink = sink
+
+    def inbox(self, *, password: str | None = None, port: int | None = None) -> Inbox:
+        return Inbox(
+            self.sink.host,
+            self.sink.imap_port if port is None else port,
+            self.sink.imap_user,
+            SecretStr(self.sink.imap_password if password is None else password),
+            ssl=False,
+            address_base=ADDRESS_BASE,
+        )
+
+    def send(
+        self,
+        to: str,
+        subject: str = "Hello",
+        *,
+        text: str | None = "hello",
+        html: str | None = None,
+    ) -> None:
+        """Send one mail over real SMTP; returns once the sink accepted (and delivered) it."""
+        msg = EmailMessage()
+        msg["From"] = "authprobe sandbox <no-reply@sandbox.test>"
+        msg["To"] = to
+        msg["Subject"] = subject
+        if text is not None:
+            msg.set_content(text)
+        if html is not None:
+            if text is None:
+                msg.set_content(html, subtype="html")
+            else:
+                msg.add_alternative(html, subtype="html")
+        with smtplib.SMTP(self.sink.host, self.sink.smtp_port, timeout=10) as smtp:
+            smtp.send_message(msg)
+
+
+@pytest.fixture(scope="module")
+def mail_sink() -> Iterator[RunningSink]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="mailsink-loop", daemon=True)
+    thread.start()
+    sink = MailSink()
+    asyncio.run_coroutine_threadsafe(sink.start(), loop).result(timeout=30)
+    try:
+        yield RunningSink(sink)
+    finally:
+        asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
