@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,15 +16,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, Playwright
 
-from harness.errors import AuthprobeError
+from flows.mfa import TotpEnrollment, enroll_totp
+from flows.session import sign_in
+from harness.errors import AuthprobeError, FlowError
 from harness.hooks import HookUnavailable, TestHooks
 from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
+from harness.otp import Totp
 from harness.profile import TargetProfile, load_profile
 from harness.settings import Settings, load_settings
 from harness.target import Target, preflight, resolve_target
-from harness.users import ThrowawayUsers, UserAdmin
+from harness.users import ThrowawayUser, ThrowawayUsers, UserAdmin
 from harness.watch import DataFlowLog, EgressWatch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,3 +241,35 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     """Errors the tool raises on purpose read as one sentence, not a traceback wall."""
     if call.excinfo is not None and isinstance(call.excinfo.value, (AuthprobeError, HookUnavailable)):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+
+
+# ---------------------------------------------------------------- MFA users
+
+
+@dataclass(frozen=True)
+class MfaUser:
+    user: ThrowawayUser
+    enrollment: TotpEnrollment
+    totp: Totp
+
+
+@pytest.fixture
+def mfa_user(
+    new_context: Callable[..., BrowserContext], profile: TargetProfile, users: ThrowawayUsers
+) -> Callable[..., MfaUser]:
+    """Factory: a throwaway user who enrolled TOTP through the UI (in a separate context)."""
+    if profile.policy.mfa == "off":
+        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
+
+    def make(role: str | None = None, tag: str = "mfa") -> MfaUser:
+        user = users.create(role=role, tag=tag)
+        context = new_context()
+        page = context.new_page()
+        signed = sign_in(page, profile, user.email, user.password)
+        if signed.outcome != "signed_in":
+            raise FlowError(f"could not sign in {user.email} to enrol TOTP: {signed.outcome}")
+        enrollment = enroll_totp(page, profile)
+        context.close()
+        return MfaUser(user, enrollment, enrollment.totp(profile))
+
+    return make
