@@ -100,13 +100,13 @@ class _Scanner:
         return name
 
     def scan_bytes(self, shown: str, data: bytes, depth: int = 0) -> Iterator[Finding]:
-        self.files += 1
         if data.startswith(_ZIP_MAGIC) and depth < MAX_ZIP_DEPTH:
             try:
                 yield from self.scan_zip(shown, zipfile.ZipFile(io.BytesIO(data)), depth)
                 return
             except zipfile.BadZipFile:
                 pass  # not really a zip: scan its bytes as they are
+        self.files += 1
         for needle, kind in self.needles:
             offset = data.find(needle)
             while offset != -1:
