@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -84,7 +85,7 @@ def test_url_encoded_json_escaped_and_base64_forms_are_found(tmp_path: Path, pre
     secret = 'p@ss/w0rd+"ü"=yes'
     planted = secret if present else "another password entirely"
     (tmp_path / "url.txt").write_text(f"GET /cb?next={quote(planted, safe='')}")
-    (tmp_path / "har.json").write_text('{"text": "%s"}' % planted.replace('"', '\\"'))
+    (tmp_path / "har.json").write_text(json.dumps({"text": planted}))
     for shift in range(3):
         (tmp_path / f"body{shift}.b64").write_bytes(b64_at(shift, planted))
 
