@@ -6,10 +6,11 @@ cannot leak through a repr, a log line or a pytest report.
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from harness.errors import ConfigError
 
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     hook_token: SecretStr | None = None
 
-    egress_allow: list[str] = Field(default_factory=list)
+    egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
     egress_mode: Literal["enforce", "report"] = "enforce"
 
     browser_path: str | None = Field(default=None, description="explicit browser executable")
@@ -62,7 +63,9 @@ class Settings(BaseSettings):
     @field_validator("egress_allow", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
@@ -80,6 +83,8 @@ def load_settings() -> Settings:
     """Read settings, turning validation errors into one sentence per bad variable."""
     try:
         return Settings()
+    except SettingsError as exc:
+        raise ConfigError(f"Invalid configuration: {exc}; fix the variable or .env.") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
