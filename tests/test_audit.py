@@ -22,11 +22,14 @@ CLEAN = {
             yield page
         """,
     "flows/login.py": """
+        from pydantic import SecretStr
+
         from harness.settings import Settings
 
         def sign_in(page, settings: Settings, password_label: str = "Password") -> None:
             password = settings.imap_password
             token_ttl = "15m"
+            odd = SecretStr(" sp ace ünïcødé ")  # audit: allow (throwaway user's password)
             page.get_by_label(password_label).fill(password.get_secret_value())
             page.context.request.patch("/api/users/1/session", data={"role": "admin"})
         """,
@@ -41,6 +44,9 @@ CLEAN = {
         [policy]
         reset_token_ttl = "15m"
         password_label = "Password"
+        [admin_api]
+        create_user = { path = "/api/users", json = { password = "{password}" } }
+        token = "${E2E_ADMIN_TOKEN}"
         """,
 }
 
