@@ -87,6 +87,11 @@ def target(settings: Settings, profile: TargetProfile) -> Iterator[Target]:
     running.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _preflight(target: Target) -> None:
+    """Resolve and preflight the target before any browser starts (bad config fails fast)."""
+
+
 @pytest.fixture(autouse=True)
 def _honour_profile_support(request: pytest.FixtureRequest, profile: TargetProfile) -> None:
     """Skip checks the profile declares unsupported, with its stated reason."""
