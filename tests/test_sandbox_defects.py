@@ -1,0 +1,225 @@
+"""Every seeded defect changes something observable compared with the clean sandbox.
+
+Each probe drives one small scenario and returns what a tester would see; the test runs it
+against a clean and a defective app and asserts the two differ in the expected way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from sandbox import CATALOGUE
+from tests.test_sandbox import Client, Server, User, make_server, smtp  # noqa: F401
+
+Probe = Callable[[Server], Any]
+
+
+def _authenticated(client: Client) -> bool:
+    return bool(client.session()["authenticated"])
+
+
+def client_only_logout(s: Server) -> Any:
+    client = s.signed_in(s.user())
+    old = dict(client.cookies)
+    client.submit("/account", "/logout")
+    return _authenticated(Client(s.port, old))
+
+
+def ui_cached_identity(s: Server) -> Any:
+    user = s.user()
+    client = s.signed_in(user)
+    s.hook("sessions/backdate", {"email": user.email, "idle_seconds": 99999})
+    page = client.get(client.get("/account").location)
+    return page.testid("current-user") == user.email, _authenticated(client)
+
+
+def activation_not_required(s: Server) -> Any:
+    return s.login(s.user(active=False))[1].location
+
+
+def _activation_link(s: Server, client: Client) -> str:
+    email = f"qa+act-{id(client)}@sandbox.test"
+    client.submit("/signup", email=email, password="long enough")
+    return s.mail_link(email, "/activate")
+
+
+def activation_link_reusable(s: Server) -> Any:
+    client = s.client()
+    link = _activation_link(s, client)
+    client.get(link)
+    return client.get(link).status
+
+
+def _reset(s: Server, user: User, password: str = "new password 1") -> tuple[Client, str]:
+    s.request_reset(user.email)
+    link = s.mail_link(user.email, "/reset/confirm")
+    client = s.client()
+    client.submit(link, "/reset/confirm", token=link.split("token=")[1], password=password)
+    return client, link
+
+
+def reset_link_reusable(s: Server) -> Any:
+    client, link = _reset(s, s.user())
+    return client.get(link).status
+
+
+def reset_link_never_expires(s: Server) -> Any:
+    user = s.user()
+    s.request_reset(user.email)
+    s.hook("tokens/backdate", {"email": user.email, "kind": "reset", "seconds": 3600})
+    return s.client().get(s.mail_link(user.email, "/reset/confirm")).status
+
+
+def reset_keeps_other_sessions(s: Server) -> Any:
+    user = s.user()
+    other = s.signed_in(user)
+    _reset(s, user)
+    return _authenticated(other)
+
+
+def reset_breaks_for_second_role(s: Server) -> Any:
+    user = s.user("editor")
+    _reset(s, user, "editor new password")
+    return s.login(user, password="editor new password")[1].location
+
+
+def reset_skips_mfa(s: Server) -> Any:
+    user = s.user(mfa=True)
+    _reset(s, user, "mfa new password")
+    return s.login(user, password="mfa new password")[1].location
+
+
+def mfa_skippable_by_navigation(s: Server) -> Any:
+    client, _ = s.login(s.user(mfa=True))
+    return client.get("/account").status, client.session()["authenticated"]
+
+
+def totp_replay_accepted(s: Server) -> Any:
+    user = s.user(mfa=True)
+    code = user.code()
+    results = []
+    for _ in range(2):
+        client, _ = s.login(user)
+        results.append(client.submit("/login/mfa", code=code).location)
+    return results
+
+
+def recovery_code_reusable(s: Server) -> Any:
+    user = s.user(mfa=True)
+    results = []
+    for _ in range(2):
+        client, _ = s.login(user)
+        client.submit("/login/mfa", "/login/recovery", recovery_code=user.recovery_codes[0])
+        results.append(_authenticated(client))
+    return results
+
+
+def role_downgrade_cached(s: Server) -> Any:
+    user = s.user("editor")
+    client = s.signed_in(user)
+    s.admin("PUT", f"/api/admin/users/{user.email}/role", {"role": "member"})
+    return client.get("/api/editor").status, client.session()["user"]["roles"]
+
+
+def ui_hides_api_allows(s: Server) -> Any:
+    client = s.signed_in(s.user())
+    return client.get("/api/admin/users").status, client.get("/admin").status
+
+
+def session_fixation(s: Server) -> Any:
+    client = s.client()
+    client.get("/login")
+    planted = dict(client.cookies)
+    s.login(s.user(), client)
+    return _authenticated(Client(s.port, planted))
+
+
+def cookie_missing_httponly(s: Server) -> Any:
+    client = s.client()
+    client.get("/login")
+    return "HttpOnly" in " ".join(client.last_set_cookie)
+
+
+def enumeration_in_reset(s: Server) -> Any:
+    return "No account found" in s.request_reset("qa+ghost@sandbox.test").text
+
+
+def password_chars_stripped(s: Server) -> Any:
+    user = s.user(password=" <pass>&word%+ ")
+    return s.login(user)[1].location
+
+
+def idle_timeout_not_enforced(s: Server) -> Any:
+    user = s.user()
+    client = s.signed_in(user)
+    s.hook("sessions/backdate", {"email": user.email, "idle_seconds": 1801})
+    return _authenticated(client)
+
+
+def reauth_skips_mfa(s: Server) -> Any:
+    user = s.user(mfa=True)
+    client, _ = s.login(user)
+    client.submit("/login/mfa", code=user.code())
+    return s.login(user)[1].location
+
+
+def concurrent_session_crosstalk(s: Server) -> Any:
+    users = [s.user() for _ in range(4)]
+    clients = [s.signed_in(u) for u in users]
+
+    def header(pair: tuple[User, Client]) -> bool:
+        return pair[1].get("/account").testid("current-user") == pair[0].email
+
+    with ThreadPoolExecutor(8) as pool:
+        return all(pool.map(header, list(zip(users, clients, strict=True)) * 4))
+
+
+def shared_device_cache(s: Server) -> Any:
+    return s.signed_in(s.user()).get("/account").headers["Cache-Control"]
+
+
+# defect -> (what the clean app shows, what the defective app shows)
+EXPECTED: dict[str, tuple[Any, Any]] = {
+    "client_only_logout": (False, True),
+    "ui_cached_identity": ((False, False), (True, False)),
+    "activation_not_required": ("", "/account"),
+    "activation_link_reusable": (400, 200),
+    "reset_link_reusable": (400, 200),
+    "reset_link_never_expires": (400, 200),
+    "reset_keeps_other_sessions": (False, True),
+    "reset_breaks_for_second_role": ("/account", ""),
+    "reset_skips_mfa": ("/login/mfa", "/account"),
+    "mfa_skippable_by_navigation": ((303, False), (200, True)),
+    "totp_replay_accepted": (["/account", ""], ["/account", "/account"]),
+    "recovery_code_reusable": ([True, False], [True, True]),
+    "role_downgrade_cached": ((403, ["member"]), (200, ["member", "editor"])),
+    "ui_hides_api_allows": ((403, 403), (200, 403)),
+    "session_fixation": (False, True),
+    "cookie_missing_httponly": (True, False),
+    "enumeration_in_reset": (False, True),
+    "password_chars_stripped": ("/account", ""),
+    "idle_timeout_not_enforced": (False, True),
+    "reauth_skips_mfa": ("/login/mfa", "/account"),
+    "concurrent_session_crosstalk": (True, False),
+    "shared_device_cache": ("no-store", "private, max-age=600"),
+}
+PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
+
+
+def test_every_defect_has_a_probe_and_a_description() -> None:
+    assert set(EXPECTED) == set(CATALOGUE)
+    assert all(CATALOGUE.values())
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_defect_changes_observable_behaviour(
+    name: str, make_server: Callable[..., Server],  # noqa: F811
+) -> None:
+    probe = PROBES[name]
+    seen = probe(make_server()), probe(make_server(name))
+    assert seen == EXPECTED[name], f"defect {name}: expected (clean, defective) " \
+        f"{EXPECTED[name]!r}, saw {seen!r}"
