@@ -82,11 +82,10 @@ class _Scanner:
         self.warn = warn
         self.files = 0
         self.needles: list[tuple[bytes, str]] = []
-        self.too_short: list[str] = []
         for name, secret in secrets.items():
             value = secret.get_secret_value()
             if len(value) < MIN_SECRET_LENGTH:
-                self.too_short.append(name)
+                warn(f"{name} is shorter than {MIN_SECRET_LENGTH} characters; not searched for")
                 continue
             for form, how in secret_forms(value).items():
                 self.needles.append((form, f"secret {name}{how}"))
@@ -178,8 +177,6 @@ def scan_command(paths: list[str], secrets: Mapping[str, SecretStr]) -> int:
             print(f"{path} does not exist; pass the folder of traces and screenshots to scan.")
             return 2
     scanner = _Scanner(secrets, _warn_stderr)
-    for name in scanner.too_short:
-        _warn_stderr(f"{name} is shorter than {MIN_SECRET_LENGTH} characters; not searched for")
     findings = sorted(_scan([Path(p) for p in paths], scanner))
     if findings:
         print(format_findings(findings))
