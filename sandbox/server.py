@@ -1,0 +1,130 @@
+"""`python -m sandbox`: the app under uvicorn plus the mail sink, in one asyncio loop.
+
+Prints one JSON ready line on stdout; SIGTERM/SIGINT stop everything promptly.
+Secrets come from the environment; generated ones are shown once on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import Iterator, Sequence
+
+import uvicorn
+
+from sandbox.app import create_app
+from sandbox.config import SandboxConfig
+from sandbox.defects import UnknownDefectError, validate_defects
+from sandbox.mailsink import MailSink
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal capture: we own shutdown, and uvicorn would re-raise
+    the signal after a graceful stop, turning a clean exit into death-by-signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--smtp-port", type=int, default=0)
+    parser.add_argument("--imap-port", type=int, default=0)
+    parser.add_argument("--test-mode", action="store_true",
+                        help="mount the /__test__/ hooks; also uses fast password hashing")
+    parser.add_argument("--defect", action="append", default=[], metavar="NAME")
+    parser.add_argument("--idle-ttl", type=int, default=1800, metavar="SECONDS")
+    parser.add_argument("--absolute-ttl", type=int, default=28800, metavar="SECONDS")
+    parser.add_argument("--reset-ttl", type=int, default=900, metavar="SECONDS")
+    parser.add_argument("--mail-address", default="qa@sandbox.test")
+    parser.add_argument("--db", default=None, metavar="PATH",
+                        help="SQLite file (default: a fresh temp file)")
+    return parser.parse_args(argv)
+
+
+def _secret(env_name: str, generated: dict[str, str]) -> str:
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    generated[env_name] = value = secrets.token_urlsafe(24)
+    return value
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+async def serve(args: argparse.Namespace, defects: frozenset[str]) -> None:
+    generated: dict[str, str] = {}
+    admin_token = _secret("SANDBOX_ADMIN_TOKEN", generated)
+    hook_token = _secret("SANDBOX_HOOK_TOKEN", generated)
+    imap_password = _secret("SANDBOX_IMAP_PASSWORD", generated)
+    if not args.test_mode:
+        generated.pop("SANDBOX_HOOK_TOKEN", None)  # no hooks, nothing to show
+
+    sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
+                    imap_user=args.mail_address, imap_password=imap_password)
+    await sink.start()
+    try:
+        sock = _bind(args.host, args.port)
+        base_url = f"http://{args.host}:{sock.getsockname()[1]}"
+        config = SandboxConfig(
+            base_url=base_url, smtp_host=args.host, smtp_port=sink.smtp_port,
+            admin_token=admin_token, hook_token=hook_token, test_mode=args.test_mode,
+            idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl, reset_ttl=args.reset_ttl,
+            defects=defects, db_path=args.db,
+            hash_profile="fast" if args.test_mode else "default",
+        )
+        server = _QuietServer(uvicorn.Config(
+            create_app(config), log_level="warning", access_log=False, lifespan="off",
+            timeout_graceful_shutdown=1,
+        ))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started:
+            _announce(config, sink, generated)
+        await task
+    finally:
+        await sink.stop()
+
+
+def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str]) -> None:
+    if generated:
+        lines = [f"  {name}={value}" for name, value in sorted(generated.items())]
+        banner = "authprobe sandbox generated these secrets (set them in the env to choose):"
+        print("\n".join([banner, *lines]), file=sys.stderr, flush=True)
+    ready = {
+        "ready": True, "base_url": config.base_url, "smtp_port": sink.smtp_port,
+        "imap_host": sink.host, "imap_port": sink.imap_port, "imap_user": sink.imap_user,
+        "mail_address": sink.imap_user, "test_mode": config.test_mode,
+        "defects": sorted(config.defects),
+    }
+    print(json.dumps(ready), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        defects = validate_defects(args.defect)
+    except UnknownDefectError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    asyncio.run(serve(args, defects))
+    return 0
