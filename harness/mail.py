@@ -10,6 +10,7 @@ from __future__ import annotations
 import imaplib
 import re
 import secrets
+import select
 import ssl as ssl_module
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ T = TypeVar("T")
 
 _URL = re.compile(r"https?://[^\s<>\"'\]\[{}|\\^`]+")
 _URL_TRAILING = ".,;:!?)'\""
-_IDLE_SLICE = 60.0  # re-issue IDLE at least this often (RFC 2177 asks for < 29 min)
+# Some servers (pymap among them) report mail that arrived between our SEARCH and IDLE only
+# once IDLE ends, so IDLE is re-issued this often: it bounds that race for a few ms per slice.
+_IDLE_SLICE = 1.0
 _POLL_INTERVAL = 0.5  # servers without IDLE: how often to search again
 
 
@@ -256,8 +259,36 @@ class Inbox:
         return wait_until(probe, timeout=timeout, what=what, interval=_POLL_INTERVAL)
 
     def _idle_pause(self, seconds: float) -> None:
-        """Block until the server reports a change (or ``seconds`` pass) instead of sleeping."""
-        self._box.idle.wait(timeout=seconds)
+        """Sit in IDLE until the server says anything (or ``seconds`` pass), then leave IDLE.
+
+        Only imap-tools' IDLE start/stop are used: its ``poll`` reads lines from a non-blocking
+        socket and aborts on a response that arrives split over two TCP segments.
+        """
+        idle = self._box.idle
+        idle.start()  # type: ignore[no-untyped-call]  # unannotated in imap-tools
+        try:
+            if not _has_buffered_input(self._box.client):
+                select.select([self._box.client.sock], [], [], seconds)
+        finally:
+            idle.stop()  # type: ignore[no-untyped-call]
+
+
+def _has_buffered_input(client: imaplib.IMAP4) -> bool:
+    """True if a response is already read into client-side buffers, where select cannot see it."""
+    sock = client.sock
+    if isinstance(sock, ssl_module.SSLSocket) and sock.pending():
+        return True
+    peek = getattr(client.file, "peek", None)
+    if peek is None:
+        return False
+    timeout = sock.gettimeout()
+    sock.settimeout(0)  # peek must only look, never block
+    try:
+        return bool(peek(1))
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def _subject_matches(msg: MailMessage, subject: str | None) -> bool:

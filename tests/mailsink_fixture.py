@@ -10,6 +10,7 @@ import asyncio
 import smtplib
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -61,17 +62,24 @@ class RunningSink:
             smtp.send_message(msg)
 
 
-@pytest.fixture(scope="module")
-def mail_sink() -> Iterator[RunningSink]:
+@contextmanager
+def running_mail_sink() -> Iterator[RunningSink]:
+    """Start a MailSink on free ports in its own loop thread; stop both on exit."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="mailsink-loop", daemon=True)
     thread.start()
     sink = MailSink()
-    asyncio.run_coroutine_threadsafe(sink.start(), loop).result(timeout=30)
     try:
+        asyncio.run_coroutine_threadsafe(sink.start(), loop).result(timeout=30)
         yield RunningSink(sink)
     finally:
         asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+@pytest.fixture(scope="module")
+def mail_sink() -> Iterator[RunningSink]:
+    with running_mail_sink() as running:
+        yield running

@@ -46,6 +46,23 @@ def test_mail_that_arrived_before_waiting_is_found(mail_sink: RunningSink, inbox
     assert time.monotonic() - started < 1.0, "search-first should not need IDLE"
 
 
+def test_mail_arriving_between_search_and_idle_is_not_missed(
+    mail_sink: RunningSink, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    to = inbox.address("race")
+    idle = inbox._box.idle
+    start = idle.start
+
+    def send_then_start() -> object:
+        mail_sink.send(to, "raced")  # lands after the search, before IDLE is running
+        return start()
+
+    monkeypatch.setattr(idle, "start", send_then_start)
+    started = time.monotonic()
+    assert inbox.wait_for(to=to, timeout=10).subject == "raced"
+    assert time.monotonic() - started < 2, "IDLE should report the pending mail at once"
+
+
 def test_plus_addresses_are_told_apart(mail_sink: RunningSink, inbox: Inbox) -> None:
     alice, bob = inbox.address("alice"), inbox.address("alice")
     assert alice != bob
