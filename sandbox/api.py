@@ -4,6 +4,7 @@ test hooks (mounted only in test mode)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -136,38 +137,32 @@ def _number(body: dict[str, Any], key: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-async def hook_backdate_sessions(ctx: Ctx) -> Response:
+async def _backdate(ctx: Ctx, count_key: str, statement: Callable[[User, dict[str, Any]], Any],
+                    ) -> Response:
+    """Shared shape of the hooks: token check, find the user, run one UPDATE, count rows."""
     if not hook_ok(ctx):
         return error(401, "unauthorized")
     body = await json_body(ctx.request) or {}
     user = find_user(ctx.db, str(body.get("email", "")))
     if user is None:
-        return JSONResponse({"sessions": 0})
-    result = ctx.db.execute(
-        update(ServerSession).where(ServerSession.user_id == user.id).values(
+        return JSONResponse({count_key: 0})
+    result = ctx.db.execute(statement(user, body))
+    return JSONResponse({count_key: result.rowcount})  # type: ignore[attr-defined]
+
+
+async def hook_backdate_sessions(ctx: Ctx) -> Response:
+    return await _backdate(ctx, "sessions", lambda user, body: update(ServerSession).where(
+        ServerSession.user_id == user.id).values(
             last_seen=ServerSession.last_seen - _number(body, "idle_seconds"),
             created_at=ServerSession.created_at - _number(body, "age_seconds"),
-        )
-    )
-    return JSONResponse({"sessions": result.rowcount})  # type: ignore[attr-defined]
+    ))
 
 
 async def hook_backdate_tokens(ctx: Ctx) -> Response:
-    if not hook_ok(ctx):
-        return error(401, "unauthorized")
-    body = await json_body(ctx.request) or {}
-    user = find_user(ctx.db, str(body.get("email", "")))
-    kind = body.get("kind")
-    if kind not in ("reset", "activation"):
-        return error(400, "kind must be reset or activation")
-    if user is None:
-        return JSONResponse({"tokens": 0})
-    result = ctx.db.execute(
-        update(Token).where(Token.user_id == user.id, Token.kind == kind).values(
-            created_at=Token.created_at - _number(body, "seconds")
-        )
-    )
-    return JSONResponse({"tokens": result.rowcount})  # type: ignore[attr-defined]
+    return await _backdate(ctx, "tokens", lambda user, body: update(Token).where(
+        Token.user_id == user.id, Token.kind == body.get("kind")).values(
+            created_at=Token.created_at - _number(body, "seconds"),
+    ))
 
 
 def api_routes(sandbox: Sandbox) -> list[Route]:
