@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -94,3 +96,43 @@ def sign_out(page: Page, profile: TargetProfile) -> SignOut:
     first_visible(page, {"login": login.landmark(), "signed_out": shell.element("sign_in_link")},
                   step="sign out")
     return SignOut(cookies, page.url)
+
+
+def sign_in_together(
+    profile: TargetProfile, attempts: Sequence[tuple[Page, str, SecretStr]]
+) -> tuple[SignIn, ...]:
+    """Fill every login form first, then submit them all at once, then read each outcome.
+
+    The submits go out back to back without waiting, so the server handles the sign-ins
+    (and the pages they land on) overlapping in time, as it would for simultaneous users.
+    """
+    forms = []
+    for page, email, password in attempts:
+        login = LoginPage(page, profile)
+        login.open()
+        login.fill_credentials(email, password.get_secret_value())
+        forms.append(login)
+    for login in forms:
+        login.submit_without_waiting()
+    return tuple(_outcome(page, profile, email, login, "submit sign-ins together")
+                 for login, (page, email, _) in zip(forms, attempts, strict=True))
+
+
+@dataclass(frozen=True)
+class PageLoad:
+    url: str
+    status: int | None
+
+
+def open_account_together(profile: TargetProfile, pages: Sequence[Page]) -> tuple[PageLoad, ...]:
+    """Start loading the account page in every page before waiting for any of them."""
+    with ExitStack() as stack:
+        navigations = [stack.enter_context(page.expect_navigation(wait_until="domcontentloaded"))
+                       for page in pages]
+        for page in pages:
+            AccountShell(page, profile).start_opening()
+    loads = []
+    for page, navigation in zip(pages, navigations, strict=True):
+        response = navigation.value
+        loads.append(PageLoad(page.url, response.status if response else None))
+    return tuple(loads)
