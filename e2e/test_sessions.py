@@ -1,0 +1,176 @@
+"""Session lifetime and hygiene: idle and absolute expiry, MFA after expiry, caching, cookies.
+
+Expiry is produced with the target's test hook that ages sessions (never by sleeping);
+the TTLs come from the profile's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from flows.access import open_page
+from flows.mfa import enroll_totp
+from flows.session import sign_in, sign_out, submit_password
+from harness.hooks import TestHooks
+from harness.journey import Journey
+from harness.oracle import Expected
+from harness.profile import TargetProfile
+from harness.target import Target
+from harness.users import ThrowawayUser, ThrowawayUsers
+from pages.account import AccountShell
+
+pytestmark = pytest.mark.sessions
+MakeJourney = Callable[[Page, str], Journey]
+RequireHook = Callable[[str], None]
+BEYOND_S = 60  # how far past a TTL the hook ages a session
+
+
+def _ttl(profile: TargetProfile, require_hook: RequireHook, name: str) -> int:
+    require_hook("backdate_sessions")
+    ttl: int | None = getattr(profile.policy, name)
+    if ttl is None:
+        pytest.skip(f"target {profile.name} states no policy.{name} in its profile")
+    return ttl
+
+
+def _sign_in(page: Page, profile: TargetProfile, user: ThrowawayUser, trip: Journey) -> None:
+    with trip.step("sign in", Expected(authenticated=True, email=user.email)):
+        result = sign_in(page, profile, user.email, user.password)
+    assert result.outcome == "signed_in", f"setup: sign-in failed: {result.outcome} ({result.message})"
+
+
+def _age_sessions(hooks: TestHooks, user: ThrowawayUser, *, idle: int = 0, age: int = 0) -> None:
+    aged = hooks.backdate_sessions(user.email, idle_seconds=idle, age_seconds=age)
+    assert aged > 0, f"setup: the session hook aged no session of {user.email}"
+
+
+def _assert_expired(page: Page, profile: TargetProfile, user: ThrowawayUser, trip: Journey,
+                    invariant: str) -> None:
+    """Open the account page as the next request; it must need sign-in and forget the user."""
+    visit = open_page(page, profile, profile.paths.account)
+    ui, backend = trip.ui.read(), trip.backend.read()
+    shown = AccountShell(page, profile).visible_text()
+    assert visit.shows_sign_in and not backend.authenticated, (
+        f"{invariant}: the protected page {profile.paths.account} did not send the user to "
+        f"sign in again: {visit.describe()}\n  {ui.describe()}\n  {backend.describe()}"
+    )
+    assert not ui.authenticated and user.email.lower() not in shown.lower(), (
+        f"{invariant}, and the UI must not keep showing it: the backend has ended the session "
+        f"but the page still shows the old identity {user.email} at {page.url}\n  "
+        f"{ui.describe()}\n  {backend.describe()}"
+    )
+    trip.check("after expiry: signed out in UI and backend", Expected(authenticated=False))
+
+
+@pytest.mark.severity1
+def test_idle_session_expires_and_the_ui_forgets_the_user(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
+    user = users.create(tag="idle")
+    trip = journey(page, "idle expiry")
+    _sign_in(page, profile, user, trip)
+    _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip,
+                    f"a session idle for longer than {idle_ttl}s must be over")
+
+
+@pytest.mark.severity1
+def test_absolute_timeout_ends_even_an_active_session(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    absolute_ttl = _ttl(profile, require_hook, "absolute_ttl_seconds")
+    user = users.create(tag="absolute")
+    trip = journey(page, "absolute expiry")
+    _sign_in(page, profile, user, trip)
+    _age_sessions(hooks, user, age=absolute_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip,
+                    f"a session older than {absolute_ttl}s must be over even though it was "
+                    "active a moment ago")
+
+
+@pytest.mark.mfa
+@pytest.mark.severity1
+def test_reauthentication_after_expiry_still_requires_mfa(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
+    if profile.policy.mfa == "off":
+        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
+    user = users.create(tag="reauth-mfa")
+    trip = journey(page, "re-authentication after expiry")
+    _sign_in(page, profile, user, trip)
+    totp = enroll_totp(page, profile).totp(profile)
+    with trip.step("sign out", Expected(authenticated=False)):
+        sign_out(page, profile)
+    with trip.step("sign in with password and TOTP", Expected(authenticated=True, email=user.email)):
+        full = sign_in(page, profile, user.email, user.password, totp)
+    assert full.outcome == "signed_in", f"setup: MFA sign-in failed: {full.outcome} ({full.message})"
+    _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip, "the expired session must be over")
+
+    again = submit_password(page, profile, user.email, user.password)
+    ui, backend = trip.ui.read(), trip.backend.read()
+    assert again.outcome == "mfa_required" and not backend.authenticated, (
+        "re-authentication after session expiry must ask for the second factor again: after "
+        f"the password alone the app answered {again.outcome} at {again.url}\n  "
+        f"{ui.describe()}\n  {backend.describe()}"
+    )
+    trip.check("password step done, MFA pending: nobody signed in yet", Expected(authenticated=False))
+
+
+@pytest.mark.severity2
+def test_authenticated_pages_are_sent_with_no_store(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+) -> None:
+    role = profile.roles.default
+    user = users.create(role=role, tag="no-store")
+    _sign_in(page, profile, user, journey(page, "no-store"))
+    paths = [profile.paths.account, profile.paths.mfa_setup] + [
+        r.path for r in profile.roles.resources if r.kind == "page" and role in r.allowed]
+    problems = []
+    for path in dict.fromkeys(paths):
+        response = page.goto(path)
+        header = response.headers.get("cache-control", "") if response else ""
+        status = response.status if response else None
+        if "no-store" not in header.lower():
+            problems.append(f"GET {path} → {status} Cache-Control: {header or '(none)'}")
+    assert not problems, (
+        "authenticated pages must be sent with Cache-Control: no-store, or a shared device's "
+        "cache and back button show them to the next person:\n  " + "\n  ".join(problems)
+    )
+
+
+@pytest.mark.severity1
+def test_session_cookie_is_httponly_and_samesite(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, target: Target,
+    journey: MakeJourney,
+) -> None:
+    user = users.create(tag="cookie")
+    _sign_in(page, profile, user, journey(page, "cookie flags"))
+    name = profile.session_probe.cookie_name
+    found = [c for c in page.context.cookies() if c["name"] == name]
+    assert found, (
+        f"no {name} cookie after sign-in (cookies: {[c['name'] for c in page.context.cookies()]}); "
+        "check session_probe.cookie_name"
+    )
+    cookie = found[0]
+    flags = {"HttpOnly": cookie.get("httpOnly"), "SameSite": cookie.get("sameSite"),
+             "Secure": cookie.get("secure")}
+    problems = []
+    if not cookie.get("httpOnly"):
+        problems.append("HttpOnly is missing, so any injected script can read the session")
+    if cookie.get("sameSite") not in ("Lax", "Strict"):
+        problems.append("SameSite is not Lax or Strict, so cross-site requests carry the session")
+    if target.base_url.startswith("https://") and not cookie.get("secure"):
+        problems.append("Secure is missing on an https target")
+    assert not problems, (
+        f"the session cookie {name} must be HttpOnly and SameSite (and Secure on https): "
+        + "; ".join(problems) + f" — flags seen {flags}"
+    )
