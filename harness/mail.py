@@ -12,6 +12,7 @@ import re
 import secrets
 import select
 import ssl as ssl_module
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -254,9 +255,18 @@ class Inbox:
         return [m for m in msgs if m.uid and to.casefold() in _recipients(m)]
 
     def _wait(self, probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-        if self._idle:
-            return wait_until(probe, timeout=timeout, what=what, interval=_IDLE_SLICE, pause=self._idle_pause)
-        return wait_until(probe, timeout=timeout, what=what, interval=_POLL_INTERVAL)
+        """IDLE between probes when the server has it, else poll; a dropped link is one sentence."""
+        pause = self._idle_pause if self._idle else time.sleep
+        interval = _IDLE_SLICE if self._idle else _POLL_INTERVAL
+        try:
+            return wait_until(probe, timeout=timeout, what=what, interval=interval, pause=pause)
+        except WaitTimeout:  # a TimeoutError, hence an OSError: not a dropped connection
+            raise
+        except (OSError, imaplib.IMAP4.abort):
+            raise MailConfigError(
+                f"Lost the connection to the IMAP server at {self._host}:{self._port} while "
+                f"waiting for {what}; check that it is still running."
+            ) from None
 
     def _idle_pause(self, seconds: float) -> None:
         """Sit in IDLE until the server says anything (or ``seconds`` pass), then leave IDLE.

@@ -12,6 +12,7 @@ import asyncio
 import secrets
 import socket
 from argparse import Namespace
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -66,6 +67,35 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Sessions:
+    """Tracks live IMAP connections so that stop() can end them, IDLE ones included.
+
+    Closing a listener leaves its connections running (and Python 3.12+'s ``wait_closed``
+    waits for them), so a test's idling client would otherwise keep the sink alive.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def wrap(self, serve: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        async def tracked(*args: Any) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await serve(*args)
+            finally:
+                self._tasks.discard(task)
+
+        return tracked
+
+    async def cancel(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=1.0) if tasks else None
+
+
 class MailSink:
     """SMTP catch-all on ``smtp_port`` delivering into one IMAP INBOX on ``imap_port``."""
 
@@ -101,11 +131,13 @@ class MailSink:
             await backend.start(stack)
 
             imap_sock = _listening_socket(self.host, self.imap_port)
+            sessions = _Sessions()
+            stack.push_async_callback(sessions.cancel)  # runs after the listener is closed
             imap_cb = ProxyProtocolReader(config.proxy_protocol).get_callback(
-                IMAPServer(backend.login, config)
+                sessions.wrap(IMAPServer(backend.login, config))
             )
             imap_server = await asyncio.start_server(imap_cb, sock=imap_sock)
-            await stack.enter_async_context(imap_server)
+            stack.callback(imap_server.close)
             self.imap_port = imap_sock.getsockname()[1]
 
             handler = _Deliver(backend.login.demo_user_identity)
@@ -113,7 +145,7 @@ class MailSink:
                 lambda: SMTP(handler, hostname="sandbox.test", ident="authprobe mail sink"),
                 sock=_listening_socket(self.host, self.smtp_port),
             )
-            await stack.enter_async_context(smtp_server)
+            stack.callback(smtp_server.close)
             self.smtp_port = smtp_server.sockets[0].getsockname()[1]
             self._stack = stack.pop_all()
 

@@ -8,10 +8,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from harness.errors import MailConfigError, MailContentError, WaitTimeout
 from harness.mail import Email, Inbox
-from tests.mailsink_fixture import RunningSink, mail_sink
+from tests.mailsink_fixture import RunningSink, mail_sink, running_mail_sink
 
 __all__ = ["mail_sink"]  # the fixture, re-exported so pytest finds it here
 
@@ -214,3 +215,46 @@ def test_codes_are_standalone_digit_runs() -> None:
     assert mail.codes(digits=7) == ["1234567"]
     html_only = Email(to="qa+x@t", subject="c", text="", html="<p>Your code: <b>246810</b></p>")
     assert html_only.codes() == ["246810"]
+
+
+def test_server_that_never_greets_fails_fast_instead_of_hanging() -> None:
+    with socket.socket() as silent:  # accepts TCP (backlog) but never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        box = Inbox(
+            "127.0.0.1",
+            port,
+            "qa",
+            SecretStr("pw"),
+            ssl=False,
+            address_base="qa@sandbox.test",
+            connect_timeout=0.5,
+        )
+        started = time.monotonic()
+        with pytest.raises(MailConfigError, match="Cannot reach the IMAP server"), box:
+            pass
+        assert time.monotonic() - started < 3
+
+
+def test_sink_stops_promptly_while_a_client_idles() -> None:
+    outcome: list[BaseException | None] = []
+
+    def idle(inbox: Inbox) -> None:
+        try:
+            inbox.assert_none(to=inbox.address("idler"), within=5)
+            outcome.append(None)
+        except Exception as exc:  # the server going away mid-IDLE is the expected end
+            outcome.append(exc)
+
+    with running_mail_sink() as sink:
+        inbox = sink.inbox().__enter__()
+        idler = threading.Thread(target=idle, args=(inbox,))
+        idler.start()
+        time.sleep(0.2)  # let it enter IDLE
+        started = time.monotonic()
+    assert time.monotonic() - started < 1
+    idler.join(timeout=3)
+    assert outcome and isinstance(outcome[0], MailConfigError), outcome
+    assert "Lost the connection to the IMAP server" in str(outcome[0])
+    inbox.__exit__(None, None, None)
