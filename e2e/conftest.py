@@ -6,6 +6,7 @@ options from playwright.config.py → inbox, throwaway users, hooks, journeys.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,13 +19,16 @@ from playwright.sync_api import APIRequestContext, BrowserContext, Page, Playwri
 
 from flows.mfa import TotpEnrollment, enroll_totp
 from flows.session import sign_in
+from harness.artifacts import ArtifactDir
 from harness.errors import AuthprobeError, FlowError
 from harness.hooks import HookUnavailable, TestHooks
+from harness.hygiene import contains_secret, redact, run_secrets
 from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
 from harness.otp import Totp
 from harness.profile import TargetProfile, load_profile
+from harness.scan import format_findings
 from harness.settings import Settings, load_settings
 from harness.target import Target, preflight, resolve_target
 from harness.users import ThrowawayUser, ThrowawayUsers, UserAdmin
@@ -43,6 +47,7 @@ def _load_playwright_config() -> ModuleType:
 
 
 PW_CONFIG = _load_playwright_config()
+RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
 
 
 def _stop(error: Exception) -> None:
@@ -72,7 +77,9 @@ def profile(settings: Settings) -> TargetProfile:
 
 
 @pytest.fixture(scope="session")
-def target(settings: Settings, profile: TargetProfile) -> Iterator[Target]:
+def target(
+    request: pytest.FixtureRequest, settings: Settings, profile: TargetProfile
+) -> Iterator[Target]:
     try:
         running = resolve_target(settings, profile)
     except AuthprobeError as exc:
@@ -83,6 +90,7 @@ def target(settings: Settings, profile: TargetProfile) -> Iterator[Target]:
     except AuthprobeError as exc:
         running.stop()
         _stop(exc)
+    request.config.stash[RUN_SECRETS] = run_secrets(settings, running)
     yield running
     running.stop()
 
@@ -170,9 +178,13 @@ def inbox(target: Target) -> Iterator[Inbox]:
 
 @pytest.fixture(scope="session")
 def api(playwright: Playwright, target: Target, settings: Settings) -> Iterator[APIRequestContext]:
-    """A cookie-less HTTP client for admin operations and hooks (never a browser's session)."""
-    request = playwright.request.new_context(base_url=target.base_url,
-                                             timeout=settings.http_timeout * 1000)
+    """A cookie-less HTTP client for admin operations and hooks (never a browser's session).
+
+    It sends the admin and hook tokens, so it bypasses pytest-playwright's wrapper that
+    traces every request context: a trace would keep the tokens in its headers.
+    """
+    untraced = type(playwright.request).new_context.__get__(playwright.request)
+    request = untraced(base_url=target.base_url, timeout=settings.http_timeout * 1000)
     yield request
     request.dispose()
 
@@ -239,13 +251,97 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for made in item.stash.get(JOURNEYS, []):
             if made.records:
                 report.sections.append((f"journey {made.name}", made.report()))
+    _redact_report(report, item.config.stash.get(RUN_SECRETS, {}))
     return report
+
+
+def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
+    """Keep the run's secrets out of the terminal and JUnit XML.
+
+    Playwright's error messages list request headers (an admin token included), and
+    captured output holds whatever a library printed.
+    """
+    if not secrets:
+        return
+    text = str(report.longrepr) if report.longrepr is not None else ""
+    if contains_secret(text, secrets):
+        report.longrepr = redact(text, secrets)
+    report.sections = [(title, redact(content, secrets)) for title, content in report.sections]
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     """Errors the tool raises on purpose read as one sentence, not a traceback wall."""
     if call.excinfo is not None and isinstance(call.excinfo.value, (AuthprobeError, HookUnavailable)):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+
+
+# ---------------------------------------------------------------- artifacts of the run
+
+ARTIFACTS = pytest.StashKey[ArtifactDir]()
+
+
+def _given(config: pytest.Config, flag: str) -> bool:
+    return any(arg == flag or arg.startswith(flag + "=") for arg in config.invocation_params.args)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Traces and screenshots on failure only (E2E_KEEP_ARTIFACTS), unless the command line says.
+
+    Traces hold every typed password and cookie: keeping them for passing tests only
+    multiplies what could leak.
+    """
+    try:
+        settings = load_settings()
+    except AuthprobeError:
+        return  # the settings fixture stops the run with the one-sentence error
+    tracing, screenshot = PW_CONFIG.ARTIFACT_MODES[settings.keep_artifacts]
+    if not _given(config, "--tracing"):
+        config.option.tracing = tracing
+    if not _given(config, "--screenshot"):
+        config.option.screenshot = screenshot
+    if not _given(config, "--output"):
+        config.option.output = settings.artifacts_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> None:
+    """The artifact folder, 0700, made after pytest-playwright emptied it."""
+    pytestconfig.stash[ARTIFACTS] = ArtifactDir(Path(pytestconfig.option.output))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Seal the kept artifacts 0600 and scan them for the run's secrets; findings fail the run."""
+    artifacts = session.config.stash.get(ARTIFACTS, None)
+    if artifacts is None or not artifacts.path.is_dir():
+        return
+    if not any(artifacts.path.iterdir()):
+        with contextlib.suppress(OSError):  # nothing kept: leave nothing behind
+            artifacts.path.rmdir()
+        return
+    artifacts.seal()
+    secrets = session.config.stash.get(RUN_SECRETS, None)
+    if secrets is None:
+        try:
+            secrets = run_secrets(load_settings(), None)
+        except AuthprobeError:
+            secrets = {}
+    findings = artifacts.scan(secrets)
+    leaks = [f for f in findings if f.kind.startswith("secret")]
+    shapes = len(findings) - len(leaks)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    if leaks:
+        write(format_findings(leaks))
+        write(f"authprobe: the run's secrets are in {len(leaks)} place(s) of the artifacts under "
+              f"{artifacts.path}; do not publish them, and find what recorded them.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        write(f"authprobe: artifacts under {artifacts.path} scanned, none of the run's secrets found.")
+    if shapes:
+        # Traces hold the throwaway users' typed passwords and one-time links by design.
+        write(f"authprobe: {shapes} token-shaped value(s) (throwaway passwords, one-time links) in "
+              f"the artifacts; `authprobe scan {artifacts.path}` lists them.")
 
 
 # ---------------------------------------------------------------- MFA users
@@ -278,3 +374,15 @@ def mfa_user(
         return MfaUser(user, enrollment, enrollment.totp(profile))
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Where the run's time went outside the browser: TOTP windows and mail."""
+    from harness.mail import MAIL_STATS
+    from harness.otp import LEDGER
+
+    if MAIL_STATS.waits or LEDGER.seconds_waited:
+        terminalreporter.write_line(
+            f"authprobe: waited {LEDGER.seconds_waited:.1f} s for TOTP windows; "
+            f"{MAIL_STATS.seconds:.1f} s for {MAIL_STATS.waits} mail(s)"
+        )

@@ -117,6 +117,21 @@ def _recipients(msg: MailMessage) -> set[str]:
     return {a.casefold() for a in (*msg.to, *msg.cc, *delivered) if a}
 
 
+class MailStats:
+    """How long the run spent waiting for mail (reported at the end of a run)."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+        self.seconds = 0.0
+
+    def record(self, seconds: float) -> None:
+        self.waits += 1
+        self.seconds += seconds
+
+
+MAIL_STATS = MailStats()
+
+
 class Inbox:
     """A logged-in IMAP INBOX used as a context manager; one instance per thread."""
 
@@ -218,6 +233,7 @@ class Inbox:
             return Email(to=to, subject=hit.subject, text=hit.text, html=hit.html)
 
         wanted = f"mail to {to}" + (f" with subject {subject!r}" if subject else "")
+        started = time.monotonic()
         try:
             return self._wait(probe, timeout=timeout, what=wanted)
         except WaitTimeout:
@@ -226,6 +242,8 @@ class Inbox:
                 f"No {wanted} arrived within {timeout:g}s ({seen}); check the app's outgoing "
                 "mail settings and the profile's mail subjects."
             ) from None
+        finally:
+            MAIL_STATS.record(time.monotonic() - started)
 
     def assert_none(self, *, to: str, within: float) -> None:
         """Fail if any mail to ``to`` is (or becomes) present during ``within`` seconds."""
