@@ -6,6 +6,7 @@ Errors the tool raises on purpose print as one sentence (exit 2), never a traceb
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,11 +26,43 @@ def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _sandbox(args: argparse.Namespace, extra: list[str]) -> int:
-    command = [sys.executable, "-m", "sandbox", *extra]
+    """Run the sandbox in the foreground and say, for humans, how to point the suite at it."""
+    if "-h" in extra or "--help" in extra:
+        return subprocess.call([sys.executable, "-m", "sandbox", *extra], cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", *extra], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
     try:
-        return subprocess.call(command, cwd=ROOT)
+        for line in process.stdout:
+            try:
+                ready = json.loads(line)
+            except json.JSONDecodeError:
+                print(line, end="")
+                continue
+            print(sandbox_banner(ready), flush=True)
+        return process.wait()
     except KeyboardInterrupt:
-        return 130
+        process.terminate()
+        process.wait(timeout=10)
+        return 0
+
+
+def sandbox_banner(ready: dict[str, object]) -> str:
+    """The ready line as a human reads it (no secrets: those are on stderr, once)."""
+    defects = ready.get("defects") or []
+    return "\n".join([
+        f"sandbox running at {ready['base_url']}"
+        + (f" with defects {', '.join(map(str, defects))}" if defects else ""),  # type: ignore[call-overload]
+        f"mail: IMAP {ready['imap_host']}:{ready['imap_port']} user {ready['imap_user']} (no TLS); "
+        f"SMTP port {ready['smtp_port']}",
+        "point the suite at it (password and tokens as printed above, or as you set them):",
+        f"  export E2E_BASE_URL={ready['base_url']} E2E_IMAP_HOST={ready['imap_host']} "
+        f"E2E_IMAP_PORT={ready['imap_port']} E2E_IMAP_SSL=false",
+        f"  export E2E_IMAP_USER={ready['imap_user']} E2E_MAIL_ADDRESS={ready['mail_address']}",
+        "  export E2E_IMAP_PASSWORD=… E2E_ADMIN_TOKEN=…"
+        + (" E2E_HOOK_TOKEN=…" if ready.get("test_mode") else ""),
+        "Ctrl-C stops it.",
+    ])
 
 
 def _scan(args: argparse.Namespace, extra: list[str]) -> int:
