@@ -26,7 +26,13 @@ VIEWPORT = {"width": 1280, "height": 800}
 EXPECT_TIMEOUT_MS = 5_000
 ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
-TRACING = "retain-on-failure"
+# E2E_KEEP_ARTIFACTS → pytest-playwright's (--tracing, --screenshot). Traces hold every typed
+# password and cookie, so by default only failed tests keep theirs.
+ARTIFACT_MODES = {
+    "on-failure": ("retain-on-failure", "only-on-failure"),
+    "always": ("on", "on"),
+    "never": ("off", "off"),
+}
 
 
 class BrowserNotFound(Exception):

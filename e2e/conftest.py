@@ -102,11 +102,15 @@ def _preflight(target: Target) -> None:
 
 @pytest.fixture(autouse=True)
 def _honour_profile_support(request: pytest.FixtureRequest, profile: TargetProfile) -> None:
-    """Skip checks the profile declares unsupported, with its stated reason."""
+    """Skip checks the profile declares unsupported; expect accepted risks to fail (strict)."""
     name = request.node.originalname or request.node.name
     reason = profile.unsupported.get(name)
     if reason:
         pytest.skip(f"unsupported by target {profile.name}: {reason}")
+    risk = profile.accepted_risks.get(name)
+    if risk:
+        request.applymarker(pytest.mark.xfail(
+            reason=f"accepted risk of target {profile.name}: {risk}", strict=True))
 
 
 # ---------------------------------------------------------------- browser

@@ -29,6 +29,28 @@ class OperationFailed(AssertionError):
     """A set-up/clean-up call the run depends on answered with an unexpected status."""
 
 
+def send(
+    request: APIRequestContext,
+    operation: HttpOperation,
+    values: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    timeout_s: float,
+) -> APIResponse:
+    """Run the operation and return its response whatever the status (callers judge it)."""
+    path = operation.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+    body = fill(operation.json_body, values) if operation.json_body is not None else None
+    return request.fetch(
+        path,
+        method=operation.method,
+        headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
+        data=json.dumps(body) if body is not None else None,
+        timeout=timeout_s * 1000,
+        fail_on_status_code=False,
+        max_redirects=0,
+    )
+
+
 def call(
     request: APIRequestContext,
     operation: HttpOperation,
@@ -38,17 +60,7 @@ def call(
     timeout_s: float,
     what: str,
 ) -> APIResponse:
-    path = operation.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
-    body = fill(operation.json_body, values) if operation.json_body is not None else None
-    response = request.fetch(
-        path,
-        method=operation.method,
-        headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
-        data=json.dumps(body) if body is not None else None,
-        timeout=timeout_s * 1000,
-        fail_on_status_code=False,
-        max_redirects=0,
-    )
+    response = send(request, operation, values, headers, timeout_s=timeout_s)
     if response.status not in operation.ok_status:
         raise OperationFailed(
             f"{what}: {operation.method} {operation.path} answered HTTP {response.status} "
