@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         default=None, description="target origin; unset with target=sandbox starts the sandbox"
     )
+    sandbox_args: str = Field(
+        default="", description="extra `python -m sandbox` arguments, e.g. '--defect client_only_logout'"
+    )
 
     imap_host: str = "127.0.0.1"
     imap_port: int = Field(default=993, ge=1, le=65535)

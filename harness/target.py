@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import selectors
+import shlex
 import subprocess
 import sys
 import time
@@ -81,8 +82,9 @@ def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[s
     )
 
 
-def start_sandbox(settings: Settings, extra_args: list[str] | None = None) -> Target:
-    """Start `python -m sandbox` in test mode with fresh secrets passed by environment."""
+def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
+                  module: str = "sandbox") -> Target:
+    """Start `python -m MODULE` (a built-in target) in test mode, secrets passed by environment."""
     admin = settings.admin_token or SecretStr(secrets.token_urlsafe(24))
     hook = settings.hook_token or SecretStr(secrets.token_urlsafe(24))
     imap_password = SecretStr(secrets.token_urlsafe(18))
@@ -92,7 +94,7 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None) -> Ta
         "SANDBOX_HOOK_TOKEN": hook.get_secret_value(),
         "SANDBOX_IMAP_PASSWORD": imap_password.get_secret_value(),
     }
-    command = [sys.executable, "-m", "sandbox", "--test-mode", "--port", "0",
+    command = [sys.executable, "-m", module, "--test-mode", "--port", "0",
                "--smtp-port", "0", "--imap-port", "0", *(extra_args or [])]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
@@ -129,12 +131,18 @@ def configured_target(settings: Settings) -> Target:
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
     if settings.base_url is None:
-        if profile.name != "sandbox":
+        if profile.launch is None:
             raise ConfigError(
                 f"E2E_BASE_URL is not set; set it to the URL of the {profile.name} target "
-                "(only the sandbox target starts by itself)."
+                "(only a profile with a [launch] section starts its target by itself)."
             )
-        return start_sandbox(settings)
+        return start_sandbox(settings, shlex.split(settings.sandbox_args), profile.launch.module)
+    if settings.sandbox_args.strip():
+        # a mutation run must never silently test some other app
+        raise ConfigError(
+            "E2E_SANDBOX_ARGS only applies to the sandbox the run starts; unset E2E_BASE_URL "
+            "or E2E_SANDBOX_ARGS."
+        )
     return configured_target(settings)
 
 
