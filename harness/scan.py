@@ -186,5 +186,5 @@ def scan_command(paths: list[str], secrets: Mapping[str, SecretStr]) -> int:
             "remove them before these artifacts are published."
         )
         return 1
-    print(f"clean: {scanner.files} file(s) scanned, no secrets or token shapes found.")
+    print(f"scan: 0 findings in {scanner.files} files")
     return 0
