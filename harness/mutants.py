@@ -50,6 +50,7 @@ class SuiteRun:
     test: str | None
     message: str
     seconds: float
+    failed: tuple[str, ...] = ()  # every failing node id (one with -x); for the flakiness bench
 
     @property
     def verdict(self) -> str:
@@ -58,18 +59,19 @@ class SuiteRun:
         return {"passed": "ESCAPED", "failed": "caught", "error": "error"}[self.outcome]
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "seconds": round(self.seconds, 1), "result": self.verdict}
+        fields = {key: value for key, value in asdict(self).items() if key != "failed"}
+        return {**fields, "seconds": round(self.seconds, 1), "result": self.verdict}
 
 
 # ---------------------------------------------------------------- one suite run
 
 
-def _node_id(classname: str, name: str) -> str:
+def _node_id(classname: str, name: str, root: Path) -> str:
     """JUnit's dotted classname back to a pytest node id (the form the plugin matches)."""
     parts = classname.split(".")
     for cut in range(len(parts), 0, -1):
         path = "/".join(parts[:cut]) + ".py"
-        if (ROOT / path).is_file():
+        if (root / path).is_file():
             return "::".join([path, *parts[cut:], name])
     return f"{classname}::{name}"
 
@@ -81,18 +83,20 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def first_failure(junit_xml: Path) -> tuple[str, str] | None:
-    """(node id, first line of its message) of the first failed or errored test case."""
+def failures(junit_xml: Path, root: Path = ROOT) -> list[tuple[str, str]]:
+    """(node id, first line of its message) of each failed or errored test case, in run order."""
     try:
         tree = ET.parse(junit_xml)
     except (OSError, ET.ParseError):
-        return None
+        return []
+    found = []
     for case in tree.iter("testcase"):
         for problem in (case.find("failure"), case.find("error")):
             if problem is not None:
-                node = _node_id(case.get("classname", ""), case.get("name", ""))
-                return node, _first_line(problem.get("message") or problem.text or "")
-    return None
+                node = _node_id(case.get("classname", ""), case.get("name", ""), root)
+                found.append((node, _first_line(problem.get("message") or problem.text or "")))
+                break
+    return found
 
 
 def _stop_reason(returncode: int, output: str) -> str:
@@ -109,7 +113,8 @@ def _stop_reason(returncode: int, output: str) -> str:
     return f"exit {returncode} ({meaning}): {' '.join(last.split())}"
 
 
-def run_suite(defect: str | None, first: list[str], timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
+def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
+              timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
     """Run the unchanged suite against a fresh sandbox (with `defect` seeded, if any)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authprobe-mutant-") as scratch:
@@ -123,8 +128,9 @@ def run_suite(defect: str | None, first: list[str], timeout_s: float = RUN_TIMEO
             "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
             FIRST_TESTS_ENV: "\n".join(first),
         }
-        command = [sys.executable, "-m", "pytest", "e2e/", "--browser", "chromium", "-x", "-q",
-                   "-p", "no:cacheprovider", "-p", "harness.mutants_plugin",
+        command = [sys.executable, "-m", "pytest", "e2e/", "--browser", "chromium", "-q",
+                   *(["-x"] if stop_first else []), "-p", "no:cacheprovider",
+                   "-p", "harness.mutants_plugin",
                    "--junitxml", str(junit), "--output", str(work / "test-results")]
         # own session: a timeout kills pytest, its sandbox and its browsers together
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -139,10 +145,11 @@ def run_suite(defect: str | None, first: list[str], timeout_s: float = RUN_TIMEO
         seconds = time.monotonic() - started
         if process.returncode == 0:
             return SuiteRun(defect, "passed", None, "", seconds)
-        failure = first_failure(junit) if process.returncode == 1 else None
-        if failure is None:
+        failed = failures(junit) if process.returncode == 1 else []
+        if not failed:
             return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
-        return SuiteRun(defect, "failed", failure[0], failure[1], seconds)
+        return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
+                        tuple(node for node, _ in failed))
 
 
 # ---------------------------------------------------------------- prioritisation memory

@@ -1,0 +1,141 @@
+"""`authprobe mutants`: catalogue listing, bad names, the reordering plugin, error runs, and
+a real mutation run of the unchanged e2e suite against seeded sandbox defects."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.mutants import (
+    DEFAULT_ORDER_FILE,
+    ORDER_ENV,
+    SuiteRun,
+    failures,
+    first_tests,
+    run_suite,
+    updated_order,
+)
+from harness.mutants_plugin import FIRST_TESTS_ENV
+from sandbox.defects import CATALOGUE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY_SUITE = '''
+import pytest
+
+def test_alpha(): pass
+def test_beta(): pass
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_gamma(n): assert n == 1, "gamma wants one\\nsecond line"
+
+class TestGroup:
+    def test_delta(self): pass
+'''
+
+
+def test_list_prints_every_catalogue_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mutants", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(CATALOGUE)
+    for line, (name, bug) in zip(lines, CATALOGUE.items(), strict=True):
+        assert line.split(maxsplit=1) == [name, bug]
+
+
+def test_unknown_defect_is_one_sentence_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mutants", "--only", "client_only_logout", "--only", "no_such_bug"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("authprobe: Unknown defect no_such_bug; known defects are: ")
+    assert all(name in err for name in CATALOGUE) and "\n" not in err
+
+
+def _run_tiny(tmp_path: Path, first: list[str], *extra: str) -> tuple[list[str], Path]:
+    (tmp_path / "test_tiny.py").write_text(TINY_SUITE)
+    junit = tmp_path / "junit.xml"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "-p", "harness.mutants_plugin", "--junitxml", str(junit), "--rootdir", str(tmp_path),
+         "-c", os.devnull, *extra, str(tmp_path)],
+        cwd=tmp_path, env={**os.environ, FIRST_TESTS_ENV: "\n".join(first)},
+        capture_output=True, text=True, timeout=120,
+    )
+    ran = [line.split()[0] for line in result.stdout.splitlines()
+           if line.startswith("test_tiny.py::") and (" PASSED" in line or " FAILED" in line)]
+    return ran, junit
+
+
+def test_plugin_runs_named_tests_first_in_given_order(tmp_path: Path) -> None:
+    ran, _ = _run_tiny(tmp_path, ["test_tiny.py::TestGroup::test_delta", "test_tiny.py::test_beta",
+                                  "test_tiny.py::not_a_test"])
+    assert ran == ["test_tiny.py::TestGroup::test_delta", "test_tiny.py::test_beta",
+                   "test_tiny.py::test_alpha", "test_tiny.py::test_gamma[1]",
+                   "test_tiny.py::test_gamma[2]"]
+
+
+def test_plugin_without_names_keeps_file_order(tmp_path: Path) -> None:
+    ran, _ = _run_tiny(tmp_path, [])
+    assert ran[0] == "test_tiny.py::test_alpha" and ran[-1] == "test_tiny.py::TestGroup::test_delta"
+
+
+def test_remembered_failure_first_with_x_stops_there_and_junit_names_it(tmp_path: Path) -> None:
+    ran, junit = _run_tiny(tmp_path, ["test_tiny.py::test_gamma[2]"], "-x")
+    assert ran == ["test_tiny.py::test_gamma[2]"]
+    assert failures(junit, root=tmp_path) == [
+        ("test_tiny.py::test_gamma[2]", "AssertionError: gamma wants one")]
+
+
+def test_junit_node_ids_of_class_tests_match_pytest(tmp_path: Path) -> None:
+    (tmp_path / "junit.xml").write_text(
+        '<testsuites><testsuite><testcase classname="test_tiny.TestGroup" name="test_delta">'
+        '<error message="failed on setup with &quot;FlowError: no mail&quot;">trace</error>'
+        '</testcase></testsuite></testsuites>')
+    (tmp_path / "test_tiny.py").write_text(TINY_SUITE)
+    assert failures(tmp_path / "junit.xml", root=tmp_path) == [
+        ("test_tiny.py::TestGroup::test_delta", 'failed on setup with "FlowError: no mail"')]
+
+
+def test_prioritisation_memory() -> None:
+    memory = {"a": "t1", "b": "t2", "c": "t2"}
+    assert first_tests("a", memory) == ["t1", "t2"]
+    assert first_tests("new", memory) == ["t2", "t1"]
+    runs = [SuiteRun("a", "failed", "t9", "boom", 1.0), SuiteRun("b", "passed", None, "", 1.0),
+            SuiteRun("c", "error", None, "exit 3", 1.0), SuiteRun(None, "passed", None, "", 1.0)]
+    assert updated_order(memory, runs) == {"a": "t9", "c": "t2"}
+
+
+def test_sandbox_that_cannot_start_is_an_error_not_a_catch() -> None:
+    """An unknown defect makes the sandbox refuse to start: the suite stops (exit 3)."""
+    run = run_suite("no_such_defect", [])
+    assert run.outcome == "error" and run.verdict == "error", run
+    assert run.message.startswith("exit 3: ") and "did not start" in run.message, run.message
+
+
+@pytest.mark.mutation
+def test_mutation_matrix_catches_every_seeded_defect(tmp_path: Path) -> None:
+    """The real thing: the unchanged e2e suite, a clean sandbox, then one per defect."""
+    order = tmp_path / "mutants-order.json"
+    if DEFAULT_ORDER_FILE.is_file():
+        shutil.copy(DEFAULT_ORDER_FILE, order)  # CI reads the memory but never rewrites it
+    result = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "mutants", "--json", *MATRIX_ARGS],
+        cwd=ROOT, env={**os.environ, ORDER_ENV: str(order)}, capture_output=True, text=True,
+        timeout=30 * 60,
+    )
+    assert result.stdout, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["clean"]["result"] == "green", report["clean"]
+    verdicts = {run["defect"]: (run["result"], run["test"], run["message"])
+                for run in report["defects"]}
+    not_caught = {name: verdict for name, verdict in verdicts.items() if verdict[0] != "caught"}
+    assert not not_caught, f"defects the e2e suite did not catch: {not_caught}"
+    assert report["caught"] == report["total"] == len(verdicts) and result.returncode == 0
+
+
+MATRIX_ARGS: list[str] = []  # the whole catalogue
