@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -98,24 +99,7 @@ def sign_out(page: Page, profile: TargetProfile) -> SignOut:
     return SignOut(cookies, page.url)
 
 
-def sign_in_together(
-    profile: TargetProfile, attempts: Sequence[tuple[Page, str, SecretStr]]
-) -> tuple[SignIn, ...]:
-    """Fill every login form first, then submit them all at once, then read each outcome.
-
-    The submits go out back to back without waiting, so the server handles the sign-ins
-    (and the pages they land on) overlapping in time, as it would for simultaneous users.
-    """
-    forms = []
-    for page, email, password in attempts:
-        login = LoginPage(page, profile)
-        login.open()
-        login.fill_credentials(email, password.get_secret_value())
-        forms.append(login)
-    for login in forms:
-        login.submit_without_waiting()
-    return tuple(_outcome(page, profile, email, login, "submit sign-ins together")
-                 for login, (page, email, _) in zip(forms, attempts, strict=True))
+LEAD_MS_PER_BROWSER = 150  # time to reach each browser before the shared moment
 
 
 @dataclass(frozen=True)
@@ -124,15 +108,44 @@ class PageLoad:
     status: int | None
 
 
-def open_account_together(profile: TargetProfile, pages: Sequence[Page]) -> tuple[PageLoad, ...]:
-    """Start loading the account page in every page before waiting for any of them."""
+def _navigate_together(
+    pages: Sequence[Page], start: Callable[[int, float], None]
+) -> tuple[PageLoad, ...]:
+    """Tell every page to navigate at one shared wall-clock moment, then wait for all.
+
+    However slow it is to reach each browser, the requests leave together, so the server
+    handles them overlapping in time, as it would for simultaneous users.
+    """
     with ExitStack() as stack:
         navigations = [stack.enter_context(page.expect_navigation(wait_until="domcontentloaded"))
                        for page in pages]
-        for page in pages:
-            AccountShell(page, profile).start_opening()
+        moment = time.time() * 1000 + LEAD_MS_PER_BROWSER * len(pages)
+        for index in range(len(pages)):
+            start(index, moment)
     loads = []
     for page, navigation in zip(pages, navigations, strict=True):
         response = navigation.value
         loads.append(PageLoad(page.url, response.status if response else None))
     return tuple(loads)
+
+
+def sign_in_together(
+    profile: TargetProfile, attempts: Sequence[tuple[Page, str, SecretStr]]
+) -> tuple[SignIn, ...]:
+    """Fill every login form first, submit them all at the same moment, then read each outcome."""
+    forms = []
+    for page, email, password in attempts:
+        login = LoginPage(page, profile)
+        login.open()
+        login.fill_credentials(email, password.get_secret_value())
+        forms.append(login)
+    _navigate_together([page for page, _, _ in attempts],
+                       lambda index, moment: forms[index].submit_at(moment))
+    return tuple(_outcome(page, profile, email, login, "submit sign-ins together")
+                 for login, (page, email, _) in zip(forms, attempts, strict=True))
+
+
+def open_account_together(profile: TargetProfile, pages: Sequence[Page]) -> tuple[PageLoad, ...]:
+    """Load the account page in every page at the same moment."""
+    return _navigate_together(
+        pages, lambda index, moment: AccountShell(pages[index], profile).open_at(moment))

@@ -33,9 +33,13 @@ class AccountShell(Screen):
     def nav_link(self, name: str) -> Locator:
         return self.page.get_by_role("link", name=name, exact=True)
 
-    def start_opening(self) -> None:
-        """Begin loading the account page and return at once (for simultaneous loads)."""
-        self.page.evaluate("path => { window.location.href = path; }", self.profile.paths.account)
+    def open_at(self, epoch_ms: float) -> None:
+        """Have the browser load the account page at wall-clock time `epoch_ms`; returns at once."""
+        self.page.evaluate(
+            "([path, at]) => { setTimeout(() => { window.location.href = path; },"
+            " Math.max(0, at - Date.now())); }",
+            [self.profile.paths.account, epoch_ms],
+        )
 
     def visible_text(self) -> str:
         """Everything the page shows, header included (to look for a previous user's traces)."""
