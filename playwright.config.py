@@ -39,15 +39,23 @@ class BrowserNotFound(Exception):
     pass
 
 
-def _playwright_own(browser_name: str) -> str | None:
-    from playwright.sync_api import sync_playwright
+def _playwright_own(browser_name: str, playwright: Any = None) -> str | None:
+    """Playwright's own build, asked of the running Playwright when there is one.
 
-    with sync_playwright() as p:
-        path = getattr(p, browser_name).executable_path
+    The sync API cannot start a second Playwright while one runs (as it does once any
+    fixture asked for `playwright` before the browser).
+    """
+    if playwright is not None:
+        path = getattr(playwright, browser_name).executable_path
+    else:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = getattr(p, browser_name).executable_path
     return path if path and Path(path).exists() else None
 
 
-def find_browser(browser_name: str, explicit: str | None) -> str | None:
+def find_browser(browser_name: str, explicit: str | None, playwright: Any = None) -> str | None:
     """Executable to launch, or None to let Playwright use its own install."""
     if explicit:
         if not Path(explicit).exists():
@@ -55,7 +63,7 @@ def find_browser(browser_name: str, explicit: str | None) -> str | None:
                 f"E2E_BROWSER_PATH={explicit} does not exist; point it at a browser executable."
             )
         return explicit
-    if _playwright_own(browser_name):
+    if _playwright_own(browser_name, playwright):
         return None
     if browser_name == "chromium":
         for name in SYSTEM_CHROMIUM:
@@ -68,9 +76,11 @@ def find_browser(browser_name: str, explicit: str | None) -> str | None:
     )
 
 
-def launch_options(browser_name: str, explicit_path: str | None) -> dict[str, Any]:
+def launch_options(
+    browser_name: str, explicit_path: str | None, playwright: Any = None
+) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    path = find_browser(browser_name, explicit_path)
+    path = find_browser(browser_name, explicit_path, playwright)
     if path:
         options["executable_path"] = path
     if browser_name == "chromium":

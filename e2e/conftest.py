@@ -118,10 +118,11 @@ def _honour_profile_support(request: pytest.FixtureRequest, profile: TargetProfi
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_name: str, settings: Settings
+    browser_type_launch_args: dict[str, Any], browser_name: str, settings: Settings,
+    playwright: Playwright,
 ) -> dict[str, Any]:
     try:
-        options = PW_CONFIG.launch_options(browser_name, settings.browser_path)
+        options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright)
     except PW_CONFIG.BrowserNotFound as exc:
         _stop(exc)
     return {**options, **browser_type_launch_args}
