@@ -83,6 +83,25 @@ def _first_line(text: str) -> str:
     return ""
 
 
+EXCEPTION_HEAD = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S")
+
+
+def _failure_line(problem: ET.Element) -> str:
+    """The exception line of a JUnit failure/error, with the phase for setup/teardown errors.
+
+    pytest's message is usually `Type: text`; for some errors it is a source line instead,
+    so fall back to the traceback's first `E   Type: text` line.
+    """
+    message = _first_line(problem.get("message") or "")
+    phase = re.fullmatch(r'failed on (\w+) with "(.*?)"?', message)
+    head = phase.group(2) if phase else message
+    if not EXCEPTION_HEAD.match(head):
+        raised = [line[1:].strip() for line in (problem.text or "").splitlines() if line.startswith("E ")]
+        head = next((line for line in raised if EXCEPTION_HEAD.match(line)), head)
+    head = head or _first_line(problem.text or "")
+    return f"{phase.group(1)}: {head}" if phase else head
+
+
 def failures(junit_xml: Path, root: Path = ROOT) -> list[tuple[str, str]]:
     """(node id, first line of its message) of each failed or errored test case, in run order."""
     try:
@@ -94,7 +113,7 @@ def failures(junit_xml: Path, root: Path = ROOT) -> list[tuple[str, str]]:
         for problem in (case.find("failure"), case.find("error")):
             if problem is not None:
                 node = _node_id(case.get("classname", ""), case.get("name", ""), root)
-                found.append((node, _first_line(problem.get("message") or problem.text or "")))
+                found.append((node, _failure_line(problem)))
                 break
     return found
 

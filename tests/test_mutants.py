@@ -91,14 +91,16 @@ def test_remembered_failure_first_with_x_stops_there_and_junit_names_it(tmp_path
         ("test_tiny.py::test_gamma[2]", "AssertionError: gamma wants one")]
 
 
-def test_junit_node_ids_of_class_tests_match_pytest(tmp_path: Path) -> None:
+def test_junit_error_reads_as_phase_and_exception_with_class_node_id(tmp_path: Path) -> None:
+    """pytest sometimes puts a source line in an error's message; the exception is in E lines."""
     (tmp_path / "junit.xml").write_text(
         '<testsuites><testsuite><testcase classname="test_tiny.TestGroup" name="test_delta">'
-        '<error message="failed on setup with &quot;FlowError: no mail&quot;">trace</error>'
-        '</testcase></testsuite></testsuites>')
+        '<error message="failed on setup with &quot;api = &lt;APIRequestContext&gt;&quot;">'
+        '    def users(api):\n&gt;       yield\nE   harness.errors.FlowError: no mail\nE   more'
+        '</error></testcase></testsuite></testsuites>')
     (tmp_path / "test_tiny.py").write_text(TINY_SUITE)
     assert failures(tmp_path / "junit.xml", root=tmp_path) == [
-        ("test_tiny.py::TestGroup::test_delta", 'failed on setup with "FlowError: no mail"')]
+        ("test_tiny.py::TestGroup::test_delta", "setup: harness.errors.FlowError: no mail")]
 
 
 def test_prioritisation_memory() -> None:
