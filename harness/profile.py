@@ -154,9 +154,19 @@ class Hooks(_Strict):
         return {name: op for name, op in named.items() if op is not None}
 
 
+class Launch(_Strict):
+    """How the run starts a built-in target itself when E2E_BASE_URL is unset."""
+
+    module: str = Field(
+        pattern=r"^[A-Za-z_][\w.]*$",
+        description="`python -m MODULE --test-mode --port 0 ...` printing the ready line of docs/sandbox.md",
+    )
+
+
 class TargetProfile(_Strict):
     name: str
     description: str = ""
+    launch: Launch | None = None
     paths: Paths = Paths()
     session_probe: SessionProbe = SessionProbe()
     mail: MailPatterns = MailPatterns()
