@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from playwright.sync_api import Locator
+import re
+
+from playwright.sync_api import Locator, expect
 
 from harness.profile import LocatorSpec
 from pages.base import Screen
@@ -44,14 +46,20 @@ class MfaSetupPage(Screen):
         "qr_image": LocatorSpec(role="img", name="QR code"),
         "code_field": LocatorSpec(label="Authentication code"),
         "submit_button": LocatorSpec(role="button", name="Enable two-factor"),
+        "method_submit": LocatorSpec(role="button", name="Continue"),
     }
 
     def open(self) -> None:
         self.page.goto(self.profile.paths.mfa_setup)
         self.expect_loaded()
+        if self.profile.locator(self.screen, "method_choice"):  # apps that ask for a method first
+            self.element("method_choice").check()
+            self.element("method_submit").click()
+            expect(self.element("secret_text")).to_be_visible()
 
     def secret(self) -> str:
-        return self.element("secret_text").inner_text().replace(" ", "").strip()
+        """The key as shown, without the spaces or dashes apps group it with."""
+        return re.sub(r"[\s-]", "", self.element("secret_text").inner_text())
 
     def provisioning_uri(self) -> str | None:
         uri = self.element("uri_text")

@@ -40,6 +40,8 @@ class ResetFormPage(Screen):
 
     def set_password(self, password: str) -> None:
         self.element("password_field").fill(password)
+        if self.profile.locator(self.screen, "password_confirm_field"):  # only if the form has one
+            self.element("password_confirm_field").fill(password)
         self.element("submit_button").click()
         self.page.wait_for_load_state("domcontentloaded")
 

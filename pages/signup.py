@@ -34,6 +34,8 @@ class SignupPage(Screen):
     def sign_up(self, email: str, password: str) -> None:
         self.email_field.fill(email)
         self.password_field.fill(password)
+        if self.profile.locator(self.screen, "password_confirm_field"):  # only if the form has one
+            self.element("password_confirm_field").fill(password)
         self.submit_button.click()
         self.page.wait_for_load_state("domcontentloaded")
 

@@ -1,0 +1,92 @@
+"""`python -m sandbox.flask_security`: the Flask-Security-Too app plus the mail sink.
+
+Same contract as `python -m sandbox` (docs/sandbox.md): secrets from the environment,
+one JSON ready line on stdout, SIGTERM/SIGINT stop everything promptly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from sandbox.flask_security.app import FlaskSecurityConfig, create_app
+from sandbox.mailsink import MailSink
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.flask_security", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--smtp-port", type=int, default=0)
+    parser.add_argument("--imap-port", type=int, default=0)
+    parser.add_argument("--test-mode", action="store_true",
+                        help="accepted for the launch contract; this app has no test hooks")
+    parser.add_argument("--mail-address", default="qa@sandbox.test")
+    parser.add_argument("--db", default=None, metavar="PATH",
+                        help="SQLite file (default: a fresh temp file)")
+    return parser.parse_args(argv)
+
+
+def _secret(env_name: str, generated: dict[str, str]) -> str:
+    value = os.environ.get(env_name)
+    if not value:
+        generated[env_name] = value = secrets.token_urlsafe(24)
+    return value
+
+
+async def serve(args: argparse.Namespace) -> None:
+    generated: dict[str, str] = {}
+    admin_token = _secret("SANDBOX_ADMIN_TOKEN", generated)
+    imap_password = _secret("SANDBOX_IMAP_PASSWORD", generated)
+    sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
+                    imap_user=args.mail_address, imap_password=imap_password)
+    await sink.start()
+    with tempfile.TemporaryDirectory(prefix="authprobe-fs-") as scratch:
+        db_path = Path(args.db) if args.db else Path(scratch) / "app.db"
+        app = create_app(FlaskSecurityConfig(
+            smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
+            db_uri=f"sqlite:///{db_path.resolve()}",
+        ))
+        server = make_server(args.host, args.port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="flask-security", daemon=True)
+        thread.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            _announce(f"http://{args.host}:{server.server_port}", sink, generated)
+            await stop.wait()
+        finally:
+            await asyncio.to_thread(server.shutdown)
+            thread.join(timeout=2)
+            await sink.stop()
+
+
+def _announce(base_url: str, sink: MailSink, generated: dict[str, str]) -> None:
+    if generated:
+        lines = [f"  {name}={value}" for name, value in sorted(generated.items())]
+        banner = "authprobe flask-security generated these secrets (set them in the env to choose):"
+        print("\n".join([banner, *lines]), file=sys.stderr, flush=True)
+    ready = {
+        "ready": True, "base_url": base_url, "smtp_port": sink.smtp_port,
+        "imap_host": sink.host, "imap_port": sink.imap_port, "imap_user": sink.imap_user,
+        "mail_address": sink.imap_user, "test_mode": False, "defects": [],
+    }
+    print(json.dumps(ready), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    asyncio.run(serve(parse_args(argv)))
+    return 0
