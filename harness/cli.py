@@ -65,6 +65,21 @@ def sandbox_banner(ready: dict[str, object]) -> str:
     ])
 
 
+def _serve(args: argparse.Namespace, extra: list[str]) -> int:
+    """Run a built-in target (its profile's [launch] module); its JSON ready line passes through."""
+    from harness.errors import ConfigError
+    from harness.profile import load_profile
+
+    profile = load_profile(args.target.replace("-", "_"))
+    if profile.launch is None:
+        raise ConfigError(f"Target {profile.name} has no [launch] section, so it cannot be served "
+                          "from here; start the app yourself and set E2E_BASE_URL.")
+    try:
+        return subprocess.call([sys.executable, "-m", profile.launch.module, *extra], cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+
+
 def _scan(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.scan import scan_command
     from harness.settings import load_settings
@@ -97,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
                              add_help=False)
     sandbox.set_defaults(handler=_sandbox)
 
+    serve = sub.add_parser("serve", help="start a built-in target by profile name, e.g. flask-security "
+                           "(extra arguments go to it)")
+    serve.add_argument("target", help="profile name in targets/ (dashes or underscores)")
+    serve.set_defaults(handler=_serve)
+
     scan = sub.add_parser("scan", help="scan artifacts for the run's secrets and token shapes")
     scan.add_argument("paths", nargs="+")
     scan.set_defaults(handler=_scan)
@@ -117,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("run", "sandbox"):
+    if extra and args.command not in ("run", "sandbox", "serve"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     handler: Callable[[argparse.Namespace, list[str]], int] = args.handler
     try:
