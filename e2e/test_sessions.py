@@ -113,7 +113,8 @@ def test_reauthentication_after_expiry_still_requires_mfa(
         full = sign_in(page, profile, user.email, user.password, totp)
     assert full.outcome == "signed_in", f"setup: MFA sign-in failed: {full.outcome} ({full.message})"
     _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
-    _assert_expired(page, profile, user, trip, "the expired session must be over")
+    _assert_expired(page, profile, user, trip,
+                    f"a session idle for longer than {idle_ttl}s must be over")
 
     again = submit_password(page, profile, user.email, user.password)
     ui, backend = trip.ui.read(), trip.backend.read()
