@@ -41,12 +41,15 @@ class FlaskSecurityConfig:
     smtp_port: int
     admin_token: str
     db_uri: str
+    fast_hashing: bool = False  # test mode: cheap argon2 parameters, as the sandbox does
     mail_sender: str = "authprobe flask-security <no-reply@sandbox.test>"
 
 
 def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
     """Flask-Security-Too settings: the documented switches, chosen for an honest deployment."""
+    cheap = {"argon2__memory_cost": 1024, "argon2__time_cost": 1, "argon2__parallelism": 1}
     return {
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": cheap if config.fast_hashing else {},
         "SECRET_KEY": secrets.token_urlsafe(32),
         "SQLALCHEMY_DATABASE_URI": config.db_uri,
         "SESSION_COOKIE_SAMESITE": "Lax",  # Flask's default is None (no SameSite attribute)

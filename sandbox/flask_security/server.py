@@ -31,7 +31,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--smtp-port", type=int, default=0)
     parser.add_argument("--imap-port", type=int, default=0)
     parser.add_argument("--test-mode", action="store_true",
-                        help="accepted for the launch contract; this app has no test hooks")
+                        help="fast password hashing for test runs (this app has no test hooks)")
     parser.add_argument("--mail-address", default="qa@sandbox.test")
     parser.add_argument("--db", default=None, metavar="PATH",
                         help="SQLite file (default: a fresh temp file)")
@@ -56,7 +56,7 @@ async def serve(args: argparse.Namespace) -> None:
         db_path = Path(args.db) if args.db else Path(scratch) / "app.db"
         app = create_app(FlaskSecurityConfig(
             smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
-            db_uri=f"sqlite:///{db_path.resolve()}",
+            db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
         ))
         server = make_server(args.host, args.port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="flask-security", daemon=True)
