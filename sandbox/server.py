@@ -52,7 +52,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _secret(env_name: str, generated: dict[str, str]) -> str:
+def env_secret(env_name: str, generated: dict[str, str]) -> str:
     value = os.environ.get(env_name)
     if value:
         return value
@@ -69,9 +69,9 @@ def _bind(host: str, port: int) -> socket.socket:
 
 async def serve(args: argparse.Namespace, defects: frozenset[str]) -> None:
     generated: dict[str, str] = {}
-    admin_token = _secret("SANDBOX_ADMIN_TOKEN", generated)
-    hook_token = _secret("SANDBOX_HOOK_TOKEN", generated)
-    imap_password = _secret("SANDBOX_IMAP_PASSWORD", generated)
+    admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
+    hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated)
+    imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
     if not args.test_mode:
         generated.pop("SANDBOX_HOOK_TOKEN", None)  # no hooks, nothing to show
 
@@ -106,15 +106,21 @@ async def serve(args: argparse.Namespace, defects: frozenset[str]) -> None:
 
 
 def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str]) -> None:
+    announce(config.base_url, sink, generated, test_mode=config.test_mode,
+             defects=sorted(config.defects))
+
+
+def announce(base_url: str, sink: MailSink, generated: dict[str, str], *, test_mode: bool,
+             defects: list[str], who: str = "sandbox") -> None:
+    """Generated secrets once on stderr, then the one JSON ready line of docs/sandbox.md."""
     if generated:
         lines = [f"  {name}={value}" for name, value in sorted(generated.items())]
-        banner = "authprobe sandbox generated these secrets (set them in the env to choose):"
+        banner = f"authprobe {who} generated these secrets (set them in the env to choose):"
         print("\n".join([banner, *lines]), file=sys.stderr, flush=True)
     ready = {
-        "ready": True, "base_url": config.base_url, "smtp_port": sink.smtp_port,
+        "ready": True, "base_url": base_url, "smtp_port": sink.smtp_port,
         "imap_host": sink.host, "imap_port": sink.imap_port, "imap_user": sink.imap_user,
-        "mail_address": sink.imap_user, "test_mode": config.test_mode,
-        "defects": sorted(config.defects),
+        "mail_address": sink.imap_user, "test_mode": test_mode, "defects": defects,
     }
     print(json.dumps(ready), flush=True)
 

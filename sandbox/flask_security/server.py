@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import secrets
 import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -22,6 +18,7 @@ from werkzeug.serving import make_server
 
 from sandbox.flask_security.app import FlaskSecurityConfig, create_app
 from sandbox.mailsink import MailSink
+from sandbox.server import announce, env_secret
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -38,17 +35,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _secret(env_name: str, generated: dict[str, str]) -> str:
-    value = os.environ.get(env_name)
-    if not value:
-        generated[env_name] = value = secrets.token_urlsafe(24)
-    return value
-
-
 async def serve(args: argparse.Namespace) -> None:
     generated: dict[str, str] = {}
-    admin_token = _secret("SANDBOX_ADMIN_TOKEN", generated)
-    imap_password = _secret("SANDBOX_IMAP_PASSWORD", generated)
+    admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
+    imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
@@ -66,25 +56,13 @@ async def serve(args: argparse.Namespace) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            _announce(f"http://{args.host}:{server.server_port}", sink, generated)
+            announce(f"http://{args.host}:{server.server_port}", sink, generated,
+                     test_mode=False, defects=[], who="flask-security")  # no hooks here
             await stop.wait()
         finally:
             await asyncio.to_thread(server.shutdown)
             thread.join(timeout=2)
             await sink.stop()
-
-
-def _announce(base_url: str, sink: MailSink, generated: dict[str, str]) -> None:
-    if generated:
-        lines = [f"  {name}={value}" for name, value in sorted(generated.items())]
-        banner = "authprobe flask-security generated these secrets (set them in the env to choose):"
-        print("\n".join([banner, *lines]), file=sys.stderr, flush=True)
-    ready = {
-        "ready": True, "base_url": base_url, "smtp_port": sink.smtp_port,
-        "imap_host": sink.host, "imap_port": sink.imap_port, "imap_user": sink.imap_user,
-        "mail_address": sink.imap_user, "test_mode": False, "defects": [],
-    }
-    print(json.dumps(ready), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
