@@ -13,6 +13,7 @@ defect names.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -39,6 +41,10 @@ RUN_TIMEOUT_S = 20 * 60
 MESSAGE_WIDTH = 64
 
 Outcome = Literal["passed", "failed", "error"]
+
+# runs in flight, so Ctrl-C can end them: they sit in their own sessions, out of SIGINT's reach
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -154,13 +160,21 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
         # own session: a timeout kills pytest, its sandbox and its browsers together
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        with _LIVE_LOCK:
+            _LIVE.add(process)
         try:
             output, _ = process.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _kill_group(process)
             process.communicate()
             return SuiteRun(defect, "error", None, f"timed out after {timeout_s:.0f} s",
                             time.monotonic() - started)
+        except KeyboardInterrupt:
+            _kill_group(process)
+            raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
         seconds = time.monotonic() - started
         if process.returncode == 0:
             return SuiteRun(defect, "passed", None, "", seconds)
@@ -169,6 +183,18 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
         return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
                         tuple(node for node, _ in failed))
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _kill_live() -> None:
+    """Ctrl-C arrives in the main thread only: end the runs the worker threads wait on."""
+    with _LIVE_LOCK:
+        for process in _LIVE:
+            _kill_group(process)
 
 
 # ---------------------------------------------------------------- prioritisation memory
@@ -246,7 +272,10 @@ def render_table(clean: SuiteRun, runs: list[SuiteRun], total_s: float) -> str:
 
 
 def _progress(done: int, total: int, run: SuiteRun) -> None:
-    print(f"[{done}/{total}] {run.defect or 'clean'}: {run.verdict} ({run.seconds:.0f} s)",
+    """One stderr line per finished run, so a long matrix shows what it found as it goes."""
+    detail = f" {_short_test(run.test)}: {_short_message(run.message)}" if run.test else (
+        f" {run.message}" if run.message else "")
+    print(f"[{done}/{total}] {run.defect or 'clean'}: {run.verdict} ({run.seconds:.0f} s){detail}",
           file=sys.stderr, flush=True)
 
 
@@ -277,13 +306,21 @@ def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, j
     if clean.outcome == "passed":
         path = order_file()
         memory = load_order(path)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             futures = [pool.submit(run_suite, name, first_tests(name, memory)) for name in defects]
             for done, future in enumerate(as_completed(futures), start=1):
                 runs.append(future.result())
                 _progress(done, len(defects), runs[-1])
+                # saved as it goes: an interrupted matrix still speeds up the next one
+                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n",
+                                encoding="utf-8")
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_live()
+            raise
+        pool.shutdown()
         runs.sort(key=lambda run: defects.index(run.defect or ""))
-        path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n", encoding="utf-8")
     total_s = time.monotonic() - started
 
     caught = sum(run.outcome == "failed" for run in runs)
