@@ -189,13 +189,17 @@ def _assert_downgrade_holds(
     _roles_agree(trip, user, high, low)
 
 
-def _before_downgrade(
-    page: Page, profile: TargetProfile, high: str, lost: list[Resource], settings: Settings,
-) -> None:
-    """The check below is only meaningful if the higher role really had access first."""
+def _signed_in_before_downgrade(
+    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
+    high: str, lost: list[Resource], tag: str,
+) -> tuple[ThrowawayUser, Page]:
+    """A signed-in user of the higher role, proven to have the access the downgrade removes."""
+    user = users.create(role=high, tag=tag)
+    page = _signed_in_page(new_context, profile, user)
     problems = _backend_violations(page.context, profile, high, settings.http_timeout, lost)
     assert not problems, "setup: the higher role lacks access it should have:\n  " + "\n  ".join(
         problems)
+    return user, page
 
 
 @pytest.mark.severity1
@@ -204,9 +208,8 @@ def test_role_downgrade_by_admin_api_holds_at_the_next_request(
     journey: MakeJourney,
 ) -> None:
     high, low, lost = _downgrade_plan(profile)
-    user = users.create(role=high, tag="downgrade-api")
-    page = _signed_in_page(new_context, profile, user)
-    _before_downgrade(page, profile, high, lost, settings)
+    user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
+                                             "downgrade-api")
     users.admin.set_role(user.email, low)
     _assert_downgrade_holds(page, profile, user, high, low, lost,
                             journey(page, f"{high} → {low} by admin API"), settings)
@@ -229,9 +232,8 @@ def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
 ) -> None:
     high, low, lost = _downgrade_plan(profile)
     admin_role = _admin_role(profile)
-    user = users.create(role=high, tag="downgrade-ui")
-    page = _signed_in_page(new_context, profile, user)
-    _before_downgrade(page, profile, high, lost, settings)
+    user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
+                                             "downgrade-ui")
 
     admin_page = _signed_in_page(new_context, profile, users.create(role=admin_role, tag="admin"))
     admin = AdminPage(admin_page, profile)

@@ -65,16 +65,25 @@ def _assert_expired(page: Page, profile: TargetProfile, user: ThrowawayUser, tri
     trip.check("after expiry: signed out in UI and backend", Expected(authenticated=False))
 
 
+def _signed_in_then_aged(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    journey: MakeJourney, tag: str, *, idle: int = 0, age: int = 0,
+) -> tuple[ThrowawayUser, Journey]:
+    user = users.create(tag=tag)
+    trip = journey(page, f"{tag} expiry")
+    _sign_in(page, profile, user, trip)
+    _age_sessions(hooks, user, idle=idle, age=age)
+    return user, trip
+
+
 @pytest.mark.severity1
 def test_idle_session_expires_and_the_ui_forgets_the_user(
     page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
     require_hook: RequireHook, journey: MakeJourney,
 ) -> None:
     idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
-    user = users.create(tag="idle")
-    trip = journey(page, "idle expiry")
-    _sign_in(page, profile, user, trip)
-    _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
+    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "idle",
+                                      idle=idle_ttl + BEYOND_S)
     _assert_expired(page, profile, user, trip,
                     f"a session idle for longer than {idle_ttl}s must be over")
 
@@ -85,10 +94,8 @@ def test_absolute_timeout_ends_even_an_active_session(
     require_hook: RequireHook, journey: MakeJourney,
 ) -> None:
     absolute_ttl = _ttl(profile, require_hook, "absolute_ttl_seconds")
-    user = users.create(tag="absolute")
-    trip = journey(page, "absolute expiry")
-    _sign_in(page, profile, user, trip)
-    _age_sessions(hooks, user, age=absolute_ttl + BEYOND_S)
+    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "absolute",
+                                      age=absolute_ttl + BEYOND_S)
     _assert_expired(page, profile, user, trip,
                     f"a session older than {absolute_ttl}s must be over even though it was "
                     "active a moment ago")

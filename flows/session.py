@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -102,31 +101,23 @@ def sign_out(page: Page, profile: TargetProfile) -> SignOut:
 LEAD_MS_PER_BROWSER = 150  # time to reach each browser before the shared moment
 
 
-@dataclass(frozen=True)
-class PageLoad:
-    url: str
-    status: int | None
+# Set by `submit_at`/`open_at` in the document being left; absent from the next one.
+NEW_DOCUMENT = "() => !window.__authprobeLeaving && document.readyState !== 'loading'"
 
 
-def _navigate_together(
-    pages: Sequence[Page], start: Callable[[int, float], None]
-) -> tuple[PageLoad, ...]:
+def _navigate_together(pages: Sequence[Page], start: Callable[[int, float], None]) -> None:
     """Tell every page to navigate at one shared wall-clock moment, then wait for all.
 
     However slow it is to reach each browser, the requests leave together, so the server
-    handles them overlapping in time, as it would for simultaneous users.
+    handles them overlapping in time, as it would for simultaneous users. Each wait starts
+    only once every browser has been told, so a slow machine does not eat the timeout.
     """
-    with ExitStack() as stack:
-        navigations = [stack.enter_context(page.expect_navigation(wait_until="domcontentloaded"))
-                       for page in pages]
-        moment = time.time() * 1000 + LEAD_MS_PER_BROWSER * len(pages)
-        for index in range(len(pages)):
-            start(index, moment)
-    loads = []
-    for page, navigation in zip(pages, navigations, strict=True):
-        response = navigation.value
-        loads.append(PageLoad(page.url, response.status if response else None))
-    return tuple(loads)
+    moment = time.time() * 1000 + LEAD_MS_PER_BROWSER * len(pages)
+    for index in range(len(pages)):
+        start(index, moment)
+    for page in pages:
+        page.wait_for_function(NEW_DOCUMENT)
+        page.wait_for_load_state("domcontentloaded")
 
 
 def sign_in_together(
@@ -145,7 +136,8 @@ def sign_in_together(
                  for login, (page, email, _) in zip(forms, attempts, strict=True))
 
 
-def open_account_together(profile: TargetProfile, pages: Sequence[Page]) -> tuple[PageLoad, ...]:
-    """Load the account page in every page at the same moment."""
-    return _navigate_together(
+def open_account_together(profile: TargetProfile, pages: Sequence[Page]) -> tuple[str, ...]:
+    """Load the account page in every page at the same moment; returns where each ended."""
+    _navigate_together(
         pages, lambda index, moment: AccountShell(pages[index], profile).open_at(moment))
+    return tuple(page.url for page in pages)

@@ -36,7 +36,8 @@ class AccountShell(Screen):
     def open_at(self, epoch_ms: float) -> None:
         """Have the browser load the account page at wall-clock time `epoch_ms`; returns at once."""
         self.page.evaluate(
-            "([path, at]) => { setTimeout(() => { window.location.href = path; },"
+            "([path, at]) => { window.__authprobeLeaving = true;"
+            " setTimeout(() => { window.location.href = path; },"
             " Math.max(0, at - Date.now())); }",
             [self.profile.paths.account, epoch_ms],
         )

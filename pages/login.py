@@ -49,6 +49,7 @@ class LoginPage(Screen):
         reach each of them.
         """
         self.submit_button.evaluate(
-            "(button, at) => { setTimeout(() => button.click(), Math.max(0, at - Date.now())); }",
+            "(button, at) => { window.__authprobeLeaving = true;"
+            " setTimeout(() => button.click(), Math.max(0, at - Date.now())); }",
             epoch_ms,
         )
