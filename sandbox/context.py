@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sandbox.config import SandboxConfig
-from sandbox.db import ServerSession, User, role_rank
+from sandbox.db import ServerSession, User, role_rank, roles_for
 from sandbox.mailer import Mailer
 from sandbox.security import digest, new_token, same, verify_password
 
@@ -76,6 +76,11 @@ class Header:
     @property
     def rank(self) -> int:
         return role_rank(self.role or "")
+
+    @property
+    def roles(self) -> list[str]:
+        """Every role the user holds (each role includes the ones below it), as the API says."""
+        return roles_for(self.role) if self.role else []
 
 
 @dataclass
