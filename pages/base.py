@@ -10,7 +10,6 @@ from playwright.sync_api import Locator, Page, expect
 from harness.locate import resolve
 from harness.profile import LocatorSpec, TargetProfile
 
-
 COMMON = {
     "error_alert": LocatorSpec(role="alert"),
     "status_message": LocatorSpec(role="status"),
