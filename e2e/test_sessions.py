@@ -1,4 +1,4 @@
-"""Session lifetime and hygiene: idle and absolute expiry, MFA after expiry, caching, cookies.
+"""Session lifetime: idle and absolute expiry, MFA after expiry (cookie flags and caching: test_hygiene).
 
 Expiry is produced with the target's test hook that ages sessions (never by sleeping);
 the TTLs come from the profile's policy.
@@ -18,7 +18,6 @@ from harness.hooks import TestHooks
 from harness.journey import Journey
 from harness.oracle import Expected
 from harness.profile import TargetProfile
-from harness.target import Target
 from harness.users import ThrowawayUser, ThrowawayUsers
 from pages.account import AccountShell
 
@@ -131,54 +130,3 @@ def test_reauthentication_after_expiry_still_requires_mfa(
         f"{ui.describe()}\n  {backend.describe()}"
     )
     trip.check("password step done, MFA pending: nobody signed in yet", Expected(authenticated=False))
-
-
-@pytest.mark.severity2
-def test_authenticated_pages_are_sent_with_no_store(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
-) -> None:
-    role = profile.roles.default
-    user = users.create(role=role, tag="no-store")
-    _sign_in(page, profile, user, journey(page, "no-store"))
-    paths = [profile.paths.account, profile.paths.mfa_setup] + [
-        r.path for r in profile.roles.resources if r.kind == "page" and role in r.allowed]
-    problems = []
-    for path in dict.fromkeys(paths):
-        response = page.goto(path)
-        header = response.headers.get("cache-control", "") if response else ""
-        status = response.status if response else None
-        if "no-store" not in header.lower():
-            problems.append(f"GET {path} → {status} Cache-Control: {header or '(none)'}")
-    assert not problems, (
-        "authenticated pages must be sent with Cache-Control: no-store, or a shared device's "
-        "cache and back button show them to the next person:\n  " + "\n  ".join(problems)
-    )
-
-
-@pytest.mark.severity1
-def test_session_cookie_is_httponly_and_samesite(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, target: Target,
-    journey: MakeJourney,
-) -> None:
-    user = users.create(tag="cookie")
-    _sign_in(page, profile, user, journey(page, "cookie flags"))
-    name = profile.session_probe.cookie_name
-    found = [c for c in page.context.cookies() if c["name"] == name]
-    assert found, (
-        f"no {name} cookie after sign-in (cookies: {[c['name'] for c in page.context.cookies()]}); "
-        "check session_probe.cookie_name"
-    )
-    cookie = found[0]
-    flags = {"HttpOnly": cookie.get("httpOnly"), "SameSite": cookie.get("sameSite"),
-             "Secure": cookie.get("secure")}
-    problems = []
-    if not cookie.get("httpOnly"):
-        problems.append("HttpOnly is missing, so any injected script can read the session")
-    if cookie.get("sameSite") not in ("Lax", "Strict"):
-        problems.append("SameSite is not Lax or Strict, so cross-site requests carry the session")
-    if target.base_url.startswith("https://") and not cookie.get("secure"):
-        problems.append("Secure is missing on an https target")
-    assert not problems, (
-        f"the session cookie {name} must be HttpOnly and SameSite (and Secure on https): "
-        + "; ".join(problems) + f" — flags seen {flags}"
-    )
