@@ -98,6 +98,9 @@ def sign_out(page: Page, profile: TargetProfile) -> SignOut:
     return SignOut(cookies, page.url)
 
 
+# Ten simultaneous password checks on a small CI machine queue behind each other; the crowd
+# gets a longer wait than one navigation so a slow machine is not reported as a broken app.
+CROWD_WAIT_MS = 60_000
 LEAD_MS_PER_BROWSER = 150  # time to reach each browser before the shared moment
 
 
@@ -116,8 +119,8 @@ def _navigate_together(pages: Sequence[Page], start: Callable[[int, float], None
     for index in range(len(pages)):
         start(index, moment)
     for page in pages:
-        page.wait_for_function(NEW_DOCUMENT)
-        page.wait_for_load_state("domcontentloaded")
+        page.wait_for_function(NEW_DOCUMENT, timeout=CROWD_WAIT_MS)
+        page.wait_for_load_state("domcontentloaded", timeout=CROWD_WAIT_MS)
 
 
 def sign_in_together(

@@ -26,7 +26,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -139,8 +139,8 @@ def _stop_reason(returncode: int, output: str) -> str:
 
 
 def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
-              timeout_s: float = RUN_TIMEOUT_S) -> SuiteRun:
-    """Run the unchanged suite against a fresh sandbox (with `defect` seeded, if any)."""
+              timeout_s: float = RUN_TIMEOUT_S, tests: list[str] | None = None) -> SuiteRun:
+    """Run the unchanged suite (or just `tests`) against a fresh sandbox, `defect` seeded if any."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authprobe-mutant-") as scratch:
         work = Path(scratch)
@@ -153,7 +153,7 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
             FIRST_TESTS_ENV: "\n".join(first),
         }
-        command = [sys.executable, "-m", "pytest", "e2e/", "--browser", "chromium", "-q",
+        command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",
                    *(["-x"] if stop_first else []), "-p", "no:cacheprovider",
                    "-p", "harness.mutants_plugin",
                    "--junitxml", str(junit), "--output", str(work / "test-results")]
@@ -183,6 +183,25 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
         return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
                         tuple(node for node, _ in failed))
+
+
+def confirmed_run(defect: str, first: list[str]) -> SuiteRun:
+    """A catch counts only if the catching test passes on the clean app (flaky tests don't catch).
+
+    If it fails on the clean sandbox too, the defect run is repeated once; a catch that still
+    cannot be confirmed is reported as an error, never as caught.
+    """
+    run = run_suite(defect, first)
+    for _ in range(2):
+        if run.outcome != "failed" or run.test is None:
+            return run
+        check = run_suite(None, [], tests=[run.test])
+        if check.outcome == "passed":
+            return run
+        flaky = run.test
+        run = run_suite(defect, [test for test in first if test != flaky])
+    return replace(run, outcome="error",
+                   message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -308,7 +327,8 @@ def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, j
         memory = load_order(path)
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            futures = [pool.submit(run_suite, name, first_tests(name, memory)) for name in defects]
+            futures = [pool.submit(confirmed_run, name, first_tests(name, memory))
+                       for name in defects]
             for done, future in enumerate(as_completed(futures), start=1):
                 runs.append(future.result())
                 _progress(done, len(defects), runs[-1])
