@@ -34,21 +34,27 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+def launch_parser(prog: str, description: str | None, test_mode_help: str) -> argparse.ArgumentParser:
+    """The options every built-in target takes (the launch contract of docs/sandbox.md)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--smtp-port", type=int, default=0)
     parser.add_argument("--imap-port", type=int, default=0)
-    parser.add_argument("--test-mode", action="store_true",
-                        help="mount the /__test__/ hooks; also uses fast password hashing")
+    parser.add_argument("--test-mode", action="store_true", help=test_mode_help)
+    parser.add_argument("--mail-address", default="qa@sandbox.test")
+    parser.add_argument("--db", default=None, metavar="PATH",
+                        help="SQLite file (default: a fresh temp file)")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = launch_parser("python -m sandbox", __doc__,
+                           "mount the /__test__/ hooks; also uses fast password hashing")
     parser.add_argument("--defect", action="append", default=[], metavar="NAME")
     parser.add_argument("--idle-ttl", type=int, default=1800, metavar="SECONDS")
     parser.add_argument("--absolute-ttl", type=int, default=28800, metavar="SECONDS")
     parser.add_argument("--reset-ttl", type=int, default=900, metavar="SECONDS")
-    parser.add_argument("--mail-address", default="qa@sandbox.test")
-    parser.add_argument("--db", default=None, metavar="PATH",
-                        help="SQLite file (default: a fresh temp file)")
     return parser.parse_args(argv)
 
 

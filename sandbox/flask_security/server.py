@@ -18,21 +18,13 @@ from werkzeug.serving import make_server
 
 from sandbox.flask_security.app import FlaskSecurityConfig, create_app
 from sandbox.mailsink import MailSink
-from sandbox.server import announce, env_secret
+from sandbox.server import announce, env_secret, launch_parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.flask_security", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    parser.add_argument("--smtp-port", type=int, default=0)
-    parser.add_argument("--imap-port", type=int, default=0)
-    parser.add_argument("--test-mode", action="store_true",
-                        help="fast password hashing for test runs (this app has no test hooks)")
-    parser.add_argument("--mail-address", default="qa@sandbox.test")
-    parser.add_argument("--db", default=None, metavar="PATH",
-                        help="SQLite file (default: a fresh temp file)")
-    return parser.parse_args(argv)
+    return launch_parser("python -m sandbox.flask_security", __doc__,
+                         "fast password hashing for test runs (this app has no test hooks)"
+                         ).parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
