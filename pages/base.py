@@ -54,3 +54,29 @@ class Screen:
 def path_regex(path: str) -> re.Pattern[str]:
     """A URL pattern for `path` on any origin, ignoring the query string."""
     return re.compile(rf"^[a-z]+://[^/]+{re.escape(path)}(\?.*)?$")
+
+
+class CredentialsForm(Screen):
+    """A screen with an email field, a password field and a submit button (sign-in, sign-up)."""
+
+    @property
+    def email_field(self) -> Locator:
+        return self.element("email_field")
+
+    @property
+    def password_field(self) -> Locator:
+        return self.element("password_field")
+
+    @property
+    def submit_button(self) -> Locator:
+        return self.element("submit_button")
+
+    def fill_credentials(self, email: str, password: str) -> None:
+        self.email_field.fill(email)
+        self.password_field.fill(password)
+        if self.profile.locator(self.screen, "password_confirm_field"):  # only if the form has one
+            self.element("password_confirm_field").fill(password)
+
+    def submit(self) -> None:
+        self.submit_button.click()
+        self.page.wait_for_load_state("domcontentloaded")

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from playwright.sync_api import Locator
-
 from harness.profile import LocatorSpec
-from pages.base import Screen
+from pages.base import CredentialsForm
 
 
-class LoginPage(Screen):
+class LoginPage(CredentialsForm):
     screen = "login"
     defaults = {
         "heading": LocatorSpec(role="heading", name="Sign in"),
@@ -16,18 +14,6 @@ class LoginPage(Screen):
         "reset_link": LocatorSpec(role="link", name="Forgot your password?"),
     }
 
-    @property
-    def email_field(self) -> Locator:
-        return self.element("email_field")
-
-    @property
-    def password_field(self) -> Locator:
-        return self.element("password_field")
-
-    @property
-    def submit_button(self) -> Locator:
-        return self.element("submit_button")
-
     def open(self, next_path: str | None = None) -> None:
         url = self.profile.paths.login + (f"?next={next_path}" if next_path else "")
         self.page.goto(url)
@@ -35,12 +21,7 @@ class LoginPage(Screen):
 
     def sign_in(self, email: str, password: str) -> None:
         self.fill_credentials(email, password)
-        self.submit_button.click()
-        self.page.wait_for_load_state("domcontentloaded")
-
-    def fill_credentials(self, email: str, password: str) -> None:
-        self.email_field.fill(email)
-        self.password_field.fill(password)
+        self.submit()
 
     def submit_at(self, epoch_ms: float) -> None:
         """Have the browser press submit at wall-clock time `epoch_ms`; returns at once.
