@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         default=None, description="target origin; unset with target=sandbox starts the sandbox"
     )
     sandbox_args: str = Field(
-        default="", description="extra `python -m sandbox` arguments, e.g. '--defect NAME' (see authprobe mutants --list)"
+        default="",
+        description="extra `python -m sandbox` arguments, e.g. '--defect NAME' (authprobe mutants --list)",
     )
 
     imap_host: str = "127.0.0.1"
