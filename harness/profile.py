@@ -49,7 +49,6 @@ class Paths(_Strict):
     reset_request: str = "/reset"
     mfa_setup: str = "/account/mfa"
     admin: str | None = "/admin"
-    after_login: str = Field(default="/account", description="where a plain sign-in lands")
 
 
 class SessionProbe(_Strict):
@@ -88,7 +87,6 @@ class Policy(_Strict):
     totp_digits: int = 6
     totp_skew_steps: int = Field(default=1, ge=0, description="windows accepted either side")
     recovery_codes: int = 10
-    password_min_length: int = 8
     reset_token_ttl_seconds: int = 900
     reset_ends_other_sessions: bool = True
     idle_ttl_seconds: int | None = None

@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     browser_path: str | None = Field(default=None, description="explicit browser executable")
     mail_timeout: float = Field(default=30.0, gt=0)
     http_timeout: float = Field(default=5.0, gt=0)
-    step_budget_seconds: float = Field(default=15.0, gt=0)
     artifacts_dir: str = "test-results"
     keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"
 

@@ -15,10 +15,3 @@ class ActivationResultPage(Screen):
 
     def open_link(self, link: str) -> None:
         self.page.goto(link)
-
-    def succeeded(self) -> bool:
-        return self.element("heading").count() > 0 and self.element("heading").first.is_visible()
-
-    def failed(self) -> bool:
-        heading = self.element("failed_heading")
-        return heading.count() > 0 and heading.first.is_visible()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from playwright.sync_api import Locator, Page, expect
@@ -49,11 +48,6 @@ class Screen:
 
     def is_showing(self) -> bool:
         return self.landmark().count() > 0 and self.landmark().first.is_visible()
-
-
-def path_regex(path: str) -> re.Pattern[str]:
-    """A URL pattern for `path` on any origin, ignoring the query string."""
-    return re.compile(rf"^[a-z]+://[^/]+{re.escape(path)}(\?.*)?$")
 
 
 class CredentialsForm(Screen):

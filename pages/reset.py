@@ -44,11 +44,3 @@ class ResetFormPage(Screen):
             self.element("password_confirm_field").fill(password)
         self.element("submit_button").click()
         self.page.wait_for_load_state("domcontentloaded")
-
-    def shows_invalid_link(self) -> bool:
-        heading = self.element("invalid_heading")
-        return heading.count() > 0 and heading.first.is_visible()
-
-    def shows_done(self) -> bool:
-        heading = self.element("done_heading")
-        return heading.count() > 0 and heading.first.is_visible()
