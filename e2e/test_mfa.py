@@ -12,10 +12,19 @@ from flows.session import sign_in, sign_out, submit_mfa_code, submit_password, s
 from harness.journey import Journey
 from harness.oracle import Expected
 from harness.profile import TargetProfile
+from harness.users import ThrowawayUser
 
 pytestmark = pytest.mark.mfa
 MakeJourney = Callable[[Page, str], Journey]
 MakeMfaUser = Callable[..., MfaUser]
+
+
+def expect_mfa_challenge(page: Page, profile: TargetProfile, user: ThrowawayUser) -> None:
+    """The password step of a TOTP-enrolled user must end at the second-factor challenge."""
+    first = submit_password(page, profile, user.email, user.password)
+    assert first.outcome == "mfa_required", (
+        f"TOTP is enrolled but the password alone led to '{first.outcome}' at {first.url}"
+    )
 
 
 @pytest.mark.severity1
@@ -45,7 +54,7 @@ def test_protected_pages_are_unreachable_between_password_and_code(
 ) -> None:
     enrolled = mfa_user(tag="mfa-skip")
     user = enrolled.user
-    assert submit_password(page, profile, user.email, user.password).outcome == "mfa_required"
+    expect_mfa_challenge(page, profile, user)
     trip = journey(page, "navigate around the MFA step")
     paths = [profile.paths.account] + [
         r.path for r in profile.roles.resources if r.kind == "page" and user.role in r.allowed
@@ -65,7 +74,7 @@ def test_used_totp_code_is_refused(
     assert sign_in(page, profile, user.email, user.password, enrolled.totp).outcome == "signed_in"
     sign_out(page, profile)
     trip = journey(page, "TOTP replay")
-    assert submit_password(page, profile, user.email, user.password).outcome == "mfa_required"
+    expect_mfa_challenge(page, profile, user)
     with trip.step("submit the code that was just used", Expected(authenticated=False)):
         replay = submit_mfa_code(page, profile, user.email, enrolled.totp.last_used_code())
     assert replay.outcome == "refused", (
@@ -80,13 +89,13 @@ def test_recovery_code_works_exactly_once(
     enrolled = mfa_user(tag="mfa-recovery")
     user, code = enrolled.user, enrolled.enrollment.recovery_codes[0]
     trip = journey(page, "recovery code")
-    assert submit_password(page, profile, user.email, user.password).outcome == "mfa_required"
+    expect_mfa_challenge(page, profile, user)
     with trip.step("use a recovery code", Expected(authenticated=True, email=user.email)):
         first = submit_recovery_code(page, profile, user.email, code)
     assert first.outcome == "signed_in", f"an unused recovery code was refused: {first.message}"
     with trip.step("sign out", Expected(authenticated=False)):
         sign_out(page, profile)
-    assert submit_password(page, profile, user.email, user.password).outcome == "mfa_required"
+    expect_mfa_challenge(page, profile, user)
     with trip.step("use the same recovery code again", Expected(authenticated=False)):
         second = submit_recovery_code(page, profile, user.email, code)
     assert second.outcome == "refused", "a recovery code worked twice (it must be single-use)"
@@ -99,7 +108,7 @@ def test_wrong_totp_code_shows_an_error(
     enrolled = mfa_user(tag="mfa-wrong")
     user = enrolled.user
     trip = journey(page, "wrong TOTP code")
-    assert submit_password(page, profile, user.email, user.password).outcome == "mfa_required"
+    expect_mfa_challenge(page, profile, user)
     with trip.step("submit a wrong code", Expected(authenticated=False)):
         wrong = submit_mfa_code(page, profile, user.email, enrolled.totp.wrong_code())
     assert wrong.outcome == "refused" and wrong.message, (

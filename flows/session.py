@@ -39,7 +39,8 @@ def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, s
     challenge = MfaChallengePage(page, profile)
     landed = first_visible(
         page,
-        {"signed_in": shell.current_user, "mfa_required": challenge.landmark(),
+        # the challenge first: a header may already name the user while the second step is due
+        {"mfa_required": challenge.landmark(), "signed_in": shell.current_user,
          "refused": login.error_alert},
         step=step,
     )
