@@ -15,11 +15,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from playwright.sync_api import APIRequestContext, BrowserContext, Page, Playwright
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, Playwright
 
 from flows.mfa import TotpEnrollment, enroll_totp
+from flows.provision import ScreenChannel, SignupChannel
 from flows.session import sign_in
 from harness.artifacts import ArtifactDir
+from harness.commands import CommandRunner
 from harness.errors import AuthprobeError, FlowError
 from harness.hooks import HookUnavailable, TestHooks
 from harness.hygiene import contains_secret, redact, run_secrets
@@ -27,11 +29,21 @@ from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
 from harness.otp import Totp
-from harness.profile import TargetProfile, load_profile
+from harness.profile import Channel, TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
+from harness.sweep import record_leftovers
 from harness.target import Target, preflight, resolve_target
-from harness.users import ThrowawayUser, ThrowawayUsers, UserAdmin
+from harness.users import (
+    ApiChannel,
+    ChannelImpl,
+    CommandChannel,
+    Provisioner,
+    ProvisioningUnavailable,
+    ThrowawayUser,
+    ThrowawayUsers,
+    UserLedger,
+)
 from harness.watch import DataFlowLog, EgressWatch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,18 +206,73 @@ def api(playwright: Playwright, target: Target, settings: Settings) -> Iterator[
     request.dispose()
 
 
+@pytest.fixture(scope="session")
+def provisioner(
+    request: pytest.FixtureRequest, api: APIRequestContext, profile: TargetProfile, target: Target,
+    settings: Settings, inbox: Inbox, browser: Browser, browser_context_args: dict[str, Any],
+) -> Iterator[Provisioner]:
+    """Every provisioning channel this run can use, from the profile and the settings."""
+
+    def open_context() -> BrowserContext:
+        # untraced on purpose: these contexts type the admin's and throwaway users' passwords
+        context = browser.new_context(**browser_context_args)
+        context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
+        return context
+
+    channels: list[ChannelImpl] = []
+    missing: dict[Channel, str] = {}
+    if profile.admin_api is not None:
+        if target.admin_token is None:
+            missing["admin_api"] = "E2E_ADMIN_TOKEN is not set"
+        else:
+            channels.append(ApiChannel(api, profile.admin_api, target.admin_token,
+                                       settings.http_timeout))
+    screen: ScreenChannel | None = None
+    if profile.admin_screen is not None:
+        if target.admin_email is None or target.admin_password is None:
+            missing["admin_screen"] = "E2E_ADMIN_EMAIL and E2E_ADMIN_PASSWORD are not set"
+        else:
+            admin_totp = (Totp(settings.admin_totp_secret, period=profile.policy.totp_period,
+                               digits=profile.policy.totp_digits,
+                               skew_steps=profile.policy.totp_skew_steps)
+                          if settings.admin_totp_secret else None)
+            screen = ScreenChannel(open_context, profile, target.admin_email, target.admin_password,
+                                   admin_totp)
+            channels.append(screen)
+    if profile.commands is not None:
+        channels.append(CommandChannel(CommandRunner(profile.commands, target.command_env,
+                                                     Path.cwd()), profile))
+    channels.append(SignupChannel(open_context, profile, inbox, settings.mail_timeout))
+    request.config.stash[USER_LEDGER] = ledger = UserLedger()
+    yield Provisioner(profile, channels, missing, only=list(settings.provision) or None)
+    if screen is not None:
+        screen.close()
+    left = ledger.left()
+    if left and target.process is None:
+        record_leftovers(Path(settings.state_dir), profile.name, target.base_url, left)
+
+
 @pytest.fixture
-def users(
-    api: APIRequestContext, profile: TargetProfile, target: Target, settings: Settings,
-    inbox: Inbox,
-) -> Iterator[ThrowawayUsers]:
-    if profile.admin_api is None or target.admin_token is None:
-        pytest.skip("needs the profile's admin_api and E2E_ADMIN_TOKEN to create throwaway users")
-    admin = UserAdmin(api, profile.admin_api, target.admin_token, settings.http_timeout)
-    yield ThrowawayUsers(admin, inbox, profile.roles.default)
-    failures = admin.remove_all()
+def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest,
+          ) -> Iterator[ThrowawayUsers]:
+    made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER])
+    yield made
+    failures = made.remove_all()
     if failures:
         pytest.fail("throwaway users were not removed: " + "; ".join(failures), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A check that needs a channel the run does not have is skipped, naming the channel."""
+    try:
+        return (yield)
+    except ProvisioningUnavailable as exc:
+        pytest.skip(f"needs a provisioning channel: {exc}")
+
+
+USER_LEDGER = pytest.StashKey[UserLedger]()
 
 
 @pytest.fixture(scope="session")
@@ -376,7 +443,9 @@ def mfa_user(
             raise FlowError(f"could not sign in {user.email} to enrol TOTP: {signed.outcome}")
         enrollment = enroll_totp(page, profile)
         context.close()
-        return MfaUser(user, enrollment, enrollment.totp(profile))
+        totp = enrollment.totp(profile)
+        users.remember_totp(user.email, totp)
+        return MfaUser(user, enrollment, totp)
 
     return make
 
@@ -391,3 +460,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"authprobe: waited {LEDGER.seconds_waited:.1f} s for TOTP windows; "
             f"{MAIL_STATS.seconds:.1f} s for {MAIL_STATS.waits} mail(s)"
         )
+    ledger = terminalreporter.config.stash.get(USER_LEDGER, None)
+    if ledger is not None and ledger.entries:
+        terminalreporter.write_line(ledger.summary())
+        for entry in ledger.left():
+            terminalreporter.write_line(f"  left on the target: {entry.email} ({entry.cleaned})")

@@ -210,7 +210,7 @@ def test_role_downgrade_by_admin_api_holds_at_the_next_request(
     high, low, lost = _downgrade_plan(profile)
     user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
                                              "downgrade-api")
-    users.admin.set_role(user.email, low)
+    users.set_role(user.email, low)
     _assert_downgrade_holds(page, profile, user, high, low, lost,
                             journey(page, f"{high} → {low} by admin API"), settings)
 

@@ -26,7 +26,8 @@ def test_signup_activation_signin_agree_after_every_step(
     page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, journey: MakeJourney,
     settings: Settings,
 ) -> None:
-    email, password = users.address("signup"), new_password()
+    password = new_password()
+    email = users.address("signup", password)
     trip = journey(page, "sign-up to sign-in")
     with trip.step("sign up", Expected(authenticated=False)):
         signed_up = sign_up(page, profile, email, password)
@@ -45,7 +46,8 @@ def test_signin_before_activation_is_refused(
 ) -> None:
     if not profile.policy.email_verification_required:
         pytest.skip(f"target {profile.name} does not require email verification (profile policy)")
-    email, password = users.address("unactivated"), new_password()
+    password = new_password()
+    email = users.address("unactivated", password)
     trip = journey(page, "sign-in before activation")
     with trip.step("sign up", Expected(authenticated=False)):
         assert sign_up(page, profile, email, password).accepted
@@ -63,7 +65,8 @@ def test_activation_link_cannot_be_used_twice(
     page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
     journey: MakeJourney,
 ) -> None:
-    email, password = users.address("activate-twice"), new_password()
+    password = new_password()
+    email = users.address("activate-twice", password)
     assert sign_up(page, profile, email, password).accepted
     link = activation_link(inbox, profile, email, settings.mail_timeout)
     first = open_activation_link(page, profile, email, link)
@@ -83,7 +86,7 @@ def test_password_with_special_characters_survives_signup_and_signin(
     journey: MakeJourney,
 ) -> None:
     special = SecretStr(' sp ace "dq" \'sq\' ünïcødé ✓ <>&%+ end ')  # audit: allow (throwaway test value)
-    email = users.address("special-password")
+    email = users.address("special-password", special)
     assert sign_up(page, profile, email, special).accepted
     assert activate(page, profile, inbox, email, settings.mail_timeout).activated
     trip = journey(page, "special password")

@@ -99,6 +99,12 @@ def _mutants(args: argparse.Namespace, extra: list[str]) -> int:
     return mutants_command(list_only=args.list, only=args.only, as_json=args.json, jobs=args.jobs)
 
 
+def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.sweep import sweep_command
+
+    return sweep_command(list_only=args.list)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="authprobe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit the suite for hard-coded secrets and auth mocks")
     audit.add_argument("root", nargs="?", default=".")
     audit.set_defaults(handler=_audit)
+
+    sweep = sub.add_parser("sweep", help="remove throwaway users earlier runs had to leave on the "
+                           "target (E2E_BASE_URL), with the channels the profile has")
+    sweep.add_argument("--list", action="store_true", help="only list the users on record")
+    sweep.set_defaults(handler=_sweep)
 
     mutants = sub.add_parser("mutants", help="prove the suite catches each seeded defect")
     mutants.add_argument("--list", action="store_true", help="print the defect catalogue")

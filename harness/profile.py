@@ -140,6 +140,115 @@ class AdminApi(_Strict):
     set_role: HttpOperation
 
 
+Channel = Literal["admin_api", "admin_screen", "command", "signup"]
+CHANNELS: tuple[Channel, ...] = ("admin_api", "admin_screen", "command", "signup")
+Operation = Literal["create", "set_role", "deactivate", "delete"]
+OPERATIONS: tuple[Operation, ...] = ("create", "set_role", "deactivate", "delete")
+SECTIONS: dict[Channel, str] = {
+    "admin_api": "[admin_api]", "admin_screen": "the operation under [admin_screen]",
+    "command": "the operation under [commands]", "signup": "[self_service] delete_account",
+}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _placeholders_known(text: str, known: set[str], where: str) -> None:
+    unknown = set(PLACEHOLDER.findall(text)) - known
+    if unknown:
+        raise ValueError(f"{where} uses unknown placeholder(s) {sorted(unknown)}; "
+                         f"known: {sorted(known)}")
+
+
+class ScreenStep(_Strict):
+    """One user action of a screen recipe; `{email}`, `{role}`, `{password}` are filled in."""
+
+    goto: str | None = None
+    fill: LocatorSpec | None = None
+    select: LocatorSpec | None = None
+    check: LocatorSpec | None = None
+    click: LocatorSpec | None = None
+    expect: LocatorSpec | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ScreenStep:
+        actions = [name for name in ("goto", "fill", "select", "check", "click", "expect")
+                   if getattr(self, name) is not None]
+        if len(actions) != 1:
+            raise ValueError("each step gives exactly one of goto, fill, select, check, click, expect")
+        if (actions[0] in ("fill", "select")) != (self.value is not None):
+            raise ValueError("`value` goes with fill and select steps only, and they need one")
+        return self
+
+    @property
+    def action(self) -> str:
+        return next(name for name in ("goto", "fill", "select", "check", "click", "expect")
+                    if getattr(self, name) is not None)
+
+
+class ScreenRecipe(_Strict):
+    """What a person does on the app's own screens to perform one operation."""
+
+    steps: list[ScreenStep] = Field(min_length=1)
+    present: LocatorSpec | None = Field(
+        default=None,
+        description="after the leading goto steps: absent means the user does not exist (done)",
+    )
+
+
+class AdminScreen(_Strict):
+    """An admin screen driven like a person would, signed in as E2E_ADMIN_EMAIL."""
+
+    create_user: ScreenRecipe | None = None
+    set_role: ScreenRecipe | None = None
+    deactivate_user: ScreenRecipe | None = None
+    delete_user: ScreenRecipe | None = None
+
+
+class SelfService(_Strict):
+    """What users do for themselves, signed in (the sign-up channel deletes with it)."""
+
+    delete_account: ScreenRecipe | None = None
+
+
+class CommandOperation(_Strict):
+    """An argv template (never a shell string); the password reaches it by environment only."""
+
+    argv: list[str] = Field(min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    ok_exit: list[int] = Field(default_factory=lambda: [0])
+
+    @model_validator(mode="after")
+    def _password_never_in_argv(self) -> CommandOperation:
+        for item in self.argv:
+            if "{password}" in item:
+                raise ValueError("{password} may not appear in argv (other processes can read "
+                                 "argv); pass it in `env` instead")
+            _placeholders_known(item, {"email", "role", "python"}, "argv")
+        for value in self.env.values():
+            _placeholders_known(value, {"email", "role", "password"}, "env")
+        return self
+
+
+class Commands(_Strict):
+    """Provisioning by command (`manage.py`, `rails runner`, `kubectl exec`, a database client)."""
+
+    cwd: str | None = None
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    create_user: CommandOperation | None = None
+    set_role: CommandOperation | None = None
+    deactivate_user: CommandOperation | None = None
+    delete_user: CommandOperation | None = None
+
+
+class Provision(_Strict):
+    """Channels per operation, in the order to try them; unset → every configured channel."""
+
+    create: list[Channel] | None = None
+    set_role: list[Channel] | None = None
+    deactivate: list[Channel] | None = None
+    delete: list[Channel] | None = None
+
+
 class Hooks(_Strict):
     """Test-only endpoints of the target (present only in its test mode, token-locked)."""
 
@@ -171,6 +280,10 @@ class TargetProfile(_Strict):
     policy: Policy = Policy()
     roles: Roles = Roles()
     admin_api: AdminApi | None = None
+    admin_screen: AdminScreen | None = None
+    commands: Commands | None = None
+    self_service: SelfService = SelfService()
+    provision: Provision = Provision()
     hooks: Hooks = Hooks()
     locators: dict[str, dict[str, LocatorSpec]] = Field(
         default_factory=dict, description="screen → element → locator override"
@@ -184,6 +297,35 @@ class TargetProfile(_Strict):
 
     def locator(self, screen: str, element: str) -> LocatorSpec | None:
         return self.locators.get(screen, {}).get(element)
+
+    def offers(self, channel: Channel, operation: Operation) -> bool:
+        """Whether this profile describes `operation` through `channel`."""
+        op_field = {"create": "create_user", "set_role": "set_role",
+                    "deactivate": "deactivate_user", "delete": "delete_user"}[operation]
+        if channel == "admin_api":
+            return self.admin_api is not None and operation != "deactivate"
+        if channel == "admin_screen":
+            return self.admin_screen is not None and getattr(self.admin_screen, op_field) is not None
+        if channel == "command":
+            return self.commands is not None and getattr(self.commands, op_field) is not None
+        # sign-up: create through the app's own sign-up and activation; delete by the user
+        return (operation == "create"
+                or (operation == "delete" and self.self_service.delete_account is not None))
+
+    def channels(self, operation: Operation) -> list[Channel]:
+        """The channels to try for an operation, in the profile's order of preference."""
+        stated = getattr(self.provision, operation)
+        return [c for c in (CHANNELS if stated is None else stated) if self.offers(c, operation)]
+
+    @model_validator(mode="after")
+    def _stated_channels_exist(self) -> TargetProfile:
+        for operation in OPERATIONS:
+            for channel in getattr(self.provision, operation) or []:
+                if not self.offers(channel, operation):
+                    raise ValueError(
+                        f"provision.{operation} names {channel!r}, but the profile does not "
+                        f"describe {operation} through it (add {SECTIONS[channel]})")
+        return self
 
 
 def resolve_profile_path(target: str) -> Path:

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from harness.errors import ConfigError
+from harness.profile import Channel
 
 
 class Settings(BaseSettings):
@@ -44,6 +45,15 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = None
     hook_token: SecretStr | None = None
+    admin_email: str | None = Field(default=None, description="admin account for [admin_screen]")
+    admin_password: SecretStr | None = None
+    admin_totp_secret: SecretStr | None = Field(
+        default=None, description="base32 TOTP key of the admin account, if it has MFA")
+    provision: Annotated[list[Channel], NoDecode] = Field(
+        default_factory=list,
+        description="channels this run may use for throwaway users, in order (default: profile's)",
+    )
+    state_dir: str = Field(default=".authprobe", description="users left for `authprobe sweep`")
 
     egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
     egress_mode: Literal["enforce", "report"] = "enforce"
@@ -63,7 +73,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("egress_allow", mode="before")
+    @field_validator("egress_allow", "provision", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -41,6 +41,9 @@ class Target:
     mail_address: str
     admin_token: SecretStr | None
     hook_token: SecretStr | None
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    command_env: dict[str, str] = field(default_factory=dict)  # for [commands] (built-in targets)
     process: subprocess.Popen[str] | None = field(default=None, repr=False)
 
     def inbox(self) -> Inbox:
@@ -82,17 +85,24 @@ def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[s
     )
 
 
+def _string_map(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
                   module: str = "sandbox") -> Target:
     """Start `python -m MODULE` (a built-in target) in test mode, secrets passed by environment."""
     admin = settings.admin_token or SecretStr(secrets.token_urlsafe(24))
     hook = settings.hook_token or SecretStr(secrets.token_urlsafe(24))
+    admin_password = settings.admin_password or SecretStr(secrets.token_urlsafe(18))
     imap_password = SecretStr(secrets.token_urlsafe(18))
     env = {
         **os.environ,
         "SANDBOX_ADMIN_TOKEN": admin.get_secret_value(),
         "SANDBOX_HOOK_TOKEN": hook.get_secret_value(),
+        "SANDBOX_ADMIN_PASSWORD": admin_password.get_secret_value(),
         "SANDBOX_IMAP_PASSWORD": imap_password.get_secret_value(),
+        **({"SANDBOX_ADMIN_EMAIL": settings.admin_email} if settings.admin_email else {}),
     }
     command = [sys.executable, "-m", module, "--test-mode", "--port", "0",
                "--smtp-port", "0", "--imap-port", "0", *(extra_args or [])]
@@ -109,6 +119,9 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         mail_address=str(ready["mail_address"]),
         admin_token=admin,
         hook_token=hook,
+        admin_email=str(ready["admin_email"]) if ready.get("admin_email") else None,
+        admin_password=admin_password if ready.get("admin_email") else None,
+        command_env=_string_map(ready.get("command_env")),
         process=process,
     )
 
@@ -126,7 +139,8 @@ def configured_target(settings: Settings) -> Target:
     assert settings.imap_user and settings.imap_password and settings.mail_address
     return Target(settings.base_url, settings.imap_host, settings.imap_port, settings.imap_user,
                   settings.imap_password, settings.imap_ssl, settings.mail_address,
-                  settings.admin_token, settings.hook_token)
+                  settings.admin_token, settings.hook_token, settings.admin_email,
+                  settings.admin_password)
 
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:

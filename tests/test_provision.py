@@ -1,0 +1,240 @@
+"""Provisioning channels: profile validation, the command runner, and the cleanup ledger.
+
+The channels that drive the real sandbox end to end are proven in
+tests/test_provision_channels.py; here each rule is shown on its own, quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from harness.commands import CommandFailed, CommandRunner
+from harness.errors import ConfigError
+from harness.profile import Channel, CommandOperation, Commands, SelfService, load_profile
+from harness.sweep import read_leftovers, record_leftovers
+from harness.users import (
+    Account,
+    LedgerEntry,
+    Provisioner,
+    ProvisioningUnavailable,
+    Removal,
+    ThrowawayUsers,
+    UserLedger,
+    remove_account,
+)
+
+
+def _profile(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\n' + body)
+    return path
+
+
+# ---------------------------------------------------------------- profile
+
+
+def test_password_in_argv_is_refused_when_the_profile_loads(tmp_path: Path) -> None:
+    path = _profile(tmp_path, '[commands]\ncreate_user = { argv = ["mk", "{email}", "{password}"] }\n')
+    with pytest.raises(ConfigError, match=r"\{password\} may not appear in argv"):
+        load_profile(str(path))
+
+
+def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
+    path = _profile(tmp_path, '[commands]\ndelete_user = { argv = ["rm", "{mail}"] }\n')
+    with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \['mail'\]"):
+        load_profile(str(path))
+
+
+def test_provision_may_only_name_described_channels(tmp_path: Path) -> None:
+    path = _profile(tmp_path, '[provision]\nset_role = ["admin_screen"]\n')
+    with pytest.raises(ConfigError, match="provision.set_role names 'admin_screen'"):
+        load_profile(str(path))
+
+
+def test_screen_step_takes_exactly_one_action(tmp_path: Path) -> None:
+    path = _profile(tmp_path, '[admin_screen.delete_user]\n'
+                              'steps = [{ goto = "/a", click = { text = "x" } }]\n')
+    with pytest.raises(ConfigError, match="exactly one of goto, fill"):
+        load_profile(str(path))
+
+
+def test_a_profile_without_admin_api_creates_users_by_signup() -> None:
+    profile = load_profile("sandbox").model_copy(update={"admin_api": None})
+    assert profile.channels("create")[0] == "admin_screen"
+    bare = profile.model_copy(update={"admin_screen": None, "commands": None})
+    assert bare.channels("create") == ["signup"]
+    assert bare.channels("set_role") == []
+    assert bare.channels("delete") == ["signup"]  # self-service deletion
+
+
+# ---------------------------------------------------------------- command runner
+
+RECORDER = (
+    "import json, os, sys; json.dump({'argv': sys.argv, 'pw': os.environ.get('NEW_PW')}, "
+    "open(os.environ['OUT'], 'w')); sys.exit(int(os.environ.get('CODE', '0')))"
+)
+
+
+def _runner(tmp_path: Path, code: int = 0, timeout: float = 30) -> tuple[CommandRunner, CommandOperation]:
+    op = CommandOperation(argv=["{python}", "-c", RECORDER, "create", "{email}", "--role", "{role}"],
+                          env={"NEW_PW": "{password}"}, ok_exit=[0, 3])
+    runner = CommandRunner(Commands(timeout_seconds=timeout, create_user=op),
+                           {"OUT": str(tmp_path / "out.json"), "CODE": str(code)}, tmp_path)
+    return runner, op
+
+
+def test_command_gets_values_in_argv_and_the_password_only_by_environment(tmp_path: Path) -> None:
+    runner, op = _runner(tmp_path)
+    status = runner.run(op, "creating", email="a@x.test", role="editor",
+                        password=SecretStr("s3cret-pw"))
+    seen = json.loads((tmp_path / "out.json").read_text())
+    assert status == 0
+    assert seen["argv"][-4:] == ["create", "a@x.test", "--role", "editor"]
+    assert seen["pw"] == "s3cret-pw"
+    assert not any("s3cret-pw" in item for item in seen["argv"])
+
+
+def test_unaccepted_exit_status_is_one_sentence_without_the_password(tmp_path: Path) -> None:
+    runner, op = _runner(tmp_path, code=5)
+    with pytest.raises(CommandFailed, match=r"creating: .* exited 5 \(expected \[0, 3\]\)") as caught:
+        runner.run(op, "creating", email="a@x.test", password=SecretStr("s3cret-pw"))
+    assert "s3cret-pw" not in str(caught.value)
+
+
+def test_second_accepted_status_is_returned(tmp_path: Path) -> None:
+    runner, op = _runner(tmp_path, code=3)
+    assert runner.run(op, "deleting", email="a@x.test") == 3
+
+
+def test_missing_program_and_hanging_command_are_named(tmp_path: Path) -> None:
+    missing = CommandOperation(argv=["no-such-program-xyz", "{email}"])
+    runner = CommandRunner(Commands(delete_user=missing), {}, tmp_path)
+    with pytest.raises(CommandFailed, match="'no-such-program-xyz' was not found"):
+        runner.run(missing, "deleting", email="a@x.test")
+    hang = CommandOperation(argv=[sys.executable, "-c", "import time; time.sleep(30)"])
+    slow = CommandRunner(Commands(timeout_seconds=0.5, delete_user=hang), {}, tmp_path)
+    with pytest.raises(CommandFailed, match="ran past 0.5 s and was stopped"):
+        slow.run(hang, "deleting", email="a@x.test")
+
+
+# ---------------------------------------------------------------- provisioner and cleanup
+
+
+class Addresses:
+    """Plus-addresses as an Inbox hands them out."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def address(self, tag: str) -> str:
+        self.count += 1
+        return f"qa+{tag}-{self.count}@example.test"
+
+
+@dataclass
+class RecordingChannel:
+    """A channel that keeps its users in a dict: the provisioner's rules, without a target."""
+
+    name: Channel
+    with_role: bool = True
+    fail_delete: bool = False
+    users: dict[str, str] = field(default_factory=dict)
+
+    def creates_with_role(self) -> bool:
+        return self.with_role
+
+    def create(self, email: str, password: SecretStr, role: str) -> None:
+        self.users[email] = role
+
+    def set_role(self, email: str, role: str) -> None:
+        self.users[email] = role
+
+    def deactivate(self, account: Account) -> Removal:
+        raise ProvisioningUnavailable("no deactivate")
+
+    def delete(self, account: Account) -> Removal:
+        if self.fail_delete:
+            raise TimeoutError("the target did not answer in 5 s")
+        return "deleted" if self.users.pop(account.email, None) is not None else "absent"
+
+
+def _users(channels: list[RecordingChannel], only: list[Channel] | None = None,
+           drop: tuple[str, ...] = ()) -> tuple[ThrowawayUsers, UserLedger]:
+    profile = load_profile("sandbox").model_copy(update={name: None for name in drop})
+    ledger = UserLedger()
+    provisioner = Provisioner(profile, channels, {}, only=only)
+    return ThrowawayUsers(provisioner, Addresses(), ledger), ledger  # type: ignore[arg-type]
+
+
+def test_role_is_set_through_another_channel_when_the_creator_cannot() -> None:
+    signup = RecordingChannel("signup", with_role=False)
+    command = RecordingChannel("command")
+    users, _ = _users([signup, command], only=["signup", "command"])
+    user = users.create(role="editor")
+    assert signup.users[user.email] == "member"  # signed up with the default role …
+    assert command.users[user.email] == "editor"  # … then changed through the command
+    assert users.roles_available() == ["member", "editor", "admin"]
+
+
+def test_missing_role_channel_is_named_before_anything_is_created() -> None:
+    signup = RecordingChannel("signup", with_role=False)
+    users, ledger = _users([signup], only=["signup"])
+    expected = "E2E_PROVISION=signup leaves no channel for 'set_role'"
+    with pytest.raises(ProvisioningUnavailable, match=expected):
+        users.create(role="admin")
+    assert signup.users == {} and ledger.entries == []
+    assert users.roles_available() == ["member"]
+
+
+def test_one_failed_removal_does_not_stop_the_others_and_each_is_named() -> None:
+    api = RecordingChannel("admin_api", fail_delete=True)
+    users, ledger = _users([api], only=["admin_api"])
+    made = [users.create(tag=f"u{n}") for n in range(3)]
+    failures = users.remove_all()
+    assert len(failures) == 3 and all(user.email in " ".join(failures) for user in made)
+    assert [entry.cleaned.startswith("left:") for entry in ledger.entries] == [True] * 3
+    assert "3 throwaway user(s) created (3 via admin_api)" in ledger.summary()
+
+
+def test_a_failing_channel_falls_back_to_the_next_and_the_ledger_says_which() -> None:
+    api = RecordingChannel("admin_api", fail_delete=True)
+    command = RecordingChannel("command")
+    users, ledger = _users([api, command], only=["admin_api", "command"])
+    user = users.create()
+    command.users[user.email] = "member"
+    failures = users.remove_all()
+    assert ledger.entries[0].cleaned == "deleted via command"
+    assert failures and "via admin_api" in failures[0]  # the broken channel is still reported
+
+
+def test_handed_out_addresses_without_accounts_count_as_never_created() -> None:
+    users, ledger = _users([RecordingChannel("admin_api")], only=["admin_api"])
+    users.address("nobody")
+    assert users.remove_all() == []
+    assert ledger.entries[0].cleaned == "never created"
+    assert "0 throwaway user(s) created" in ledger.summary()
+
+
+def test_leftovers_are_recorded_without_secrets_and_privately(tmp_path: Path) -> None:
+    entry = LedgerEntry("qa+x@example.test", "signup", "left: no channel for 'delete'")
+    record_leftovers(tmp_path / "state", "p", "https://staging.example.test", [entry])
+    records = read_leftovers(tmp_path / "state")
+    assert [r["email"] for r in records] == ["qa+x@example.test"]
+    assert (tmp_path / "state" / "leftover-users.jsonl").stat().st_mode & 0o077 == 0
+    assert set(records[0]) == {"target", "base_url", "email", "why", "at"}
+
+
+def test_remove_account_without_any_delete_channel_leaves_it_on_record() -> None:
+    users, _ = _users([], drop=("admin_api", "admin_screen", "commands"))
+    profile = users.provisioner.profile.model_copy(update={"self_service": SelfService()})
+    provisioner = Provisioner(profile, [], {})
+    cleaned, problems = remove_account(provisioner, Account("a@x.test", SecretStr("pw-1234567"), "member"))
+    assert cleaned == ("left: the profile of sandbox describes no channel for 'delete' (add [admin_api] "
+                       "or the operation under [admin_screen] or the operation under [commands])")
+    assert problems == []
