@@ -29,6 +29,7 @@ from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
 from harness.otp import Totp
+from harness.pool import AccountPool, parse_pool
 from harness.profile import Channel, TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
@@ -243,8 +244,10 @@ def provisioner(
     if profile.commands is not None:
         channels.append(CommandChannel(CommandRunner(profile.commands, target.command_env,
                                                      Path.cwd()), profile))
-    channels.append(SignupChannel(open_context, profile, inbox, settings.mail_timeout))
+    signup = SignupChannel(open_context, profile, inbox, settings.mail_timeout)
+    channels.append(signup)
     request.config.stash[USER_LEDGER] = ledger = UserLedger()
+    request.config.stash[SIGNUP] = signup
     yield Provisioner(profile, channels, missing, only=list(settings.provision) or None)
     if screen is not None:
         screen.close()
@@ -253,10 +256,28 @@ def provisioner(
         record_leftovers(Path(settings.state_dir), profile.name, target.base_url, left)
 
 
+@pytest.fixture(scope="session")
+def account_pool(settings: Settings, profile: TargetProfile, target: Target) -> AccountPool | None:
+    """E2E_POOL: accounts lent per role instead of creating users (none may be created)."""
+    if settings.pool is None:
+        return None
+    try:
+        return AccountPool(parse_pool(settings.pool, profile.roles.names), target.base_url)
+    except AuthprobeError as exc:
+        _stop(exc)
+        raise
+
+
 @pytest.fixture
 def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest,
-          ) -> Iterator[ThrowawayUsers]:
-    made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER])
+          account_pool: AccountPool | None) -> Iterator[ThrowawayUsers]:
+    signup = request.config.stash[SIGNUP]
+    made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER], account_pool,
+                          signup.restore_password)
+    changes = request.node.get_closest_marker("changes_account")
+    if made.pooled and changes and "role" in changes.args and not made.can_restore_role():
+        pytest.skip("changes the role of a pool account, and no channel can set it back "
+                    "(describe set_role in [admin_api], [admin_screen] or [commands])")
     yield made
     failures = made.remove_all()
     if failures:
@@ -273,6 +294,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 
 USER_LEDGER = pytest.StashKey[UserLedger]()
+SIGNUP = pytest.StashKey[SignupChannel]()
 
 
 @pytest.fixture(scope="session")
@@ -433,6 +455,8 @@ def mfa_user(
     """Factory: a throwaway user who enrolled TOTP through the UI (in a separate context)."""
     if profile.policy.mfa == "off":
         pytest.skip(f"target {profile.name} has MFA off (profile policy)")
+    if users.pooled:
+        pytest.skip("enrols TOTP, which no channel can undo on a pool account (E2E_POOL)")
 
     def make(role: str | None = None, tag: str = "mfa") -> MfaUser:
         user = users.create(role=role, tag=tag)

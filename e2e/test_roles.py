@@ -202,17 +202,18 @@ def _signed_in_before_downgrade(
     return user, page
 
 
+@pytest.mark.changes_account("role")
 @pytest.mark.severity1
-def test_role_downgrade_by_admin_api_holds_at_the_next_request(
+def test_role_downgrade_by_an_admin_channel_holds_at_the_next_request(
     new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
     journey: MakeJourney,
 ) -> None:
     high, low, lost = _downgrade_plan(profile)
     user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
                                              "downgrade-api")
-    users.set_role(user.email, low)
+    channel = users.set_role(user.email, low)
     _assert_downgrade_holds(page, profile, user, high, low, lost,
-                            journey(page, f"{high} → {low} by admin API"), settings)
+                            journey(page, f"{high} → {low} by {channel}"), settings)
 
 
 def _admin_role(profile: TargetProfile) -> str:
@@ -225,6 +226,7 @@ def _admin_role(profile: TargetProfile) -> str:
     pytest.skip(f"the role matrix of {profile.name} does not say who may open {admin_path}")
 
 
+@pytest.mark.changes_account("role")
 @pytest.mark.severity1
 def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
     new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,

@@ -132,7 +132,7 @@ class SignupChannel:
         context = self._open_context()
         try:
             page = context.new_page()
-            password = self._sign_in_somehow(page, account)
+            password = self.sign_in_somehow(page, account, reset_to=new_password())
             DeleteAccountPage(page, self._profile).delete_account(
                 account.email, password.get_secret_value())
             return "deleted"
@@ -141,15 +141,28 @@ class SignupChannel:
         finally:
             context.close()
 
-    def _sign_in_somehow(self, page: Page, account: Account) -> SecretStr:
-        """Sign in as the account, whatever the check did to it; returns the password in use."""
+    def restore_password(self, account: Account) -> None:
+        """Make the account's known password work again (a pool account a check reset)."""
+        assert account.password is not None
+        context = self._open_context()
+        try:
+            self.sign_in_somehow(context.new_page(), account, reset_to=account.password)
+        finally:
+            context.close()
+
+    def sign_in_somehow(self, page: Page, account: Account, reset_to: SecretStr) -> SecretStr:
+        """Sign in as the account, whatever the check did to it; returns the password in use.
+
+        The known password first; then an activation mail left unread; then a reset by mail
+        to `reset_to`.
+        """
         assert account.password is not None
         password = account.password
         signed = self._sign_in(page, account, password)
         if signed.outcome == "refused" and self._activate_if_pending(page, account.email):
             signed = self._sign_in(page, account, password)
         if signed.outcome == "refused":  # the check changed the password: reset it by mail
-            password = new_password()
+            password = reset_to
             request_reset(page, self._profile, account.email)
             link = reset_link(self._inbox, self._profile, account.email, self._mail_timeout)
             use_reset_link(page, self._profile, link, password)

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
         default_factory=list,
         description="channels this run may use for throwaway users, in order (default: profile's)",
     )
+    pool: SecretStr | None = Field(
+        default=None, description='accounts lent per role: {"member": [{"email": …, "password": …}]}')
     state_dir: str = Field(default=".authprobe", description="users left for `authprobe sweep`")
 
     egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -21,8 +21,8 @@ from pydantic import SecretStr
 from harness.commands import CommandRunner
 from harness.errors import AuthprobeError
 from harness.httpops import call
-from harness.mail import Inbox
 from harness.otp import Totp
+from harness.pool import AccountPool
 from harness.profile import (
     SECTIONS,
     AdminApi,
@@ -56,6 +56,13 @@ class Account:
     role: str
     totp: Totp | None = None
     intended: bool = True  # False: an address handed out for a check, no account meant to exist
+    pooled: bool = False  # lent by E2E_POOL: restored and given back, never removed
+
+
+class Addresses(Protocol):
+    """Where fresh plus-addresses come from (the run's `Inbox`)."""
+
+    def address(self, tag: str) -> str: ...
 
 
 class ProvisioningUnavailable(AuthprobeError):
@@ -231,10 +238,15 @@ class Provisioner:
 class ThrowawayUsers:
     """Throwaway users for one test, removed at its end (also the ones it signed up itself)."""
 
-    def __init__(self, provisioner: Provisioner, inbox: Inbox, ledger: UserLedger) -> None:
+    def __init__(self, provisioner: Provisioner, inbox: Addresses, ledger: UserLedger,
+                 pool: AccountPool | None = None,
+                 restore_password: Callable[[Account], None] | None = None) -> None:
         self.provisioner = provisioner
         self._inbox = inbox
         self._ledger = ledger
+        self._pool = pool
+        self._restore_password = restore_password
+        self._lent: dict[str, str] = {}  # pool account → the role it had when lent
         self._default_role = provisioner.profile.roles.default
         self._accounts: dict[str, Account] = {}
         self._entries: dict[str, LedgerEntry] = {}
@@ -250,6 +262,8 @@ class ThrowawayUsers:
     def create(self, role: str | None = None, tag: str = "user") -> ThrowawayUser:
         """A ready account (active, able to sign in) with the role asked for."""
         role = role or self._default_role
+        if self._pool is not None:
+            return self._borrow(role)
         creator = self.provisioner.first("create")
         needs_role = role != self._default_role and not creator.creates_with_role()
         role_channel = self.provisioner.first("set_role") if needs_role else None
@@ -261,17 +275,44 @@ class ThrowawayUsers:
             role_channel.set_role(email, role)
         return ThrowawayUser(email, password, role)
 
+    def _borrow(self, role: str) -> ThrowawayUser:
+        assert self._pool is not None
+        held = self._pool.count(role)
+        if held == 0:
+            raise ProvisioningUnavailable(f"E2E_POOL holds no {role} account")
+        lent = self._pool.borrow(role)
+        if lent is None:
+            raise ProvisioningUnavailable(
+                f"all {held} {role} account(s) of E2E_POOL are taken (by this check, which needs "
+                "more, or by other workers for longer than the pool waits)")
+        self._accounts[lent.email] = Account(lent.email, lent.password, role, pooled=True)
+        self._entries[lent.email] = self._ledger.add(lent.email, "pool")
+        self._lent[lent.email] = role
+        return ThrowawayUser(lent.email, lent.password, role)
+
+    @property
+    def pooled(self) -> bool:
+        return self._pool is not None
+
+    def can_restore_role(self) -> bool:
+        return bool(self.provisioner.order("set_role"))
+
     def roles_available(self) -> list[str]:
         """The roles this run can give a throwaway user."""
+        if self._pool is not None:
+            return [r for r in self.provisioner.profile.roles.names if self._pool.count(r)]
         creators = self.provisioner.order("create")
         if (creators and creators[0].creates_with_role()) or self.provisioner.order("set_role"):
             return list(self.provisioner.profile.roles.names)
         return [self._default_role]
 
-    def set_role(self, email: str, role: str) -> None:
-        self.provisioner.first("set_role").set_role(email, role)
+    def set_role(self, email: str, role: str) -> str:
+        """Change a user's role through the first set_role channel; returns the channel's name."""
+        channel = self.provisioner.first("set_role")
+        channel.set_role(email, role)
         if email in self._accounts:
             self._accounts[email] = replace(self._accounts[email], role=role)
+        return channel.name
 
     def remember_totp(self, email: str, totp: Totp) -> None:
         """The account enrolled TOTP: removal through its own sign-in will need codes."""
@@ -287,10 +328,30 @@ class ThrowawayUsers:
         failures: list[str] = []
         for email, account in self._accounts.items():
             entry = self._entries[email]
-            entry.cleaned, problems = remove_account(self.provisioner, account)
+            if account.pooled:
+                entry.cleaned, problems = self._give_back(account)
+            else:
+                entry.cleaned, problems = remove_account(self.provisioner, account)
             failures += problems
         self._accounts.clear()
         return failures
+
+    def _give_back(self, account: Account) -> tuple[str, list[str]]:
+        """Put a pool account back as it was lent: its password, its role; then unlock it."""
+        assert self._pool is not None
+        problems: list[str] = []
+        try:
+            if self._restore_password is not None:
+                self._restore_password(account)
+            lent_role = self._lent.pop(account.email, account.role)
+            if self.provisioner.order("set_role"):
+                self.provisioner.first("set_role").set_role(account.email, lent_role)
+        except Exception as exc:  # noqa: BLE001 - reported; the account still goes back
+            problems.append(f"pool account {account.email} could not be restored: {exc}")
+        finally:
+            self._pool.give_back(account.email)
+        return ("returned to the pool" if not problems else "returned to the pool unrestored",
+                problems)
 
 
 def remove_account(provisioner: Provisioner, account: Account) -> tuple[str, list[str]]:
