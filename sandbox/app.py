@@ -20,16 +20,21 @@ from sandbox.security import password_hasher
 
 
 def create_app(config: SandboxConfig) -> Starlette:
-    """Build the app; unknown defect names raise `UnknownDefectError` before anything starts."""
+    """Build the app; unknown defect names raise `UnknownDefectError` before anything starts.
+
+    `app.state` holds `sandbox`, `engine` and `db_path` (the SQLite file, a fresh temp file
+    when the config names none), so the server can seed, dispose and clean up.
+    """
     validate_defects(config.defects)
     db_path = config.db_path
     if db_path is None:
         fd, db_path = tempfile.mkstemp(prefix="authprobe-sandbox-", suffix=".sqlite3")
         os.close(fd)
     hasher = password_hasher(config.hash_profile)
+    engine = make_engine(db_path)
     sandbox = Sandbox(
         config=config,
-        sessions=make_sessionmaker(make_engine(db_path)),
+        sessions=make_sessionmaker(engine),
         hasher=hasher,
         mailer=Mailer(config.smtp_host, config.smtp_port, config.mail_from),
         templates=make_templates(),
@@ -40,4 +45,6 @@ def create_app(config: SandboxConfig) -> Starlette:
         middleware=[Middleware(SecurityHeadersMiddleware)],
     )
     app.state.sandbox = sandbox
+    app.state.engine = engine
+    app.state.db_path = db_path
     return app

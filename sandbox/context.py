@@ -240,10 +240,23 @@ async def render(
     ctx: Ctx, template: str, page_id: str, h1: str, status_code: int = 200, **values: Any
 ) -> HTMLResponse:
     row = ensure_session(ctx)
+    return await _render(ctx, row.csrf_token, template, page_id, h1, status_code, **values)
+
+
+async def render_without_session(ctx: Ctx, template: str, page_id: str, h1: str,
+                                 **values: Any) -> HTMLResponse:
+    """A page with no form that starts no session: for the visitor whose session just ended."""
+    return await _render(ctx, "", template, page_id, h1, 200, **values)
+
+
+async def _render(
+    ctx: Ctx, csrf_token: str, template: str, page_id: str, h1: str, status_code: int,
+    **values: Any,
+) -> HTMLResponse:
     ctx.db.commit()
     header = await header_identity(ctx)
     html = ctx.sandbox.templates.get_template(template).render(
-        page_id=page_id, h1=h1, header=header, csrf_token=row.csrf_token,
+        page_id=page_id, h1=h1, header=header, csrf_token=csrf_token,
         status=values.pop("status", None), alert=values.pop("alert", None), **values,
     )
     response = HTMLResponse(html, status_code=status_code)

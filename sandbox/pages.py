@@ -1,4 +1,5 @@
-"""HTML pages: sign-up, activation, sign-in with MFA, account, MFA setup, reset, role areas."""
+"""HTML pages: sign-up, activation, sign-in with MFA, account (with self-service deletion),
+MFA setup, reset, role areas and the admin screen."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from sandbox.context import (
     form,
     redirect,
     render,
+    render_without_session,
     require,
     safe_next,
     start_session,
@@ -217,6 +219,32 @@ async def account(ctx: Ctx) -> Response:
                         user_email=ctx.user.email, user_role=ctx.role)
 
 
+async def _delete_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    return await render(ctx, "account_delete.html", "account-delete", "Delete your account",
+                        status_code, **values)
+
+
+async def account_delete(ctx: Ctx) -> Response:
+    """Self-service deletion: the current password, then the account and all its sessions go."""
+    if (denied := await require(ctx)) is not None:
+        return denied
+    user = ctx.user
+    assert user is not None
+    if ctx.request.method == "GET":
+        return await _delete_page(ctx)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    if not await ctx.sandbox.check_password(user.password_hash, field_str(data, "password")):
+        return await _delete_page(ctx, 400, alert="Wrong password.")
+    end_user_sessions(ctx, user)
+    ctx.db.delete(user)
+    ctx.clear_cookie = True
+    ctx.clear_display_cookie = True
+    return await render_without_session(ctx, "simple.html", "account-deleted", "Account deleted",
+                                        status="Your account has been deleted.")
+
+
 async def _setup_page(ctx: Ctx, user: User, status_code: int = 200, **values: object) -> Response:
     assert ctx.row is not None
     secret = ctx.row.pending_totp_secret
@@ -350,6 +378,9 @@ async def editor_area(ctx: Ctx) -> Response:
 
 async def _admin_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
     users = ctx.db.scalars(select(User).order_by(User.email)).all()
+    values.setdefault("new_email", "")
+    values.setdefault("new_role", "member")
+    values.setdefault("new_active", True)
     return await render(ctx, "admin.html", "admin", "Admin", status_code, users=users,
                         roles=ROLES, **values)
 
@@ -373,6 +404,67 @@ async def admin_set_role(ctx: Ctx) -> Response:
     return await _admin_page(ctx, status="Role updated.")
 
 
+def _create_error(email: str, password: str, role: str, exists: bool) -> tuple[int, str] | None:
+    """Status and alert for a create-user form that cannot be done, or None."""
+    if not valid_email(email):
+        return 400, "Enter a valid email address."
+    if len(password) < MIN_PASSWORD:
+        return 400, SHORT_PASSWORD
+    if role not in ROLES:
+        return 400, "Unknown role."
+    if exists:
+        return 409, f"User {email} already exists."
+    return None
+
+
+async def admin_create_user(ctx: Ctx) -> Response:
+    if (denied := await require(ctx, "admin")) is not None:
+        return denied
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    email, password = normalize_email(field_str(data, "email")), field_str(data, "password")
+    role, active = field_str(data, "role"), bool(field_str(data, "active"))
+    problem = _create_error(email, password, role, find_user(ctx.db, email) is not None)
+    if problem is not None:
+        return await _admin_page(ctx, problem[0], alert=problem[1], new_email=email,
+                                 new_role=role, new_active=active)
+    await create_user(ctx.sandbox, ctx.db, email, password, role=role, active=active)
+    return await _admin_page(ctx, status=f"User {email} created.")
+
+
+async def _admin_remove(ctx: Ctx, delete: bool) -> Response:
+    """Deactivate or delete a user from the admin screen; either ends all their sessions."""
+    if (denied := await require(ctx, "admin")) is not None:
+        return denied
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    target = find_user(ctx.db, field_str(data, "email"))
+    if target is None:
+        return await _admin_page(ctx, 404, alert="Unknown user.")
+    own = ctx.user is not None and ctx.user.id == target.id
+    end_user_sessions(ctx, target)
+    if delete:
+        ctx.db.delete(target)
+    else:
+        target.active = False
+    if own:  # the admin removed their own account: signed out, like logout
+        ctx.clear_cookie = True
+        ctx.clear_display_cookie = True
+        return redirect("/login?signed_out=1")
+    verb = "deleted" if delete else "deactivated"
+    return await _admin_page(ctx, status=f"User {target.email} {verb}.")
+
+
+async def admin_deactivate(ctx: Ctx) -> Response:
+    return await _admin_remove(ctx, delete=False)
+
+
+async def admin_delete(ctx: Ctx) -> Response:
+    return await _admin_remove(ctx, delete=True)
+
+
 def page_routes(sandbox: Sandbox) -> list[Route]:
     def route(path: str, handler: object, methods: list[str]) -> Route:
         return Route(path, endpoint(sandbox, handler), methods=methods)  # type: ignore[arg-type]
@@ -389,10 +481,14 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/account", account, get),
         route("/account/mfa", account_mfa, both),
         route("/account/mfa/disable", account_mfa_disable, post),
+        route("/account/delete", account_delete, both),
         route("/reset", reset_request, both),
         route("/reset/confirm", reset_confirm, both),
         route("/member", member_area, get),
         route("/editor", editor_area, get),
         route("/admin", admin_area, get),
         route("/admin/role", admin_set_role, post),
+        route("/admin/users", admin_create_user, post),
+        route("/admin/deactivate", admin_deactivate, post),
+        route("/admin/delete", admin_delete, post),
     ]

@@ -1,7 +1,9 @@
 """`python -m sandbox`: the app under uvicorn plus the mail sink, in one asyncio loop.
 
 Prints one JSON ready line on stdout; SIGTERM/SIGINT stop everything promptly.
-Secrets come from the environment; generated ones are shown once on stderr.
+Secrets come from the environment; generated ones are shown once on stderr. In test mode
+SANDBOX_ADMIN_PASSWORD seeds an admin account. Without --db the database is a temp file
+the server removes when it stops.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import uvicorn
 
+from sandbox.accounts import MIN_PASSWORD, create_user, find_user, normalize_email, valid_email
 from sandbox.app import create_app
 from sandbox.config import SandboxConfig
+from sandbox.context import Sandbox
 from sandbox.defects import UnknownDefectError, validate_defects
 from sandbox.mailsink import MailSink
 
@@ -66,6 +72,56 @@ def env_secret(env_name: str, generated: dict[str, str]) -> str:
     return value
 
 
+DEFAULT_ADMIN_EMAIL = "admin@sandbox.test"
+
+
+class ConfigError(ValueError):
+    """A setting from the environment the sandbox cannot start with."""
+
+
+@dataclass(frozen=True)
+class AdminSeed:
+    email: str
+    password: str
+
+
+def admin_seed(test_mode: bool) -> AdminSeed | None:
+    """The admin account SANDBOX_ADMIN_PASSWORD (and SANDBOX_ADMIN_EMAIL) ask for, if any."""
+    password = os.environ.get("SANDBOX_ADMIN_PASSWORD")
+    if not password:
+        return None
+    if not test_mode:
+        raise ConfigError("SANDBOX_ADMIN_PASSWORD seeds an admin only with --test-mode; "
+                          "add --test-mode or unset it.")
+    email = normalize_email(os.environ.get("SANDBOX_ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL)
+    if not valid_email(email):
+        raise ConfigError(f"SANDBOX_ADMIN_EMAIL is not a valid email address: {email}.")
+    if len(password) < MIN_PASSWORD:
+        raise ConfigError(f"SANDBOX_ADMIN_PASSWORD must be at least {MIN_PASSWORD} characters.")
+    return AdminSeed(email, password)
+
+
+async def seed_admin(sandbox: Sandbox, seed: AdminSeed) -> None:
+    """Create the active admin account unless that email already has an account."""
+    with sandbox.sessions() as db:
+        if find_user(db, seed.email) is None:
+            await create_user(sandbox, db, seed.email, seed.password, role="admin", active=True)
+            db.commit()
+
+
+def temp_db() -> str:
+    fd, path = tempfile.mkstemp(prefix="authprobe-sandbox-", suffix=".sqlite3")
+    os.close(fd)
+    return path
+
+
+def remove_db(path: str) -> None:
+    """Delete a SQLite file the server created, with its WAL and shared-memory files."""
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(name)
+
+
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -73,7 +129,19 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(args: argparse.Namespace, defects: frozenset[str]) -> None:
+async def serve(args: argparse.Namespace, defects: frozenset[str],
+                seed: AdminSeed | None = None) -> None:
+    """Run until SIGTERM/SIGINT; a temp database (no --db) is removed afterwards."""
+    db_path = os.path.abspath(args.db) if args.db else temp_db()
+    try:
+        await _serve(args, defects, seed, db_path)
+    finally:
+        if not args.db:
+            remove_db(db_path)
+
+
+async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminSeed | None,
+                 db_path: str) -> None:
     generated: dict[str, str] = {}
     admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
     hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated)
@@ -91,34 +159,48 @@ async def serve(args: argparse.Namespace, defects: frozenset[str]) -> None:
             base_url=base_url, smtp_host=args.host, smtp_port=sink.smtp_port,
             admin_token=admin_token, hook_token=hook_token, test_mode=args.test_mode,
             idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl, reset_ttl=args.reset_ttl,
-            defects=defects, db_path=args.db,
+            defects=defects, db_path=db_path,
             hash_profile="fast" if args.test_mode else "default",
         )
-        server = _QuietServer(uvicorn.Config(
-            create_app(config), log_level="warning", access_log=False, lifespan="off",
-            timeout_graceful_shutdown=1,
-        ))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, setattr, server, "should_exit", True)
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.01)
-        if server.started:
-            _announce(config, sink, generated)
-        await task
+        app = create_app(config)
+        try:
+            if seed is not None:
+                await seed_admin(app.state.sandbox, seed)
+            server = _QuietServer(uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="off",
+                timeout_graceful_shutdown=1,
+            ))
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, setattr, server, "should_exit", True)
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            while not server.started and not task.done():
+                await asyncio.sleep(0.01)
+            if server.started:
+                _announce(config, sink, generated, db_path, seed)
+            await task
+        finally:
+            app.state.engine.dispose()
     finally:
         await sink.stop()
 
 
-def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str]) -> None:
+def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str], db_path: str,
+              seed: AdminSeed | None) -> None:
+    extra: dict[str, object] = {
+        "command_env": {"SANDBOX_DB": db_path, "SANDBOX_HASH_PROFILE": config.hash_profile},
+    }
+    if seed is not None:
+        extra["admin_email"] = seed.email
     announce(config.base_url, sink, generated, test_mode=config.test_mode,
-             defects=sorted(config.defects))
+             defects=sorted(config.defects), extra=extra)
 
 
 def announce(base_url: str, sink: MailSink, generated: dict[str, str], *, test_mode: bool,
-             defects: list[str], who: str = "sandbox") -> None:
-    """Generated secrets once on stderr, then the one JSON ready line of docs/sandbox.md."""
+             defects: list[str], who: str = "sandbox",
+             extra: Mapping[str, object] | None = None) -> None:
+    """Generated secrets once on stderr, then the one JSON ready line of docs/sandbox.md
+    (with `extra` fields, such as the sandbox's command_env and admin_email)."""
     if generated:
         lines = [f"  {name}={value}" for name, value in sorted(generated.items())]
         banner = f"authprobe {who} generated these secrets (set them in the env to choose):"
@@ -127,6 +209,7 @@ def announce(base_url: str, sink: MailSink, generated: dict[str, str], *, test_m
         "ready": True, "base_url": base_url, "smtp_port": sink.smtp_port,
         "imap_host": sink.host, "imap_port": sink.imap_port, "imap_user": sink.imap_user,
         "mail_address": sink.imap_user, "test_mode": test_mode, "defects": defects,
+        **(extra or {}),
     }
     print(json.dumps(ready), flush=True)
 
@@ -135,8 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         defects = validate_defects(args.defect)
-    except UnknownDefectError as exc:
+        seed = admin_seed(args.test_mode)
+    except (UnknownDefectError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    asyncio.run(serve(args, defects))
+    asyncio.run(serve(args, defects, seed))
     return 0
