@@ -468,7 +468,7 @@ def mfa_user(
         enrollment = enroll_totp(page, profile)
         context.close()
         totp = enrollment.totp(profile)
-        users.remember_totp(user.email, totp)
+        users.remember_mfa(user.email, totp, enrollment.recovery_codes)
         return MfaUser(user, enrollment, totp)
 
     return make

@@ -112,7 +112,9 @@ def test_reauthentication_after_expiry_still_requires_mfa(
     user = users.create(tag="reauth-mfa")
     trip = journey(page, "re-authentication after expiry")
     _sign_in(page, profile, user, trip)
-    totp = enroll_totp(page, profile).totp(profile)
+    enrollment = enroll_totp(page, profile)
+    totp = enrollment.totp(profile)
+    users.remember_mfa(user.email, totp, enrollment.recovery_codes)
     with trip.step("sign out", Expected(authenticated=False)):
         sign_out(page, profile)
     with trip.step("sign in with password and TOTP", Expected(authenticated=True, email=user.email)):

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from flows.account import activate, sign_up
 from flows.reset import request_reset, reset_link, use_reset_link
-from flows.session import SignIn, sign_in
+from flows.session import SignIn, sign_in, submit_mfa_code, submit_password, submit_recovery_code
 from harness.errors import FlowError, WaitTimeout
 from harness.mail import Inbox
 from harness.otp import Totp
@@ -173,7 +173,19 @@ class SignupChannel:
         return password
 
     def _sign_in(self, page: Page, account: Account, password: SecretStr) -> SignIn:
-        return sign_in(page, self._profile, account.email, password, account.totp)
+        """Password, then a second factor if asked: the last recovery code (checks use the
+        first ones), else a TOTP code."""
+        result = submit_password(page, self._profile, account.email, password)
+        if result.outcome != "mfa_required":
+            return result
+        if account.recovery_codes:
+            rescued = submit_recovery_code(page, self._profile, account.email,
+                                           account.recovery_codes[-1])
+            if rescued.outcome == "signed_in" or account.totp is None:
+                return rescued
+        if account.totp is None:
+            return result
+        return submit_mfa_code(page, self._profile, account.email, account.totp.next_code())
 
     def _activate_if_pending(self, page: Page, email: str) -> bool:
         """Open an activation mail the check left unread (an account it never activated)."""

@@ -55,6 +55,7 @@ class Account:
     password: SecretStr | None  # None: unknown to the run
     role: str
     totp: Totp | None = None
+    recovery_codes: tuple[str, ...] = ()
     intended: bool = True  # False: an address handed out for a check, no account meant to exist
     pooled: bool = False  # lent by E2E_POOL: restored and given back, never removed
 
@@ -314,10 +315,12 @@ class ThrowawayUsers:
             self._accounts[email] = replace(self._accounts[email], role=role)
         return channel.name
 
-    def remember_totp(self, email: str, totp: Totp) -> None:
-        """The account enrolled TOTP: removal through its own sign-in will need codes."""
+    def remember_mfa(self, email: str, totp: Totp, recovery_codes: tuple[str, ...] = ()) -> None:
+        """The account enrolled TOTP: removal through its own sign-in will need a second factor
+        (a recovery code first: it never waits for a fresh TOTP window)."""
         if email in self._accounts:
-            self._accounts[email] = replace(self._accounts[email], totp=totp)
+            self._accounts[email] = replace(self._accounts[email], totp=totp,
+                                            recovery_codes=recovery_codes)
 
     def remove_all(self) -> list[str]:
         """Remove every account of this test; returns one line per failed removal.
