@@ -7,7 +7,9 @@ tests/test_provision_channels.py; here each rule is shown on its own, quickly.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from pydantic import SecretStr
 
 from harness.commands import CommandFailed, CommandRunner
 from harness.errors import ConfigError
+from harness.pool import AccountPool, parse_pool
 from harness.profile import Channel, CommandOperation, Commands, SelfService, load_profile
 from harness.sweep import read_leftovers, record_leftovers
 from harness.users import (
@@ -238,3 +241,70 @@ def test_remove_account_without_any_delete_channel_leaves_it_on_record() -> None
     assert cleaned == ("left: the profile of sandbox describes no channel for 'delete' (add [admin_api] "
                        "or the operation under [admin_screen] or the operation under [commands])")
     assert problems == []
+
+
+# ---------------------------------------------------------------- pool
+
+
+def _pool_json(*entries: tuple[str, str, str]) -> SecretStr:
+    data: dict[str, list[dict[str, str]]] = {}
+    for role, email, password in entries:
+        data.setdefault(role, []).append({"email": email, "password": password})
+    return SecretStr(json.dumps(data))
+
+
+def test_pool_setting_errors_never_echo_the_value() -> None:
+    roles = ["member", "admin"]
+    for raw, fragment in (("{not json", "not valid JSON"),
+                          ('{"owner": []}', "names role 'owner'"),
+                          ('{"member": [{"email": "a@x.test"}]}', "lacks an email or password")):
+        with pytest.raises(ConfigError, match=fragment) as caught:
+            parse_pool(SecretStr(raw), roles)
+        assert raw not in str(caught.value)
+    parsed = parse_pool(_pool_json(("member", "m@x.test", "pw-member-1")), roles)
+    assert [(a.email, a.role, a.password.get_secret_value()) for a in parsed] == [
+        ("m@x.test", "member", "pw-member-1")]
+
+
+def test_a_pool_account_is_held_by_one_holder_at_a_time_across_processes(tmp_path: Path) -> None:
+    accounts = parse_pool(_pool_json(("member", "m@x.test", "pw-member-1")), ["member"])
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from harness.pool import AccountPool, "
+         "PoolAccount; from pydantic import SecretStr; "
+         f"pool = AccountPool([PoolAccount('m@x.test', SecretStr('x'), 'member')], 'https://t', "
+         f"Path({str(tmp_path)!r})); assert pool.borrow('member'); print('held', flush=True); "
+         "time.sleep(60)"],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        mine = AccountPool(accounts, "https://t", tmp_path, wait_s=0.3)
+        assert mine.borrow("member") is None  # the other process holds it
+        holder.kill()  # a killed worker frees what it held
+        holder.wait(timeout=10)
+        assert mine.borrow("member") is not None
+        assert mine.borrow("member") is None  # and this holder cannot take it twice
+    finally:
+        holder.kill()
+
+
+def test_pool_accounts_are_lent_restored_and_given_back_never_removed() -> None:
+    accounts = parse_pool(_pool_json(("member", "m@x.test", "pw-member-1"),
+                                     ("editor", "e@x.test", "pw-editor-1")), ["member", "editor"])
+    api = RecordingChannel("admin_api")
+    restored: list[str] = []
+    profile = load_profile("sandbox")
+    with tempfile.TemporaryDirectory() as locks:
+        pool = AccountPool(accounts, "https://t", Path(locks), wait_s=0.1)
+        ledger = UserLedger()
+        users = ThrowawayUsers(Provisioner(profile, [api], {}, only=["admin_api"]), Addresses(),
+                               ledger, pool, lambda account: restored.append(account.email))
+        editor = users.create(role="editor")
+        assert editor.email == "e@x.test" and editor.password.get_secret_value() == "pw-editor-1"
+        users.set_role(editor.email, "member")
+        with pytest.raises(ProvisioningUnavailable, match="E2E_POOL holds no admin account"):
+            users.create(role="admin")
+        assert users.remove_all() == []
+        assert restored == ["e@x.test"] and api.users == {"e@x.test": "editor"}  # role put back
+        assert ledger.entries[0].cleaned == "returned to the pool"
+        assert pool.borrow("editor") is not None  # given back: free again

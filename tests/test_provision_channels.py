@@ -8,12 +8,14 @@ app's database is read afterwards: only the seeded admin account may remain.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +51,9 @@ class SuiteRun:
     users_left: list[str]
 
 
-def run_suite_with(profile_text: str, tmp: Path, *select: str) -> SuiteRun:
+def run_suite_with(profile_text: str, tmp: Path, *select: str,
+                   extra_env: dict[str, str] | None = None,
+                   before: Callable[[Path], None] | None = None) -> SuiteRun:
     """The whole e2e suite against a sandbox of our own, then the users its database holds."""
     profile_path = tmp / "profile.toml"
     profile_path.write_text(profile_text)
@@ -59,6 +63,8 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str) -> SuiteRun:
                         admin_password=SecretStr("adm-" + secrets.token_urlsafe(18)))
     target: Target = start_sandbox(settings, ["--db", str(db)])
     try:
+        if before is not None:
+            before(db)
         env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
         env.update({
             "E2E_TARGET": str(profile_path), "E2E_BASE_URL": target.base_url,
@@ -72,6 +78,7 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str) -> SuiteRun:
             if target.admin_password else "",
             "E2E_STATE_DIR": str(tmp / "state"),
             **target.command_env,  # what a user's own command would find in its environment
+            **(extra_env or {}),
         })
         junit = tmp / "junit.xml"
         done = subprocess.run(
@@ -90,7 +97,7 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str) -> SuiteRun:
             outcomes[name], reasons[name] = "skipped", skipped.get("message", "")
         else:
             outcomes[name] = "failed" if failed is not None else "passed"
-    users = re.findall(r'"email": "([^"]+)"', listed.stdout)
+    users = [json.loads(line)["email"] for line in listed.stdout.splitlines() if line.strip()]
     return SuiteRun(done.returncode, done.stdout + done.stderr, outcomes, reasons, users)
 
 
@@ -133,3 +140,35 @@ def test_without_a_usable_channel_the_skip_names_what_to_set(tmp_path: Path) -> 
     assert reasons and all("admin_api: E2E_ADMIN_TOKEN is not set" in r for r in reasons), reasons
     assert [n for n, o in run.outcomes.items() if o == "passed"], "sign-up checks must still run"
     assert run.users_left == [ADMIN_EMAIL]
+
+
+POOL = {"member": "qa+pool-member@sandbox.test", "editor": "qa+pool-editor@sandbox.test",
+        "admin": "qa+pool-admin@sandbox.test"}
+
+
+def test_pool_accounts_are_borrowed_restored_and_kept(tmp_path: Path) -> None:
+    """E2E_POOL: nothing is created for the checks that borrow; a reset password and a
+    downgraded role are put back, proven by the sign-in checks that borrow the same
+    accounts afterwards; checks that would enrol TOTP skip, saying why."""
+    passwords = {role: "pool-" + secrets.token_urlsafe(12) for role in POOL}
+
+    def provision(db: Path) -> None:
+        for role, email in POOL.items():
+            subprocess.run([sys.executable, "-m", "sandbox.admin", "--db", str(db), "create",
+                            email, "--role", role], cwd=ROOT, check=True, timeout=60,
+                           env={**os.environ, "SANDBOX_NEW_PASSWORD": passwords[role]})
+
+    pool = {role: [{"email": email, "password": passwords[role]}] for role, email in POOL.items()}
+    run = run_suite_with(
+        SANDBOX, tmp_path,
+        "e2e/test_reset.py::test_reset_replaces_the_old_password",
+        "e2e/test_roles.py::test_role_downgrade_by_an_admin_channel_holds_at_the_next_request",
+        "e2e/test_login.py", "e2e/test_mfa.py::test_used_totp_code_is_refused",
+        extra_env={"E2E_POOL": json.dumps(pool)}, before=provision)
+    assert run.code == 0, run.output[-3000:]
+    assert run.outcomes["test_logout_ends_the_session_on_the_server"] == "passed"  # after the reset
+    assert "no channel can undo on a pool account" in run.skip_reasons["test_used_totp_code_is_refused"]
+    assert sorted(run.users_left) == sorted([ADMIN_EMAIL, *POOL.values()])
+    assert "returned to the pool" in run.output and "unrestored" not in run.output
+    for secret in passwords.values():
+        assert secret not in run.output
