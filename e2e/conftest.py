@@ -30,20 +30,18 @@ from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
 from harness.otp import Totp
 from harness.pool import AccountPool, parse_pool
-from harness.profile import Channel, TargetProfile, load_profile
+from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
 from harness.sweep import record_leftovers
 from harness.target import Target, preflight, resolve_target
 from harness.users import (
-    ApiChannel,
-    ChannelImpl,
-    CommandChannel,
     Provisioner,
     ProvisioningUnavailable,
     ThrowawayUser,
     ThrowawayUsers,
     UserLedger,
+    headless_channels,
 )
 from harness.watch import DataFlowLog, EgressWatch
 
@@ -221,14 +219,10 @@ def provisioner(
         context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
         return context
 
-    channels: list[ChannelImpl] = []
-    missing: dict[Channel, str] = {}
-    if profile.admin_api is not None:
-        if target.admin_token is None:
-            missing["admin_api"] = "E2E_ADMIN_TOKEN is not set"
-        else:
-            channels.append(ApiChannel(api, profile.admin_api, target.admin_token,
-                                       settings.http_timeout))
+    runner = (CommandRunner(profile.commands, target.command_env, Path.cwd())
+              if profile.commands else None)
+    channels, missing = headless_channels(profile, api, target.admin_token, runner,
+                                          settings.http_timeout)
     screen: ScreenChannel | None = None
     if profile.admin_screen is not None:
         if target.admin_email is None or target.admin_password is None:
@@ -241,9 +235,6 @@ def provisioner(
             screen = ScreenChannel(open_context, profile, target.admin_email, target.admin_password,
                                    admin_totp)
             channels.append(screen)
-    if profile.commands is not None:
-        channels.append(CommandChannel(CommandRunner(profile.commands, target.command_env,
-                                                     Path.cwd()), profile))
     signup = SignupChannel(open_context, profile, inbox, settings.mail_timeout)
     channels.append(signup)
     request.config.stash[USER_LEDGER] = ledger = UserLedger()

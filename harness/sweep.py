@@ -20,15 +20,7 @@ from harness.commands import CommandRunner
 from harness.errors import ConfigError
 from harness.profile import load_profile
 from harness.settings import load_settings
-from harness.users import (
-    Account,
-    ApiChannel,
-    ChannelImpl,
-    CommandChannel,
-    LedgerEntry,
-    Provisioner,
-    remove_account,
-)
+from harness.users import Account, LedgerEntry, Provisioner, headless_channels, remove_account
 
 LEFTOVERS = "leftover-users.jsonl"
 
@@ -96,13 +88,13 @@ def sweep_command(list_only: bool = False) -> int:
     with sync_playwright() as playwright:
         request = playwright.request.new_context(base_url=settings.base_url,
                                                  timeout=settings.http_timeout * 1000)
-        channels: list[ChannelImpl] = []
-        if profile.admin_api is not None and settings.admin_token is not None:
-            channels.append(ApiChannel(request, profile.admin_api, settings.admin_token,
-                                       settings.http_timeout))
-        if profile.commands is not None:
-            channels.append(CommandChannel(CommandRunner(profile.commands, {}, Path.cwd()), profile))
-        provisioner = Provisioner(profile, channels, {}, only=list(settings.provision) or None)
+        runner = CommandRunner(profile.commands, {}, Path.cwd()) if profile.commands else None
+        channels, missing = headless_channels(profile, request, settings.admin_token, runner,
+                                              settings.http_timeout)
+        missing.update({"admin_screen": "sweep drives no browser",
+                        "signup": "sweep knows no user's password (none is ever recorded)"})
+        provisioner = Provisioner(profile, channels, missing,
+                                  only=list(settings.provision) or None)
         still: list[dict[str, str]] = []
         for record in mine:
             cleaned, _ = remove_account(provisioner, Account(record["email"], None, profile.roles.default))

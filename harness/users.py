@@ -380,3 +380,20 @@ def remove_account(provisioner: Provisioner, account: Account) -> tuple[str, lis
         return "never created", []
     reason = "; ".join(problems) if problems else provisioner.unavailable("delete")
     return f"left: {reason}", problems
+
+
+def headless_channels(
+    profile: TargetProfile, request: APIRequestContext, admin_token: SecretStr | None,
+    runner: CommandRunner | None, timeout_s: float,
+) -> tuple[list[ChannelImpl], dict[Channel, str]]:
+    """The channels that need no browser (admin API, command), and why others are missing."""
+    channels: list[ChannelImpl] = []
+    missing: dict[Channel, str] = {}
+    if profile.admin_api is not None:
+        if admin_token is None:
+            missing["admin_api"] = "E2E_ADMIN_TOKEN is not set"
+        else:
+            channels.append(ApiChannel(request, profile.admin_api, admin_token, timeout_s))
+    if profile.commands is not None and runner is not None:
+        channels.append(CommandChannel(runner, profile))
+    return channels, missing

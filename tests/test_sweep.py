@@ -1,0 +1,81 @@
+"""`authprobe sweep`: users a run had to leave are removed later, and only those."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.settings import Settings
+from harness.sweep import read_leftovers, record_leftovers
+from harness.target import Target, start_sandbox
+from harness.users import LedgerEntry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Target, Path]]:
+    db = tmp_path_factory.mktemp("sweep") / "app.sqlite3"
+    target = start_sandbox(Settings(_env_file=None), ["--db", str(db)])  # type: ignore[call-arg]
+    yield target, db
+    target.stop()
+
+
+def _admin(db: Path, *args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sandbox.admin", "--db", str(db), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SANDBOX_NEW_PASSWORD": password})
+
+
+def _sweep(target: Target, state: Path, *args: str, token: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env.update({"E2E_BASE_URL": target.base_url, "E2E_STATE_DIR": str(state),
+                "E2E_PROVISION": "admin_api"})
+    if token and target.admin_token is not None:
+        env["E2E_ADMIN_TOKEN"] = target.admin_token.get_secret_value()
+    return subprocess.run([sys.executable, "-m", "harness.cli", "sweep", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_sweep_removes_the_recorded_users_and_keeps_the_others(
+    sandbox: tuple[Target, Path], tmp_path: Path,
+) -> None:
+    target, db = sandbox
+    left, bystander = f"qa+left-{secrets.token_hex(3)}@sandbox.test", "qa+keep@sandbox.test"
+    for email in (left, bystander):
+        assert _admin(db, "create", email, password="pw-" + secrets.token_urlsafe(12)).returncode == 0
+    state = tmp_path / "state"
+    record_leftovers(state, "sandbox", target.base_url,
+                     [LedgerEntry(left, "signup", "left: no channel for 'delete'")])
+    record_leftovers(state, "other", "https://elsewhere.example.test",
+                     [LedgerEntry("qa+far@example.test", "signup", "left: timeout")])
+
+    without_token = _sweep(target, state, token=False)
+    assert without_token.returncode == 1, without_token.stdout + without_token.stderr
+    assert "E2E_ADMIN_TOKEN is not set" in without_token.stdout
+    assert [r["email"] for r in read_leftovers(state)].count(left) == 1
+
+    done = _sweep(target, state)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{left}: deleted via admin_api" in done.stdout
+    users = [json.loads(line)["email"] for line in _admin(db, "list").stdout.splitlines()]
+    assert left not in users and bystander in users
+    assert [r["email"] for r in read_leftovers(state)] == ["qa+far@example.test"]
+
+
+def test_sweep_without_a_base_url_says_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env["E2E_STATE_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(
+        "authprobe: authprobe sweep works on a running target: set E2E_BASE_URL")
+    assert "Traceback" not in done.stderr
