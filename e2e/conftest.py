@@ -24,7 +24,13 @@ from harness.artifacts import ArtifactDir
 from harness.commands import CommandRunner
 from harness.errors import AuthprobeError, FlowError
 from harness.hooks import HookUnavailable, TestHooks
-from harness.hygiene import contains_secret, redact, run_secrets
+from harness.hygiene import (
+    RedactingStream,
+    contains_secret,
+    install_redacting_excepthook,
+    redact,
+    run_secrets,
+)
 from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
@@ -33,7 +39,7 @@ from harness.pool import AccountPool, parse_pool
 from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
-from harness.sweep import record_leftovers
+from harness.sweep import RunJournal, recover
 from harness.target import Target, preflight, resolve_target
 from harness.users import (
     Provisioner,
@@ -101,7 +107,7 @@ def target(
     except AuthprobeError as exc:
         running.stop()
         _stop(exc)
-    request.config.stash[RUN_SECRETS] = run_secrets(settings, running)
+    request.config.stash[RUN_SECRETS].update(run_secrets(settings, running))
     yield running
     running.stop()
 
@@ -237,14 +243,23 @@ def provisioner(
             channels.append(screen)
     signup = SignupChannel(open_context, profile, inbox, settings.mail_timeout)
     channels.append(signup)
-    request.config.stash[USER_LEDGER] = ledger = UserLedger()
+    request.config.stash[USER_LEDGER] = UserLedger()
     request.config.stash[SIGNUP] = signup
-    yield Provisioner(profile, channels, missing, only=list(settings.provision) or None)
+    provisioner = Provisioner(profile, channels, missing, only=list(settings.provision) or None)
+    journal = None
+    if target.process is None:  # a built-in target's users go with its database
+        state = Path(settings.state_dir)
+        removed, still = recover(state, target.base_url, provisioner, lambda line: None)
+        if removed or still:
+            _say(request.config, f"authprobe: removed {removed} user(s) that earlier runs left on "
+                 f"the target" + (f"; {still} could not be (`authprobe sweep --list`)" if still else ""))
+        journal = RunJournal(state, profile.name, target.base_url)
+    request.config.stash[JOURNAL] = journal
+    yield provisioner
     if screen is not None:
         screen.close()
-    left = ledger.left()
-    if left and target.process is None:
-        record_leftovers(Path(settings.state_dir), profile.name, target.base_url, left)
+    if journal is not None:
+        journal.close()
 
 
 @pytest.fixture(scope="session")
@@ -264,7 +279,7 @@ def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest
           account_pool: AccountPool | None) -> Iterator[ThrowawayUsers]:
     signup = request.config.stash[SIGNUP]
     made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER], account_pool,
-                          signup.restore_password)
+                          signup.restore_password, request.config.stash[JOURNAL])
     changes = request.node.get_closest_marker("changes_account")
     if made.pooled and changes and "role" in changes.args and not made.can_restore_role():
         pytest.skip("changes the role of a pool account, and no channel can set it back "
@@ -286,6 +301,12 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 USER_LEDGER = pytest.StashKey[UserLedger]()
 SIGNUP = pytest.StashKey[SignupChannel]()
+JOURNAL = pytest.StashKey[RunJournal | None]()
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    (reporter.write_line if reporter is not None else print)(line)
 
 
 @pytest.fixture(scope="session")
@@ -369,16 +390,24 @@ def _given(config: pytest.Config, flag: str) -> bool:
     return any(arg == flag or arg.startswith(flag + "=") for arg in config.invocation_params.args)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's terminal reporter exists
 def pytest_configure(config: pytest.Config) -> None:
     """Traces and screenshots on failure only (E2E_KEEP_ARTIFACTS), unless the command line says.
 
     Traces hold every typed password and cookie: keeping them for passing tests only
     multiplies what could leak.
     """
+    config.stash[RUN_SECRETS] = secrets = {}
+    install_redacting_excepthook(secrets)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # everything pytest prints passes through the redactor
+        writer = reporter._tw  # noqa: SLF001 - pytest offers no public hook for its stream
+        writer._file = RedactingStream(writer._file, secrets)  # noqa: SLF001
     try:
         settings = load_settings()
     except AuthprobeError:
         return  # the settings fixture stops the run with the one-sentence error
+    secrets.update(settings.secrets())
     tracing, screenshot = PW_CONFIG.ARTIFACT_MODES[settings.keep_artifacts]
     if not _given(config, "--tracing"):
         config.option.tracing = tracing

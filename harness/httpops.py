@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from playwright.sync_api import APIRequestContext, APIResponse
+from playwright.sync_api import Error as PlaywrightError
 
 from harness.profile import HttpOperation
 
@@ -40,15 +41,23 @@ def send(
     """Run the operation and return its response whatever the status (callers judge it)."""
     path = operation.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
     body = fill(operation.json_body, values) if operation.json_body is not None else None
-    return request.fetch(
-        path,
-        method=operation.method,
-        headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
-        data=json.dumps(body) if body is not None else None,
-        timeout=timeout_s * 1000,
-        fail_on_status_code=False,
-        max_redirects=0,
-    )
+    try:
+        return request.fetch(
+            path,
+            method=operation.method,
+            headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
+            data=json.dumps(body) if body is not None else None,
+            timeout=timeout_s * 1000,
+            fail_on_status_code=False,
+            max_redirects=0,
+        )
+    except PlaywrightError as exc:
+        # Playwright's message carries a call log listing the request headers (the admin or
+        # hook token): keep only its first line, and never chain the original exception.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OperationFailed(
+            f"{operation.method} {operation.path} got no answer within {timeout_s:g} s "
+            f"({first[:160]})") from None
 
 
 def call(

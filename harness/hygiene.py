@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -160,3 +162,46 @@ def contains_secret(text: str, secrets_by_name: Mapping[str, SecretStr]) -> bool
 def missing_no_store(pages: Sequence[tuple[str, Mapping[str, str]]]) -> list[str]:
     """`cache_problems` for several `(path, headers)` pairs, one line per page."""
     return [f"{path}: {problem}" for path, headers in pages for problem in cache_problems(headers)]
+
+
+class RedactingStream:
+    """A text stream that writes through `redact`: the last line of defence for everything
+    pytest itself prints (tracebacks with --full-trace, INTERNALERROR from a crashing hook,
+    the KeyboardInterrupt report, warnings and live logs), whatever printed the secret.
+
+    Writes are held until a newline so a secret split across two writes is still seen.
+    """
+
+    def __init__(self, inner: Any, secrets_by_name: Mapping[str, SecretStr]) -> None:
+        self._inner = inner
+        self._secrets = secrets_by_name  # a live mapping: the run adds its target's secrets
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        head, newline, tail = self._pending.rpartition("\n")
+        if newline:
+            self._inner.write(redact(head + newline, self._secrets))
+            self._pending = tail
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._inner.write(redact(self._pending, self._secrets))
+            self._pending = ""
+        self._inner.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def install_redacting_excepthook(secrets_by_name: Mapping[str, SecretStr]) -> None:
+    """A crash that escapes pytest (an exception in a session-finish hook) prints its
+    traceback redacted, as pytest's own reports are."""
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        if sys.__stderr__ is not None:
+            sys.__stderr__.write(redact(text, secrets_by_name))
+
+    sys.excepthook = hook

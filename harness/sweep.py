@@ -1,72 +1,139 @@
-"""Users a run could not remove, kept on disk for `authprobe sweep` to remove later.
+"""The run's journal of throwaway users, and `authprobe sweep` for what runs left behind.
 
-A record names the target, the address and why it was left; never a password. `sweep`
-retries with the channels that need no browser and no account password (admin API,
-command), so a run that had none, or whose removal timed out, is cleaned up once one
-is configured or the target answers again.
+Each run writes a journal line *before* it creates a user and another once the user is
+cleaned, and holds a lock file for as long as it lives. A run that dies any way at all
+(Ctrl-C twice, a CI timeout, SIGKILL, out of memory) leaves a journal with pending users
+and a lock nobody holds: the start of the next run against the same target, or
+`authprobe sweep`, removes those users with the channels at hand. Journals hold
+addresses, never passwords. `filelock` gives the OS-level lock that dies with its process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from playwright.sync_api import sync_playwright
 
 from harness.commands import CommandRunner
 from harness.errors import ConfigError
 from harness.profile import load_profile
 from harness.settings import load_settings
-from harness.users import Account, LedgerEntry, Provisioner, headless_channels, remove_account
+from harness.users import Account, Provisioner, headless_channels, remove_account
 
-LEFTOVERS = "leftover-users.jsonl"
-
-
-def _path(state_dir: Path) -> Path:
-    return state_dir / LEFTOVERS
+RUNS = "runs"
 
 
-def record_leftovers(state_dir: Path, target: str, base_url: str,
-                     entries: Iterable[LedgerEntry]) -> None:
-    """Append one line per user left on the target (a private file: it lists test accounts)."""
-    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = _path(state_dir)
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _append(path: Path, record: dict[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as out:
-        for entry in entries:
-            out.write(json.dumps({"target": target, "base_url": base_url, "email": entry.email,
-                                  "why": entry.cleaned, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-                      + "\n")
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
 
 
-def read_leftovers(state_dir: Path) -> list[dict[str, str]]:
-    path = _path(state_dir)
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+class RunJournal:
+    """Write-ahead record of the users one run creates (see the module docstring)."""
+
+    def __init__(self, state_dir: Path, target: str, base_url: str) -> None:
+        self.run_id = f"{int(time.time()):x}-{os.getpid()}-{secrets.token_hex(3)}"
+        runs = _private_dir(state_dir / RUNS)
+        self.path = runs / f"{self.run_id}.jsonl"
+        self._lock = FileLock(runs / f"{self.run_id}.lock")
+        self._lock.acquire(timeout=0)
+        self._target, self._base_url = target, base_url
+        self._pending: set[str] = set()
+
+    def creating(self, email: str) -> None:
+        self._pending.add(email)
+        _append(self.path, {"op": "creating", "email": email, "target": self._target,
+                            "base_url": self._base_url, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+    def cleaned(self, email: str, how: str) -> None:
+        self._pending.discard(email)
+        _append(self.path, {"op": "cleaned", "email": email, "how": how})
+
+    def close(self) -> None:
+        """Release the lock; a journal with nothing pending is removed."""
+        if not self._pending:
+            self.path.unlink(missing_ok=True)
+        self._lock.release()
+        Path(self._lock.lock_file).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class DeadRun:
+    path: Path
+    base_url: str
+    pending: list[str]
+    why: dict[str, str]
+
+
+def dead_runs(state_dir: Path) -> list[DeadRun]:
+    """Journals whose run is gone (its lock is free), with the users never cleaned."""
+    runs = state_dir / RUNS
+    found = []
+    for path in sorted(runs.glob("*.jsonl")) if runs.is_dir() else []:
+        lock = FileLock(path.with_suffix(".lock"))
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue  # that run is alive
+        lock.release()
+        pending: dict[str, None] = {}
+        why: dict[str, str] = {}
+        base_url = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by the kill
+            email = str(record.get("email", ""))
+            if record.get("op") == "creating":
+                pending[email] = None
+                base_url = str(record.get("base_url", base_url))
+            elif record.get("op") == "cleaned":
+                pending.pop(email, None)
+            elif record.get("op") == "left":
+                why[email] = str(record.get("why", ""))
+        found.append(DeadRun(path, base_url, list(pending), why))
+    return found
+
+
+def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
+            report: Callable[[str], None]) -> tuple[int, int]:
+    """Remove the users dead runs left on this target; returns (removed, still left)."""
+    removed = still = 0
+    for run in dead_runs(state_dir):
+        if run.base_url != base_url:
             continue
-        if isinstance(record, dict) and isinstance(record.get("email"), str):
-            records.append({str(k): str(v) for k, v in record.items()})
-    return records
-
-
-def _write(state_dir: Path, records: list[dict[str, str]]) -> None:
-    path = _path(state_dir)
-    if not records:
-        path.unlink(missing_ok=True)
-        return
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.writelines(json.dumps(r) + "\n" for r in records)
-    tmp.replace(path)
+        left = []
+        for email in run.pending:
+            account = Account(email, None, provisioner.profile.roles.default)
+            cleaned, _ = remove_account(provisioner, account)
+            if cleaned.startswith("left"):
+                left.append(email)
+                _append(run.path, {"op": "left", "email": email, "why": cleaned})
+            else:
+                _append(run.path, {"op": "cleaned", "email": email, "how": cleaned})
+            report(f"{email}: {cleaned}")
+        removed += len(run.pending) - len(left)
+        still += len(left)
+        if not left:
+            run.path.unlink(missing_ok=True)
+            run.path.with_suffix(".lock").unlink(missing_ok=True)
+    return removed, still
 
 
 def sweep_command(list_only: bool = False) -> int:
@@ -74,16 +141,16 @@ def sweep_command(list_only: bool = False) -> int:
     settings = load_settings()
     profile = load_profile(settings.target)
     state_dir = Path(settings.state_dir)
-    records = read_leftovers(state_dir)
     if settings.base_url is None:
         raise ConfigError("authprobe sweep works on a running target: set E2E_BASE_URL "
                           "(users left on a built-in target went with its database).")
-    mine = [r for r in records if r.get("base_url") == settings.base_url]
-    others = [r for r in records if r not in mine]
+    mine = [run for run in dead_runs(state_dir) if run.base_url == settings.base_url]
     if list_only or not mine:
-        for record in mine:
-            print(f"{record['email']}  left {record.get('at', '?')}: {record.get('why', '?')}")
-        print(f"authprobe sweep: {len(mine)} user(s) on record for {settings.base_url}.")
+        for run in mine:
+            for email in run.pending:
+                print(f"{email}  ({run.path.name}) {run.why.get(email, 'its run ended first')}")
+        total = sum(len(run.pending) for run in mine)
+        print(f"authprobe sweep: {total} user(s) on record for {settings.base_url}.")
         return 0
     with sync_playwright() as playwright:
         request = playwright.request.new_context(base_url=settings.base_url,
@@ -95,14 +162,8 @@ def sweep_command(list_only: bool = False) -> int:
                         "signup": "sweep knows no user's password (none is ever recorded)"})
         provisioner = Provisioner(profile, channels, missing,
                                   only=list(settings.provision) or None)
-        still: list[dict[str, str]] = []
-        for record in mine:
-            cleaned, _ = remove_account(provisioner, Account(record["email"], None, profile.roles.default))
-            if cleaned.startswith("left"):
-                still.append({**record, "why": cleaned})
-            print(f"{record['email']}: {cleaned}")
+        removed, still = recover(state_dir, settings.base_url, provisioner, print)
         request.dispose()
-    _write(state_dir, others + still)
-    print(f"authprobe sweep: {len(mine) - len(still)} of {len(mine)} user(s) removed; "
-          f"{len(still)} still on record.")
+    print(f"authprobe sweep: {removed} of {removed + still} user(s) removed; "
+          f"{still} still on record.")
     return 0 if not still else 1

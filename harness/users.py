@@ -66,6 +66,14 @@ class Addresses(Protocol):
     def address(self, tag: str) -> str: ...
 
 
+class Journal(Protocol):
+    """Where the run notes each user before creating it and once it is cleaned."""
+
+    def creating(self, email: str) -> None: ...
+
+    def cleaned(self, email: str, how: str) -> None: ...
+
+
 class ProvisioningUnavailable(AuthprobeError):
     """No configured channel can perform an operation the check needs."""
 
@@ -241,8 +249,10 @@ class ThrowawayUsers:
 
     def __init__(self, provisioner: Provisioner, inbox: Addresses, ledger: UserLedger,
                  pool: AccountPool | None = None,
-                 restore_password: Callable[[Account], None] | None = None) -> None:
+                 restore_password: Callable[[Account], None] | None = None,
+                 journal: Journal | None = None) -> None:
         self.provisioner = provisioner
+        self._journal = journal
         self._inbox = inbox
         self._ledger = ledger
         self._pool = pool
@@ -258,6 +268,8 @@ class ThrowawayUsers:
         self._accounts[email] = Account(email, password, self._default_role,
                                         intended=password is not None)
         self._entries[email] = self._ledger.add(email, "ui")
+        if password is not None and self._journal is not None:
+            self._journal.creating(email)
         return email
 
     def create(self, role: str | None = None, tag: str = "user") -> ThrowawayUser:
@@ -271,6 +283,8 @@ class ThrowawayUsers:
         email, password = self._inbox.address(tag), new_password()
         self._accounts[email] = Account(email, password, role)
         self._entries[email] = self._ledger.add(email, creator.name)
+        if self._journal is not None:
+            self._journal.creating(email)  # before: a run killed mid-create still knows of it
         creator.create(email, password, role if creator.creates_with_role() else self._default_role)
         if role_channel is not None:
             role_channel.set_role(email, role)
@@ -335,6 +349,8 @@ class ThrowawayUsers:
                 entry.cleaned, problems = self._give_back(account)
             else:
                 entry.cleaned, problems = remove_account(self.provisioner, account)
+                if self._journal is not None and not entry.cleaned.startswith("left"):
+                    self._journal.cleaned(email, entry.cleaned)
             failures += problems
         self._accounts.clear()
         return failures

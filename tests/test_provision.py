@@ -20,10 +20,9 @@ from harness.commands import CommandFailed, CommandRunner
 from harness.errors import ConfigError
 from harness.pool import AccountPool, parse_pool
 from harness.profile import Channel, CommandOperation, Commands, SelfService, load_profile
-from harness.sweep import read_leftovers, record_leftovers
+from harness.sweep import RunJournal, dead_runs
 from harness.users import (
     Account,
-    LedgerEntry,
     Provisioner,
     ProvisioningUnavailable,
     Removal,
@@ -224,13 +223,24 @@ def test_handed_out_addresses_without_accounts_count_as_never_created() -> None:
     assert "0 throwaway user(s) created" in ledger.summary()
 
 
-def test_leftovers_are_recorded_without_secrets_and_privately(tmp_path: Path) -> None:
-    entry = LedgerEntry("qa+x@example.test", "signup", "left: no channel for 'delete'")
-    record_leftovers(tmp_path / "state", "p", "https://staging.example.test", [entry])
-    records = read_leftovers(tmp_path / "state")
-    assert [r["email"] for r in records] == ["qa+x@example.test"]
-    assert (tmp_path / "state" / "leftover-users.jsonl").stat().st_mode & 0o077 == 0
-    assert set(records[0]) == {"target", "base_url", "email", "why", "at"}
+def test_the_journal_keeps_pending_users_of_a_dead_run_without_secrets(tmp_path: Path) -> None:
+    journal = RunJournal(tmp_path, "p", "https://staging.example.test")
+    journal.creating("qa+a@example.test")
+    journal.creating("qa+b@example.test")
+    journal.cleaned("qa+a@example.test", "deleted via admin_api")
+    assert dead_runs(tmp_path) == []  # its run still holds the lock
+    journal.close()
+    [run] = dead_runs(tmp_path)
+    assert run.pending == ["qa+b@example.test"] and run.base_url == "https://staging.example.test"
+    assert journal.path.stat().st_mode & 0o077 == 0 and "pw" not in journal.path.read_text()
+
+
+def test_a_journal_with_nothing_pending_is_removed_at_close(tmp_path: Path) -> None:
+    journal = RunJournal(tmp_path, "p", "https://staging.example.test")
+    journal.creating("qa+a@example.test")
+    journal.cleaned("qa+a@example.test", "deleted via command")
+    journal.close()
+    assert list((tmp_path / "runs").iterdir()) == []
 
 
 def test_remove_account_without_any_delete_channel_leaves_it_on_record() -> None:

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from harness.settings import Settings
-from harness.sweep import read_leftovers, record_leftovers
+from harness.sweep import RunJournal, dead_runs
 from harness.target import Target, start_sandbox
-from harness.users import LedgerEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +43,10 @@ def _sweep(target: Target, state: Path, *args: str, token: bool = True) -> subpr
                           env=env, capture_output=True, text=True, timeout=120)
 
 
+def _pending(state: Path, base_url: str) -> list[str]:
+    return [email for run in dead_runs(state) if run.base_url == base_url for email in run.pending]
+
+
 def test_sweep_removes_the_recorded_users_and_keeps_the_others(
     sandbox: tuple[Target, Path], tmp_path: Path,
 ) -> None:
@@ -52,22 +55,24 @@ def test_sweep_removes_the_recorded_users_and_keeps_the_others(
     for email in (left, bystander):
         assert _admin(db, "create", email, password="pw-" + secrets.token_urlsafe(12)).returncode == 0
     state = tmp_path / "state"
-    record_leftovers(state, "sandbox", target.base_url,
-                     [LedgerEntry(left, "signup", "left: no channel for 'delete'")])
-    record_leftovers(state, "other", "https://elsewhere.example.test",
-                     [LedgerEntry("qa+far@example.test", "signup", "left: timeout")])
+    for base_url, email in ((target.base_url, left), ("https://elsewhere.example.test",
+                                                      "qa+far@example.test")):
+        journal = RunJournal(state, "sandbox", base_url)
+        journal.creating(email)
+        journal.close()  # the run ended without cleaning it
 
     without_token = _sweep(target, state, token=False)
     assert without_token.returncode == 1, without_token.stdout + without_token.stderr
     assert "E2E_ADMIN_TOKEN is not set" in without_token.stdout
-    assert [r["email"] for r in read_leftovers(state)].count(left) == 1
+    assert _pending(state, target.base_url) == [left]
 
     done = _sweep(target, state)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{left}: deleted via admin_api" in done.stdout
     users = [json.loads(line)["email"] for line in _admin(db, "list").stdout.splitlines()]
     assert left not in users and bystander in users
-    assert [r["email"] for r in read_leftovers(state)] == ["qa+far@example.test"]
+    assert _pending(state, target.base_url) == []
+    assert _pending(state, "https://elsewhere.example.test") == ["qa+far@example.test"]
 
 
 def test_sweep_without_a_base_url_says_what_to_set(tmp_path: Path) -> None:
