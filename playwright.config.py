@@ -62,6 +62,11 @@ def find_browser(browser_name: str, explicit: str | None, playwright: Any = None
             raise BrowserNotFound(
                 f"E2E_BROWSER_PATH={explicit} does not exist; point it at a browser executable."
             )
+        if not Path(explicit).is_file() or not os.access(explicit, os.X_OK):
+            raise BrowserNotFound(
+                f"E2E_BROWSER_PATH={explicit} is not an executable file; point it at the browser "
+                "program itself (e.g. /usr/bin/chromium)."
+            )
         return explicit
     if _playwright_own(browser_name, playwright):
         return None

@@ -22,7 +22,7 @@ from flows.provision import ScreenChannel, SignupChannel
 from flows.session import sign_in
 from harness.artifacts import ArtifactDir
 from harness.commands import CommandRunner
-from harness.errors import AuthprobeError, FlowError
+from harness.errors import AuthprobeError, ConfigError, FlowError
 from harness.hooks import HookUnavailable, TestHooks
 from harness.hygiene import (
     RedactingStream,
@@ -50,6 +50,7 @@ from harness.users import (
     headless_channels,
 )
 from harness.watch import DataFlowLog, EgressWatch
+from pages import locator_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,10 +88,15 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def profile(settings: Settings) -> TargetProfile:
     try:
-        return load_profile(settings.target)
+        loaded = load_profile(settings.target)
     except AuthprobeError as exc:
         _stop(exc)
         raise
+    problems = locator_problems(loaded)
+    if problems:
+        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
+        _stop(ConfigError(f"Target profile {loaded.name}: {problems[0]}{more}; fix the profile."))
+    return loaded
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,8 @@ class Paths(_Strict):
 class SessionProbe(_Strict):
     """Where the backend says who is signed in, and JSON pointers into its answer."""
 
-    url: str = "/api/session"
+    url: str = Field(default="/api/session", pattern=r"^/",
+                     description="a path on the target's origin, starting with /")
     authenticated: str = "/authenticated"
     email: str = "/user/email"
     roles: str = "/user/roles"

@@ -15,16 +15,18 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import SecretStr
 
+from harness import httpget
 from harness.errors import ConfigError
+from harness.httpops import fill
 from harness.mail import Inbox
 from harness.oracle import parse_session_answer
-from harness.profile import TargetProfile
+from harness.profile import HttpOperation, TargetProfile
 from harness.settings import Settings
 
 SANDBOX_READY_TIMEOUT_S = 30.0
@@ -161,21 +163,49 @@ def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
 
 
 def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
-    """Prove, within seconds, that the app, its session endpoint and the mailbox answer."""
+    """Prove, within seconds, that the app, its session endpoint, the tokens and the mailbox
+    answer as configured. Every HTTP exchange has one total deadline (a server that sends
+    headers and then trickles its body is cut off, not waited for)."""
     url = target.base_url + profile.session_probe.url
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
-            body = response.read(65536).decode("utf-8", "replace")
-            status, content_type = response.status, response.headers.get("content-type", "")
-    except urllib.error.HTTPError as exc:
-        body = exc.read(65536).decode("utf-8", "replace")
-        status, content_type = exc.code, exc.headers.get("content-type", "")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        answer = httpget.get(url, timeout_s)
+    except httpget.DeadlineExceeded as exc:
+        raise ConfigError(f"The session endpoint is too slow: {exc}; check E2E_BASE_URL and "
+                          "session_probe.url, or raise E2E_HTTP_TIMEOUT.") from None
+    except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ConfigError(
             f"Cannot reach the target at {target.base_url} ({reason}); check E2E_BASE_URL "
             "and that the app is running."
         ) from None
-    parse_session_answer(profile.session_probe, status, content_type, body, url)
+    parse_session_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
+    _check_tokens(target, profile, timeout_s)
     with target.inbox():
         pass
+
+
+def _check_tokens(target: Target, profile: TargetProfile, timeout_s: float) -> None:
+    """A harmless authenticated call per token: a wrong one stops the run here, not in every test."""
+    nobody = {"email": f"authprobe-preflight-{secrets.token_hex(4)}@invalid.test", "role": "",
+              "kind": "reset", "seconds": 0, "idle_seconds": 0, "age_seconds": 0}
+    checks: list[tuple[str, HttpOperation, dict[str, str]]] = []
+    if profile.admin_api is not None and target.admin_token is not None:
+        api = profile.admin_api
+        checks.append(("E2E_ADMIN_TOKEN", api.delete_user,
+                       {api.token_header: api.token_prefix + target.admin_token.get_secret_value()}))
+    hook = next(iter(profile.hooks.all().values()), None)
+    if hook is not None and target.hook_token is not None:
+        checks.append(("E2E_HOOK_TOKEN", hook,
+                       {profile.hooks.token_header: target.hook_token.get_secret_value()}))
+    for setting, operation, headers in checks:
+        path = operation.path.format(**{k: quote(str(v), safe="") for k, v in nobody.items()})
+        body = fill(operation.json_body, nobody) if operation.json_body is not None else None
+        try:
+            answer = httpget.get(target.base_url + path, timeout_s, method=operation.method,
+                                 headers=headers, body=body)
+        except (httpget.DeadlineExceeded, urllib.error.URLError, OSError):
+            raise ConfigError(f"{operation.method} {operation.path} (checking {setting}) got no "
+                              f"answer within {timeout_s:g} s; check the target.") from None
+        if answer.status in (401, 403):
+            raise ConfigError(f"{setting} was refused by the target ({operation.method} "
+                              f"{operation.path} answered {answer.status}); set the right value.")

@@ -20,6 +20,7 @@ class Screen:
 
     screen: ClassVar[str]
     defaults: ClassVar[dict[str, LocatorSpec]] = {}
+    optional: ClassVar[tuple[str, ...]] = ()  # elements only a profile defines (no default)
 
     def __init__(self, page: Page, profile: TargetProfile) -> None:
         self.page = page
@@ -52,6 +53,8 @@ class Screen:
 
 class CredentialsForm(Screen):
     """A screen with an email field, a password field and a submit button (sign-in, sign-up)."""
+
+    optional = ("password_confirm_field",)
 
     @property
     def email_field(self) -> Locator:

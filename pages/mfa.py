@@ -39,6 +39,7 @@ class MfaSetupPage(Screen):
     """Enrolment: QR code, the secret as text, confirmation with a first code."""
 
     screen = "mfa_setup"
+    optional = ("method_choice",)
     defaults = {
         "heading": LocatorSpec(role="heading", name="Set up two-factor authentication"),
         "secret_text": LocatorSpec(test_id="totp-secret"),

@@ -26,6 +26,7 @@ class ResetFormPage(Screen):
     """Where a reset link lands: the new-password form (or an invalid-link page)."""
 
     screen = "reset_form"
+    optional = ("password_confirm_field",)
     defaults = {
         "heading": LocatorSpec(role="heading", name="Choose a new password"),
         "password_field": LocatorSpec(label="New password"),

@@ -6,11 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.settings import Settings
+from harness.target import Target, start_sandbox
 from tests.mailsink_fixture import RunningSink, mail_sink  # noqa: F401 (fixture)
 from tests.webserver import serve
 
@@ -81,3 +85,85 @@ def test_wrong_imap_password_names_the_settings_and_hides_the_value(
 ])
 def test_bad_settings_stop_before_any_browser(name: str, value: str, fragment: str) -> None:
     assert_one_clear_sentence(*run_suite({name: value}), fragment)
+
+
+def test_session_endpoint_that_trickles_its_body_is_cut_off(mail_sink: RunningSink) -> None:  # noqa: F811
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 200\r\n\r\n{")
+            while not stop.wait(2):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    break
+            conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        env = {"E2E_BASE_URL": f"http://127.0.0.1:{server.getsockname()[1]}",
+               "E2E_HTTP_TIMEOUT": "3", **mailbox_env(mail_sink, mail_sink.sink.imap_password)}
+        assert_one_clear_sentence(*run_suite(env), "session endpoint is too slow",
+                                  "not the rest of its answer within 3 s")
+    finally:
+        stop.set()
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Target]:
+    target = start_sandbox(Settings(_env_file=None))  # type: ignore[call-arg]
+    yield target
+    target.stop()
+
+
+def sandbox_env(target: Target, **overrides: str) -> dict[str, str]:
+    assert target.admin_token and target.hook_token
+    return {"E2E_BASE_URL": target.base_url, "E2E_IMAP_HOST": target.imap_host,
+            "E2E_IMAP_PORT": str(target.imap_port), "E2E_IMAP_USER": target.imap_user,
+            "E2E_IMAP_SSL": "false", "E2E_MAIL_ADDRESS": target.mail_address,
+            "E2E_IMAP_PASSWORD": target.imap_password.get_secret_value(),
+            "E2E_ADMIN_TOKEN": target.admin_token.get_secret_value(),
+            "E2E_HOOK_TOKEN": target.hook_token.get_secret_value(), **overrides}
+
+
+@pytest.mark.parametrize("setting", ["E2E_ADMIN_TOKEN", "E2E_HOOK_TOKEN"])
+def test_a_wrong_token_stops_the_run_in_the_preflight(sandbox: Target, setting: str) -> None:
+    wrong = "wrong-token-" + "x" * 24
+    code, output, seconds = run_suite(sandbox_env(sandbox, **{setting: wrong}))
+    assert_one_clear_sentence(code, output, seconds, f"{setting} was refused by the target")
+    assert wrong not in output
+
+
+def test_browser_path_that_is_not_executable_is_named(sandbox: Target, tmp_path: Path) -> None:
+    not_a_program = tmp_path / "chrome"
+    not_a_program.write_text("#!/bin/sh\n")
+    code, output, seconds = run_suite(sandbox_env(sandbox, E2E_BROWSER_PATH=str(not_a_program)))
+    assert_one_clear_sentence(code, output, seconds, "is not an executable file")
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    (('url = "/api/session"', 'url = "api/session"'), "session_probe.url: String should match"),
+    (("# [locators.login]\n# email_field", "[locators.logni]\nemail_field"),
+     "[locators.logni] is not a screen authprobe knows (did you mean 'login'?)"),
+    (("# [locators.login]\n# email_field", "[locators.login]\nemial_field"),
+     "[locators.login] emial_field is not an element of that screen (did you mean 'email_field'?)"),
+])
+def test_profile_mistakes_are_named_before_anything_starts(
+    tmp_path: Path, edit: tuple[str, str], fragment: str,
+) -> None:
+    text = (ROOT / "targets" / "sandbox.toml").read_text()
+    assert edit[0] in text
+    profile = tmp_path / "typo.toml"
+    profile.write_text(text.replace(edit[0], edit[1]))
+    assert_one_clear_sentence(*run_suite({"E2E_TARGET": str(profile)}), fragment)
