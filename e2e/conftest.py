@@ -40,7 +40,7 @@ from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
 from harness.sweep import RunJournal, recover
-from harness.target import Target, preflight, resolve_target
+from harness.target import Target, answers, preflight, resolve_target
 from harness.users import (
     Provisioner,
     ProvisioningUnavailable,
@@ -66,6 +66,7 @@ def _load_playwright_config() -> ModuleType:
 
 PW_CONFIG = _load_playwright_config()
 RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
+BASE_URL = pytest.StashKey[str]()
 
 
 def _stop(error: Exception) -> None:
@@ -114,6 +115,7 @@ def target(
         running.stop()
         _stop(exc)
     request.config.stash[RUN_SECRETS].update(run_secrets(settings, running))
+    request.config.stash[BASE_URL] = running.base_url
     yield running
     running.stop()
 
@@ -291,6 +293,10 @@ def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest
         pytest.skip("changes the role of a pool account, and no channel can set it back "
                     "(describe set_role in [admin_api], [admin_screen] or [commands])")
     yield made
+    base_url = request.config.stash.get(BASE_URL, None)
+    if base_url and not answers(base_url):
+        made.abandon("the target stopped answering")
+        return
     failures = made.remove_all()
     if failures:
         pytest.fail("throwaway users were not removed: " + "; ".join(failures), pytrace=False)
@@ -311,8 +317,11 @@ JOURNAL = pytest.StashKey[RunJournal | None]()
 
 
 def _say(config: pytest.Config, line: str) -> None:
+    """A line on the terminal now, even from inside a fixture (where output is captured)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    (reporter.write_line if reporter is not None else print)(line)
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        (reporter.write_line if reporter is not None else print)(line)
 
 
 @pytest.fixture(scope="session")
@@ -364,6 +373,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if made.records:
                 report.sections.append((f"journey {made.name}", made.report()))
     _redact_report(report, item.config.stash.get(RUN_SECRETS, {}))
+    base_url = item.config.stash.get(BASE_URL, None)
+    if report.failed and base_url and not item.session.shouldstop and not answers(base_url):
+        # one sentence instead of every later test failing on a refused connection
+        item.session.shouldstop = (
+            f"authprobe: the target at {base_url} stopped answering during {item.nodeid}; "
+            "the run stops here (users it could not remove are cleaned at the next run or by "
+            "`authprobe sweep`)")
     return report
 
 

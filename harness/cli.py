@@ -26,25 +26,25 @@ def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _sandbox(args: argparse.Namespace, extra: list[str]) -> int:
-    """Run the sandbox in the foreground and say, for humans, how to point the suite at it."""
+    """Run the sandbox in the foreground and say, for humans, how to point the suite at it.
+
+    SIGINT/SIGTERM/SIGHUP stop it (and this); it never outlives this process, and its temp
+    database goes when it stops (harness/child.py).
+    """
+    from harness.child import run_in_foreground
+
     if "-h" in extra or "--help" in extra:
         return subprocess.call([sys.executable, "-m", "sandbox", *extra], cwd=ROOT)
-    process = subprocess.Popen([sys.executable, "-m", "sandbox", *extra], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    try:
-        for line in process.stdout:
-            try:
-                ready = json.loads(line)
-            except json.JSONDecodeError:
-                print(line, end="")
-                continue
-            print(sandbox_banner(ready), flush=True)
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
-        return 0
+
+    def show(line: str) -> None:
+        try:
+            ready = json.loads(line)
+        except json.JSONDecodeError:
+            print(line, end="", flush=True)
+            return
+        print(sandbox_banner(ready), flush=True)
+
+    return run_in_foreground([sys.executable, "-m", "sandbox", *extra], cwd=ROOT, on_line=show)
 
 
 def sandbox_banner(ready: dict[str, object]) -> str:
@@ -74,10 +74,10 @@ def _serve(args: argparse.Namespace, extra: list[str]) -> int:
     if profile.launch is None:
         raise ConfigError(f"Target {profile.name} has no [launch] section, so it cannot be served "
                           "from here; start the app yourself and set E2E_BASE_URL.")
-    try:
-        return subprocess.call([sys.executable, "-m", profile.launch.module, *extra], cwd=ROOT)
-    except KeyboardInterrupt:
-        return 130
+    from harness.child import run_in_foreground
+
+    # stop signals are passed on; the target never outlives this process, nor its temp files
+    return run_in_foreground([sys.executable, "-m", profile.launch.module, *extra], cwd=ROOT)
 
 
 def _scan(args: argparse.Namespace, extra: list[str]) -> int:

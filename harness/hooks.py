@@ -32,8 +32,7 @@ class TestHooks:
             raise HookUnavailable(f"the target profile lists no '{name}' hook")
         if self._token is None:
             raise HookUnavailable("E2E_HOOK_TOKEN is not set, so test hooks cannot be called")
-        headers = {self._hooks.token_header: self._token.get_secret_value()}
-        response = call(self._request, operation, values, headers,
+        response = call(self._request, operation, values, {self._hooks.token_header: self._token},
                         timeout_s=self._timeout_s, what=f"test hook {name}")
         return response.json()
 

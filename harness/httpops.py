@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import APIRequestContext, APIResponse
 from playwright.sync_api import Error as PlaywrightError
+from pydantic import SecretStr
 
 from harness.profile import HttpOperation
 
@@ -34,18 +35,21 @@ def send(
     request: APIRequestContext,
     operation: HttpOperation,
     values: dict[str, Any],
-    headers: dict[str, str],
+    headers: dict[str, SecretStr],
     *,
     timeout_s: float,
 ) -> APIResponse:
-    """Run the operation and return its response whatever the status (callers judge it)."""
+    """Run the operation and return its response whatever the status (callers judge it).
+
+    Header values (tokens) stay `SecretStr` until the call expression that sends them."""
     path = operation.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
     body = fill(operation.json_body, values) if operation.json_body is not None else None
     try:
         return request.fetch(
             path,
             method=operation.method,
-            headers={**headers, **({"Content-Type": "application/json"} if body is not None else {})},
+            headers={**{name: value.get_secret_value() for name, value in headers.items()},
+                     **({"Content-Type": "application/json"} if body is not None else {})},
             data=json.dumps(body) if body is not None else None,
             timeout=timeout_s * 1000,
             fail_on_status_code=False,
@@ -64,7 +68,7 @@ def call(
     request: APIRequestContext,
     operation: HttpOperation,
     values: dict[str, Any],
-    headers: dict[str, str],
+    headers: dict[str, SecretStr],
     *,
     timeout_s: float,
     what: str,

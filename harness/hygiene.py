@@ -99,10 +99,11 @@ def call_hooks_unlocked(
 
     `request` must carry no cookies and no token of the run: the point is what a stranger gets.
     """
-    wrong = secrets.token_urlsafe(24)
+    wrong = SecretStr(secrets.token_urlsafe(24))
     statuses: dict[tuple[str, str], int] = {}
+    no_token: dict[str, SecretStr] = {}
     for name, operation in sorted(hooks.all().items()):
-        for how, headers in (("without a token", {}),
+        for how, headers in (("without a token", no_token),
                              ("with a wrong token", {hooks.token_header: wrong})):
             response = send(request, operation, dict(values), headers, timeout_s=timeout_s)
             statuses[(name, how)] = response.status

@@ -11,13 +11,14 @@ import os
 import secrets
 import selectors
 import shlex
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pydantic import SecretStr
 
@@ -53,13 +54,12 @@ class Target:
                      ssl=self.imap_ssl, address_base=self.mail_address)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        """End a target this run started (SIGTERM, SIGKILL after 10 s) and remove its temp
+        directory, also when it had already ended by itself."""
+        from harness.child import stop
+
+        if self.process is not None:
+            stop(self.process)
 
 
 def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[str, object]:
@@ -80,6 +80,7 @@ def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[s
         if isinstance(answer, dict) and answer.get("ready"):
             return answer
     process.kill()
+    process.wait()
     stderr = process.stderr.read()[-800:] if process.stderr else ""
     raise ConfigError(
         f"The sandbox did not start within {timeout_s:.0f} s; run `authprobe sandbox` to see why. "
@@ -93,7 +94,14 @@ def _string_map(value: object) -> dict[str, str]:
 
 def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
                   module: str = "sandbox") -> Target:
-    """Start `python -m MODULE` (a built-in target) in test mode, secrets passed by environment."""
+    """Start `python -m MODULE` (a built-in target) in test mode, secrets passed by environment.
+
+    Its database is a temp file in a directory `Target.stop()` removes, unless `extra_args`
+    name a `--db` (kept). On Linux it is stopped if this process dies first, however it
+    dies; call this from the main thread (or one that outlives the target). See harness/child.py.
+    """
+    from harness.child import launch, stop
+
     admin = settings.admin_token or SecretStr(secrets.token_urlsafe(24))
     hook = settings.hook_token or SecretStr(secrets.token_urlsafe(24))
     admin_password = settings.admin_password or SecretStr(secrets.token_urlsafe(18))
@@ -108,9 +116,13 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
     }
     command = [sys.executable, "-m", module, "--test-mode", "--port", "0",
                "--smtp-port", "0", "--imap-port", "0", *(extra_args or [])]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
-    ready = _read_ready_line(process, SANDBOX_READY_TIMEOUT_S)
+    process = launch(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                     cwd=Path(__file__).resolve().parent.parent)
+    try:
+        ready = _read_ready_line(process, SANDBOX_READY_TIMEOUT_S)
+    except BaseException:
+        stop(process)  # also removes its temp directory
+        raise
     return Target(
         base_url=str(ready["base_url"]),
         imap_host=str(ready["imap_host"]),
@@ -182,6 +194,17 @@ def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
     _check_tokens(target, profile, timeout_s)
     with target.inbox():
         pass
+
+
+def answers(base_url: str, timeout_s: float = 2.0) -> bool:
+    """Whether anything accepts a connection at the target's origin (is it still there?)."""
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
 
 
 def _check_tokens(target: Target, profile: TargetProfile, timeout_s: float) -> None:

@@ -106,8 +106,9 @@ class ApiChannel:
                  timeout_s: float) -> None:
         self._request, self._api, self._token, self._timeout_s = request, api, token, timeout_s
 
-    def _headers(self) -> dict[str, str]:
-        return {self._api.token_header: self._api.token_prefix + self._token.get_secret_value()}
+    def _headers(self) -> dict[str, SecretStr]:
+        return {self._api.token_header:
+                SecretStr(self._api.token_prefix + self._token.get_secret_value())}
 
     def creates_with_role(self) -> bool:
         return "{role}" in str(self._api.create_user.model_dump())
@@ -355,6 +356,14 @@ class ThrowawayUsers:
         self._accounts.clear()
         return failures
 
+    def abandon(self, why: str) -> None:
+        """The target is gone: try nothing, keep every user on the journal for the next run."""
+        for email, account in self._accounts.items():
+            self._entries[email].cleaned = f"left: {why}"
+            if account.pooled and self._pool is not None:
+                self._pool.give_back(email)
+        self._accounts.clear()
+
     def _give_back(self, account: Account) -> tuple[str, list[str]]:
         """Put a pool account back as it was lent: its password, its role; then unlock it."""
         assert self._pool is not None
@@ -386,7 +395,9 @@ def remove_account(provisioner: Provisioner, account: Account) -> tuple[str, lis
                 method = channel.delete if operation == "delete" else channel.deactivate
                 outcome = method(account)
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the rest
-                problems.append(f"{account.email} via {channel.name}: {exc}")
+                said = str(exc).strip().splitlines()  # first line: no Playwright call log
+                problems.append(f"{account.email} via {channel.name}: "
+                                f"{said[0] if said else type(exc).__name__}")
                 continue
             if outcome == "absent":
                 return "never created", []
