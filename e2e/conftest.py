@@ -39,7 +39,7 @@ from harness.pool import AccountPool, parse_pool
 from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
-from harness.sweep import RunJournal, recover
+from harness.sweep import RunJournal, recover, recover_by_listing
 from harness.target import Target, answers, preflight, resolve_target
 from harness.users import (
     Provisioner,
@@ -258,6 +258,9 @@ def provisioner(
     if target.process is None:  # a built-in target's users go with its database
         state = Path(settings.state_dir)
         removed, still = recover(state, target.base_url, provisioner, lambda line: None)
+        more, left = recover_by_listing(provisioner, target.mail_address,
+                                        settings.sweep_grace_hours * 3600, lambda line: None)
+        removed, still = removed + more, still + left
         if removed or still:
             _say(request.config, f"authprobe: removed {removed} user(s) that earlier runs left on "
                  f"the target" + (f"; {still} could not be (`authprobe sweep --list`)" if still else ""))

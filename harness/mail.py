@@ -132,6 +132,29 @@ class MailStats:
 MAIL_STATS = MailStats()
 
 
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while number:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+    return out or "0"
+
+
+# Every address a run hands out carries when the run started, so a later run can tell its
+# own leftovers (and their age) from every other account on a shared staging system.
+RUN_STAMP = _base36(int(time.time()))
+
+
+def run_started(email: str, address_base: str) -> float | None:
+    """When the run that made `email` started, if it is one of ours for this mailbox base."""
+    local, _, domain = address_base.rpartition("@")
+    pattern = (rf"^{re.escape(local)}[+-][a-z0-9-]*-[0-9a-f]{{6}}-r([0-9a-z]{{1,8}})"
+               rf"@{re.escape(domain)}$")
+    found = re.match(pattern, email.lower())
+    return float(int(found.group(1), 36)) if found else None
+
+
 class Inbox:
     """A logged-in IMAP INBOX used as a context manager; one instance per thread."""
 
@@ -213,7 +236,7 @@ class Inbox:
         """A fresh plus-address, unique per call: ``qa@x`` -> ``qa+signup-3f2a9c@x``."""
         clean = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:24].strip("-") or "mail"
         glue = "-" if "+" in self._local else "+"
-        return f"{self._local}{glue}{clean}-{secrets.token_hex(3)}@{self._domain}"
+        return f"{self._local}{glue}{clean}-{secrets.token_hex(3)}-r{RUN_STAMP}@{self._domain}"
 
     def wait_for(self, *, to: str, subject: str | None = None, timeout: float = 30.0) -> Email:
         """Wait for mail to exactly ``to`` whose subject contains ``subject``; consume it.

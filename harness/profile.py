@@ -12,6 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+import jmespath
+import jmespath.exceptions
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import ConfigError
@@ -139,6 +141,18 @@ class AdminApi(_Strict):
     create_user: HttpOperation
     delete_user: HttpOperation
     set_role: HttpOperation
+    list_users: HttpOperation | None = Field(
+        default=None, description="lets each run remove what killed runs left (by address)")
+    list_emails: str = Field(default="users[].email",
+                             description="JMESPath from list_users' JSON answer to the emails")
+
+    @model_validator(mode="after")
+    def _query_compiles(self) -> AdminApi:
+        try:
+            jmespath.compile(self.list_emails)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise ValueError(f"admin_api.list_emails is not a JMESPath expression ({exc})") from None
+        return self
 
 
 Channel = Literal["admin_api", "admin_screen", "command", "signup"]

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     )
     pool: SecretStr | None = Field(
         default=None, description='accounts lent per role: {"member": [{"email": …, "password": …}]}')
+    sweep_grace_hours: float = Field(
+        default=6.0, gt=0, description="users of runs older than this, found by list, are leftovers")
     state_dir: str = Field(default=".authprobe", description="users left for `authprobe sweep`")
 
     egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -23,9 +23,10 @@ from playwright.sync_api import sync_playwright
 
 from harness.commands import CommandRunner
 from harness.errors import ConfigError
+from harness.mail import run_started
 from harness.profile import load_profile
 from harness.settings import load_settings
-from harness.users import Account, Provisioner, headless_channels, remove_account
+from harness.users import Account, ApiChannel, Provisioner, headless_channels, remove_account
 
 RUNS = "runs"
 
@@ -136,6 +137,29 @@ def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
     return removed, still
 
 
+def recover_by_listing(provisioner: Provisioner, address_base: str, grace_s: float,
+                       report: Callable[[str], None], now: float | None = None) -> tuple[int, int]:
+    """Users of runs that started over `grace_s` ago, found by the admin API's user list.
+
+    For leftovers no journal remembers (a CI machine that died with its run). Only addresses
+    authprobe makes for this mailbox (`qa+tag-xxxxxx-rSTAMP@…`) are touched, never others."""
+    lister = next((c for c in provisioner.order("delete") if isinstance(c, ApiChannel)), None)
+    emails = lister.list_emails() if lister is not None else None
+    if not emails:
+        return 0, 0
+    cutoff = (time.time() if now is None else now) - grace_s
+    stale = [e for e in emails if (started := run_started(e, address_base)) and started < cutoff]
+    removed = still = 0
+    for email in stale:
+        cleaned, _ = remove_account(provisioner, Account(email, None, provisioner.profile.roles.default))
+        report(f"{email}: {cleaned}")
+        if cleaned.startswith("left"):
+            still += 1
+        else:
+            removed += 1
+    return removed, still
+
+
 def sweep_command(list_only: bool = False) -> int:
     """Remove the users earlier runs left on the configured target; keep the rest on record."""
     settings = load_settings()
@@ -145,7 +169,7 @@ def sweep_command(list_only: bool = False) -> int:
         raise ConfigError("authprobe sweep works on a running target: set E2E_BASE_URL "
                           "(users left on a built-in target went with its database).")
     mine = [run for run in dead_runs(state_dir) if run.base_url == settings.base_url]
-    if list_only or not mine:
+    if list_only:
         for run in mine:
             for email in run.pending:
                 print(f"{email}  ({run.path.name}) {run.why.get(email, 'its run ended first')}")
@@ -163,6 +187,10 @@ def sweep_command(list_only: bool = False) -> int:
         provisioner = Provisioner(profile, channels, missing,
                                   only=list(settings.provision) or None)
         removed, still = recover(state_dir, settings.base_url, provisioner, print)
+        if settings.mail_address:
+            more, left = recover_by_listing(provisioner, settings.mail_address,
+                                            settings.sweep_grace_hours * 3600, print)
+            removed, still = removed + more, still + left
         request.dispose()
     print(f"authprobe sweep: {removed} of {removed + still} user(s) removed; "
           f"{still} still on record.")

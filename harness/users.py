@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+import jmespath
 from playwright.sync_api import APIRequestContext
 from pydantic import SecretStr
 
@@ -121,6 +122,15 @@ class ApiChannel:
     def set_role(self, email: str, role: str) -> None:
         call(self._request, self._api.set_role, {"email": email, "role": role}, self._headers(),
              timeout_s=self._timeout_s, what=f"setting role of {email} to {role}")
+
+    def list_emails(self) -> list[str] | None:
+        """Every user's address, if the profile says how to list them."""
+        if self._api.list_users is None:
+            return None
+        response = call(self._request, self._api.list_users, {}, self._headers(),
+                        timeout_s=self._timeout_s, what="listing users")
+        found = jmespath.search(self._api.list_emails, response.json())
+        return [str(item) for item in found] if isinstance(found, list) else []
 
     def deactivate(self, account: Account) -> Removal:
         raise ProvisioningUnavailable("the admin API has no deactivate operation")

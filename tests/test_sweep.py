@@ -7,11 +7,14 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from harness.mail import Inbox, _base36, run_started
 from harness.settings import Settings
 from harness.sweep import RunJournal, dead_runs
 from harness.target import Target, start_sandbox
@@ -33,10 +36,11 @@ def _admin(db: Path, *args: str, password: str = "") -> subprocess.CompletedProc
                           env={**os.environ, "SANDBOX_NEW_PASSWORD": password})
 
 
-def _sweep(target: Target, state: Path, *args: str, token: bool = True) -> subprocess.CompletedProcess[str]:
+def _sweep(target: Target, state: Path, *args: str, token: bool = True,
+           mail: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     env.update({"E2E_BASE_URL": target.base_url, "E2E_STATE_DIR": str(state),
-                "E2E_PROVISION": "admin_api"})
+                "E2E_PROVISION": "admin_api", "E2E_MAIL_ADDRESS": mail})
     if token and target.admin_token is not None:
         env["E2E_ADMIN_TOKEN"] = target.admin_token.get_secret_value()
     return subprocess.run([sys.executable, "-m", "harness.cli", "sweep", *args], cwd=ROOT,
@@ -84,3 +88,32 @@ def test_sweep_without_a_base_url_says_what_to_set(tmp_path: Path) -> None:
     assert done.stderr.strip().startswith(
         "authprobe: authprobe sweep works on a running target: set E2E_BASE_URL")
     assert "Traceback" not in done.stderr
+
+
+def _marked(stamp_s: float, tag: str) -> str:
+    return f"qa+{tag}-{secrets.token_hex(3)}-r{_base36(int(stamp_s))}@sandbox.test"
+
+
+def test_addresses_carry_the_run_start_and_only_ours_parse() -> None:
+    email = Inbox("h", 1, "u", SecretStr("p"), ssl=False, address_base="qa@sandbox.test").address("x")
+    started = run_started(email, "qa@sandbox.test")
+    assert started is not None and abs(started - time.time()) < 3600
+    assert run_started("qa+x-abcdef@sandbox.test", "qa@sandbox.test") is None  # no marker
+    assert run_started(email, "qa@other.test") is None  # another mailbox's
+    assert run_started(email.replace("qa+", "boss+"), "qa@sandbox.test") is None
+
+
+def test_sweep_by_listing_removes_only_stale_marked_users(
+    sandbox: tuple[Target, Path], tmp_path: Path,
+) -> None:
+    target, db = sandbox
+    old = _marked(time.time() - 7 * 3600, "killed")
+    recent = _marked(time.time() - 60, "running")
+    stranger = "qa+someone-elses@sandbox.test"
+    for email in (old, recent, stranger):
+        assert _admin(db, "create", email, password="pw-" + secrets.token_urlsafe(12)).returncode == 0
+    done = _sweep(target, tmp_path / "state", mail="qa@sandbox.test")
+    assert done.returncode == 0, done.stdout + done.stderr
+    users = [json.loads(line)["email"] for line in _admin(db, "list").stdout.splitlines()]
+    assert old not in users, "a user of a run older than the grace period was kept"
+    assert recent in users and stranger in users, "sweep touched a user that is not a leftover"
