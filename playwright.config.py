@@ -26,6 +26,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 EXPECT_TIMEOUT_MS = 5_000
 ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
+LAUNCH_TIMEOUT_MS = 30_000  # a browser that hangs at start ends the run instead of the night
 # E2E_KEEP_ARTIFACTS → pytest-playwright's (--tracing, --screenshot). Traces hold every typed
 # password and cookie, so by default only failed tests keep theirs.
 ARTIFACT_MODES = {
@@ -84,7 +85,7 @@ def find_browser(browser_name: str, explicit: str | None, playwright: Any = None
 def launch_options(
     browser_name: str, explicit_path: str | None, playwright: Any = None
 ) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"timeout": LAUNCH_TIMEOUT_MS}
     path = find_browser(browser_name, explicit_path, playwright)
     if path:
         options["executable_path"] = path

@@ -161,3 +161,32 @@ def test_a_target_that_dies_mid_run_ends_it_with_one_sentence(
     assert output.count("ECONNREFUSED") < 15, f"{output.count('ECONNREFUSED')} refusals printed"
     assert time.monotonic() - started < 120
     assert_no_secret(sandbox, output)
+
+
+@pytest.mark.parametrize("crash", [False, True])
+def test_secrets_printed_by_warnings_logs_and_a_crashing_hook_are_redacted(
+    sandbox: Sandbox, tmp_path: Path, crash: bool,
+) -> None:
+    """A plugin that does everything wrong with the admin token: logs it, warns with it, and
+    (once) crashes pytest's session-finish hook with it in the message."""
+    (tmp_path / "leaky.py").write_text(
+        "import logging, os, warnings\n"
+        "TOKEN = os.environ['E2E_ADMIN_TOKEN']\n"
+        "def pytest_runtest_call(item):\n"
+        "    logging.getLogger('leaky').warning('calling with %s', TOKEN)\n"
+        "    warnings.warn('token is ' + TOKEN)\n"
+        "def pytest_sessionfinish(session):\n"
+        f"    if {crash}:\n"
+        "        raise RuntimeError('boom with ' + TOKEN)\n")
+    env = suite_env(sandbox, sandbox.target.base_url, tmp_path / "state", PYTHONPATH=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "pytest", ONE_USER_TEST, "--browser", "chromium",
+                           "-q", "-p", "no:randomly", "-p", "leaky", "--log-cli-level=WARNING",
+                           "--full-trace", "-rA"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    output = done.stdout + done.stderr
+    assert "calling with [E2E_ADMIN_TOKEN]" in output, output[-3000:]
+    if crash:  # the crash is still shown, without the secret
+        assert "boom with [E2E_ADMIN_TOKEN]" in output, output[-3000:]
+    else:
+        assert "token is [E2E_ADMIN_TOKEN]" in output, output[-3000:]  # the warnings summary
+    assert_no_secret(sandbox, output)
