@@ -7,22 +7,24 @@ options from playwright.config.py → inbox, throwaway users, hooks, journeys.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import APIRequestContext, BrowserContext, Page, Playwright
 
-from flows.mfa import TotpEnrollment, enroll_totp
-from flows.provision import ScreenChannel, SignupChannel
-from flows.session import sign_in
+from e2e.provisioning import (  # noqa: F401 - fixtures and hooks of the suite's plugin
+    MfaUser,
+    account_pool,
+    mfa_user,
+    provisioner,
+    pytest_runtest_call,
+    users,
+)
+from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, USER_LEDGER, stop_run
 from harness.artifacts import ArtifactDir
-from harness.commands import CommandRunner
-from harness.errors import AuthprobeError, ConfigError, FlowError
+from harness.errors import AuthprobeError, ConfigError
 from harness.hooks import HookUnavailable, TestHooks
 from harness.hygiene import (
     RedactingStream,
@@ -34,45 +36,12 @@ from harness.hygiene import (
 from harness.journey import Journey
 from harness.mail import Inbox
 from harness.oracle import BackendSession, UiSession
-from harness.otp import Totp
-from harness.pool import AccountPool, parse_pool
 from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
-from harness.sweep import RunJournal, recover, recover_by_listing
 from harness.target import Target, answers, preflight, resolve_target
-from harness.users import (
-    Provisioner,
-    ProvisioningUnavailable,
-    ThrowawayUser,
-    ThrowawayUsers,
-    UserLedger,
-    headless_channels,
-)
 from harness.watch import DataFlowLog, EgressWatch
 from pages import locator_problems
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_playwright_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("authprobe_playwright_config",
-                                                  ROOT / "playwright.config.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PW_CONFIG = _load_playwright_config()
-RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
-BASE_URL = pytest.StashKey[str]()
-
-
-def _stop(error: Exception) -> None:
-    """End the run with the error's one sentence, no traceback wall."""
-    pytest.exit(f"authprobe: {error}", returncode=3)
-
 
 # ---------------------------------------------------------------- configuration
 
@@ -82,7 +51,7 @@ def settings() -> Settings:
     try:
         return load_settings()
     except AuthprobeError as exc:
-        _stop(exc)
+        stop_run(exc)
         raise
 
 
@@ -91,12 +60,12 @@ def profile(settings: Settings) -> TargetProfile:
     try:
         loaded = load_profile(settings.target)
     except AuthprobeError as exc:
-        _stop(exc)
+        stop_run(exc)
         raise
     problems = locator_problems(loaded)
     if problems:
         more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
-        _stop(ConfigError(f"Target profile {loaded.name}: {problems[0]}{more}; fix the profile."))
+        stop_run(ConfigError(f"Target profile {loaded.name}: {problems[0]}{more}; fix the profile."))
     return loaded
 
 
@@ -107,13 +76,13 @@ def target(
     try:
         running = resolve_target(settings, profile)
     except AuthprobeError as exc:
-        _stop(exc)
+        stop_run(exc)
         raise
     try:
         preflight(running, profile, settings.http_timeout)
     except AuthprobeError as exc:
         running.stop()
-        _stop(exc)
+        stop_run(exc)
     request.config.stash[RUN_SECRETS].update(run_secrets(settings, running))
     request.config.stash[BASE_URL] = running.base_url
     yield running
@@ -149,7 +118,7 @@ def browser_type_launch_args(
     try:
         options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright)
     except PW_CONFIG.BrowserNotFound as exc:
-        _stop(exc)
+        stop_run(exc)
     return {**options, **browser_type_launch_args}
 
 
@@ -217,114 +186,6 @@ def api(playwright: Playwright, target: Target, settings: Settings) -> Iterator[
     request = untraced(base_url=target.base_url, timeout=settings.http_timeout * 1000)
     yield request
     request.dispose()
-
-
-@pytest.fixture(scope="session")
-def provisioner(
-    request: pytest.FixtureRequest, api: APIRequestContext, profile: TargetProfile, target: Target,
-    settings: Settings, inbox: Inbox, browser: Browser, browser_context_args: dict[str, Any],
-) -> Iterator[Provisioner]:
-    """Every provisioning channel this run can use, from the profile and the settings."""
-
-    def open_context() -> BrowserContext:
-        # untraced on purpose: these contexts type the admin's and throwaway users' passwords
-        context = browser.new_context(**browser_context_args)
-        context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
-        context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
-        return context
-
-    runner = (CommandRunner(profile.commands, target.command_env, Path.cwd())
-              if profile.commands else None)
-    channels, missing = headless_channels(profile, api, target.admin_token, runner,
-                                          settings.http_timeout)
-    screen: ScreenChannel | None = None
-    if profile.admin_screen is not None:
-        if target.admin_email is None or target.admin_password is None:
-            missing["admin_screen"] = "E2E_ADMIN_EMAIL and E2E_ADMIN_PASSWORD are not set"
-        else:
-            admin_totp = (Totp(settings.admin_totp_secret, period=profile.policy.totp_period,
-                               digits=profile.policy.totp_digits,
-                               skew_steps=profile.policy.totp_skew_steps)
-                          if settings.admin_totp_secret else None)
-            screen = ScreenChannel(open_context, profile, target.admin_email, target.admin_password,
-                                   admin_totp)
-            channels.append(screen)
-    signup = SignupChannel(open_context, profile, inbox, settings.mail_timeout)
-    channels.append(signup)
-    request.config.stash[USER_LEDGER] = UserLedger()
-    request.config.stash[SIGNUP] = signup
-    provisioner = Provisioner(profile, channels, missing, only=list(settings.provision) or None)
-    journal = None
-    if target.process is None:  # a built-in target's users go with its database
-        state = Path(settings.state_dir)
-        removed, still = recover(state, target.base_url, provisioner, lambda line: None)
-        more, left = recover_by_listing(provisioner, target.mail_address,
-                                        settings.sweep_grace_hours * 3600, lambda line: None)
-        removed, still = removed + more, still + left
-        if removed or still:
-            _say(request.config, f"authprobe: removed {removed} user(s) that earlier runs left on "
-                 f"the target" + (f"; {still} could not be (`authprobe sweep --list`)" if still else ""))
-        journal = RunJournal(state, profile.name, target.base_url)
-    request.config.stash[JOURNAL] = journal
-    yield provisioner
-    if screen is not None:
-        screen.close()
-    if journal is not None:
-        journal.close()
-
-
-@pytest.fixture(scope="session")
-def account_pool(settings: Settings, profile: TargetProfile, target: Target) -> AccountPool | None:
-    """E2E_POOL: accounts lent per role instead of creating users (none may be created)."""
-    if settings.pool is None:
-        return None
-    try:
-        return AccountPool(parse_pool(settings.pool, profile.roles.names), target.base_url)
-    except AuthprobeError as exc:
-        _stop(exc)
-        raise
-
-
-@pytest.fixture
-def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest,
-          account_pool: AccountPool | None) -> Iterator[ThrowawayUsers]:
-    signup = request.config.stash[SIGNUP]
-    made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER], account_pool,
-                          signup.restore_password, request.config.stash[JOURNAL])
-    changes = request.node.get_closest_marker("changes_account")
-    if made.pooled and changes and "role" in changes.args and not made.can_restore_role():
-        pytest.skip("changes the role of a pool account, and no channel can set it back "
-                    "(describe set_role in [admin_api], [admin_screen] or [commands])")
-    yield made
-    base_url = request.config.stash.get(BASE_URL, None)
-    if base_url and not answers(base_url):
-        made.abandon("the target stopped answering")
-        return
-    failures = made.remove_all()
-    if failures:
-        pytest.fail("throwaway users were not removed: " + "; ".join(failures), pytrace=False)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
-    """A check that needs a channel the run does not have is skipped, naming the channel."""
-    try:
-        return (yield)
-    except ProvisioningUnavailable as exc:
-        pytest.skip(f"needs a provisioning channel: {exc}")
-
-
-USER_LEDGER = pytest.StashKey[UserLedger]()
-SIGNUP = pytest.StashKey[SignupChannel]()
-JOURNAL = pytest.StashKey[RunJournal | None]()
-
-
-def _say(config: pytest.Config, line: str) -> None:
-    """A line on the terminal now, even from inside a fixture (where output is captured)."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        (reporter.write_line if reporter is not None else print)(line)
 
 
 @pytest.fixture(scope="session")
@@ -422,7 +283,8 @@ def pytest_configure(config: pytest.Config) -> None:
     Traces hold every typed password and cookie: keeping them for passing tests only
     multiplies what could leak.
     """
-    config.stash[RUN_SECRETS] = secrets = {}
+    secrets: dict[str, Any] = {}
+    config.stash[RUN_SECRETS] = secrets
     install_redacting_excepthook(secrets)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:  # everything pytest prints passes through the redactor
@@ -484,39 +346,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # ---------------------------------------------------------------- MFA users
-
-
-@dataclass(frozen=True)
-class MfaUser:
-    user: ThrowawayUser
-    enrollment: TotpEnrollment
-    totp: Totp
-
-
-@pytest.fixture
-def mfa_user(
-    new_context: Callable[..., BrowserContext], profile: TargetProfile, users: ThrowawayUsers
-) -> Callable[..., MfaUser]:
-    """Factory: a throwaway user who enrolled TOTP through the UI (in a separate context)."""
-    if profile.policy.mfa == "off":
-        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
-    if users.pooled:
-        pytest.skip("enrols TOTP, which no channel can undo on a pool account (E2E_POOL)")
-
-    def make(role: str | None = None, tag: str = "mfa") -> MfaUser:
-        user = users.create(role=role, tag=tag)
-        context = new_context()
-        page = context.new_page()
-        signed = sign_in(page, profile, user.email, user.password)
-        if signed.outcome != "signed_in":
-            raise FlowError(f"could not sign in {user.email} to enrol TOTP: {signed.outcome}")
-        enrollment = enroll_totp(page, profile)
-        context.close()
-        totp = enrollment.totp(profile)
-        users.remember_mfa(user.email, totp, enrollment.recovery_codes)
-        return MfaUser(user, enrollment, totp)
-
-    return make
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -20,11 +20,12 @@ from pydantic import SecretStr
 from flows.account import activate, sign_up
 from flows.reset import request_reset, reset_link, use_reset_link
 from flows.session import SignIn, sign_in, submit_mfa_code, submit_password, submit_recovery_code
+from harness.channels import Account, ProvisioningUnavailable, Removal
 from harness.errors import FlowError, WaitTimeout
 from harness.mail import Inbox
 from harness.otp import Totp
 from harness.profile import Channel, TargetProfile
-from harness.users import Account, ProvisioningUnavailable, Removal, new_password
+from harness.users import new_password
 from pages.admin import AdminPage, DeleteAccountPage
 from pages.recipe import RecipeStepError
 

@@ -21,12 +21,12 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from playwright.sync_api import sync_playwright
 
+from harness.channels import Account, ApiChannel, Provisioner, headless_channels, remove_account
 from harness.commands import CommandRunner
 from harness.errors import ConfigError
 from harness.mail import run_started
 from harness.profile import load_profile
 from harness.settings import load_settings
-from harness.users import Account, ApiChannel, Provisioner, headless_channels, remove_account
 
 RUNS = "runs"
 

@@ -1,9 +1,10 @@
 """`python -m sandbox`: the app under uvicorn plus the mail sink, in one asyncio loop.
 
-Prints one JSON ready line on stdout; SIGTERM/SIGINT stop everything promptly.
-Secrets come from the environment; generated ones are shown once on stderr. In test mode
-SANDBOX_ADMIN_PASSWORD seeds an admin account. Without --db the database is a temp file
-the server removes when it stops.
+Prints one JSON ready line on stdout; SIGTERM/SIGINT/SIGHUP stop everything promptly, and
+(on Linux) so does the end of the process that started it. Secrets come from the
+environment; generated ones are shown once on stderr. In test mode SANDBOX_ADMIN_PASSWORD
+seeds an admin account. Without --db the database lives in a temp directory the server
+removes when it stops (or the next start does, should this one be killed).
 """
 
 from __future__ import annotations
@@ -11,24 +12,74 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
+import inspect
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from sandbox.accounts import MIN_PASSWORD, create_user, find_user, normalize_email, valid_email
-from sandbox.app import create_app
+from sandbox.app import create_app, remove_stale_scratch, scratch_dir
 from sandbox.config import SandboxConfig
 from sandbox.context import Sandbox
 from sandbox.defects import UnknownDefectError, validate_defects
 from sandbox.mailsink import MailSink
+
+LAUNCHER_ENV = "AUTHPROBE_LAUNCHER_PID"  # set by harness/child.py: the pid that started us
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
+                     if hasattr(signal, name))
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_launcher() -> bool:
+    """Ask the kernel for SIGTERM when the process that started us ends (Linux; elsewhere a
+    no-op), however it ends, SIGKILL included. Call it first thing in a target's main().
+
+    False when the launcher (env AUTHPROBE_LAUNCHER_PID) is already gone: it died before
+    the request was in place, so nobody would ever stop us; the caller exits at once.
+    """
+    launcher = os.environ.pop(LAUNCHER_ENV, "")
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    return not launcher.isdigit() or os.getppid() == int(launcher)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_until_stopped(main: Coroutine[Any, Any, None]) -> int:
+    """`asyncio.run(main)` for a target: a stop signal that arrives before the loop's own
+    handlers (which `main` installs for STOP_SIGNALS) still unwinds through its clean-up.
+    Stale scratch directories are removed before and after, the latter including the one
+    of a launcher that died while we ran."""
+    for sig in STOP_SIGNALS:
+        if sig != signal.SIGINT:  # SIGINT already raises KeyboardInterrupt
+            signal.signal(sig, _interrupt)
+    try:
+        remove_stale_scratch()
+        asyncio.run(main)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if inspect.getcoroutinestate(main) == inspect.CORO_CREATED:
+            main.close()  # the stop came before it ran: no "never awaited" warning
+        remove_stale_scratch()
+    return 0
 
 
 class _QuietServer(uvicorn.Server):
@@ -50,7 +101,7 @@ def launch_parser(prog: str, description: str | None, test_mode_help: str) -> ar
     parser.add_argument("--test-mode", action="store_true", help=test_mode_help)
     parser.add_argument("--mail-address", default="qa@sandbox.test")
     parser.add_argument("--db", default=None, metavar="PATH",
-                        help="SQLite file (default: a fresh temp file)")
+                        help="SQLite file, never deleted (default: a fresh temp file, deleted at stop)")
     return parser
 
 
@@ -109,19 +160,6 @@ async def seed_admin(sandbox: Sandbox, seed: AdminSeed) -> None:
             db.commit()
 
 
-def temp_db() -> str:
-    fd, path = tempfile.mkstemp(prefix="authprobe-sandbox-", suffix=".sqlite3")
-    os.close(fd)
-    return path
-
-
-def remove_db(path: str) -> None:
-    """Delete a SQLite file the server created, with its WAL and shared-memory files."""
-    for name in (path, f"{path}-wal", f"{path}-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(name)
-
-
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -131,13 +169,14 @@ def _bind(host: str, port: int) -> socket.socket:
 
 async def serve(args: argparse.Namespace, defects: frozenset[str],
                 seed: AdminSeed | None = None) -> None:
-    """Run until SIGTERM/SIGINT; a temp database (no --db) is removed afterwards."""
-    db_path = os.path.abspath(args.db) if args.db else temp_db()
+    """Run until a stop signal; a temp database (no --db) is removed with its directory."""
+    scratch = None if args.db else scratch_dir()
+    db_path = os.path.abspath(args.db) if scratch is None else os.path.join(scratch, "app.sqlite3")
     try:
         await _serve(args, defects, seed, db_path)
     finally:
-        if not args.db:
-            remove_db(db_path)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminSeed | None,
@@ -171,7 +210,7 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
                 timeout_graceful_shutdown=1,
             ))
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 loop.add_signal_handler(sig, setattr, server, "should_exit", True)
             task = asyncio.create_task(server.serve(sockets=[sock]))
             while not server.started and not task.done():
@@ -215,6 +254,9 @@ def announce(base_url: str, sink: MailSink, generated: dict[str, str], *, test_m
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if not die_with_launcher():
+        remove_stale_scratch()
+        return 0
     args = parse_args(argv)
     try:
         defects = validate_defects(args.defect)
@@ -222,5 +264,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UnknownDefectError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    asyncio.run(serve(args, defects, seed))
-    return 0
+    return run_until_stopped(serve(args, defects, seed))

@@ -16,20 +16,19 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from harness.channels import (
+    Account,
+    Provisioner,
+    ProvisioningUnavailable,
+    Removal,
+    remove_account,
+)
 from harness.commands import CommandFailed, CommandRunner
 from harness.errors import ConfigError
 from harness.pool import AccountPool, parse_pool
 from harness.profile import Channel, CommandOperation, Commands, SelfService, load_profile
 from harness.sweep import RunJournal, dead_runs
-from harness.users import (
-    Account,
-    Provisioner,
-    ProvisioningUnavailable,
-    Removal,
-    ThrowawayUsers,
-    UserLedger,
-    remove_account,
-)
+from harness.users import ThrowawayUsers, UserLedger
 
 
 def _profile(tmp_path: Path, body: str) -> Path:

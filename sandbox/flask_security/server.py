@@ -1,24 +1,32 @@
 """`python -m sandbox.flask_security`: the Flask-Security-Too app plus the mail sink.
 
 Same contract as `python -m sandbox` (docs/sandbox.md): secrets from the environment,
-one JSON ready line on stdout, SIGTERM/SIGINT stop everything promptly.
+one JSON ready line on stdout, SIGTERM/SIGINT/SIGHUP (and, on Linux, the end of the process
+that started it) stop everything promptly, a temp database goes with its directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
-import tempfile
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from sandbox.app import remove_stale_scratch, scratch_dir
 from sandbox.flask_security.app import FlaskSecurityConfig, create_app
 from sandbox.mailsink import MailSink
-from sandbox.server import announce, env_secret, launch_parser
+from sandbox.server import (
+    STOP_SIGNALS,
+    announce,
+    die_with_launcher,
+    env_secret,
+    launch_parser,
+    run_until_stopped,
+)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -34,8 +42,9 @@ async def serve(args: argparse.Namespace) -> None:
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
-    with tempfile.TemporaryDirectory(prefix="authprobe-fs-") as scratch:
-        db_path = Path(args.db) if args.db else Path(scratch) / "app.db"
+    scratch = None if args.db else scratch_dir()
+    try:
+        db_path = Path(args.db) if scratch is None else Path(scratch) / "app.db"
         app = create_app(FlaskSecurityConfig(
             smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
             db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
@@ -45,7 +54,7 @@ async def serve(args: argparse.Namespace) -> None:
         thread.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop.set)
         try:
             announce(f"http://{args.host}:{server.server_port}", sink, generated,
@@ -54,9 +63,16 @@ async def serve(args: argparse.Namespace) -> None:
         finally:
             await asyncio.to_thread(server.shutdown)
             thread.join(timeout=2)
+    finally:
+        try:
             await sink.stop()
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    asyncio.run(serve(parse_args(argv)))
-    return 0
+    if not die_with_launcher():
+        remove_stale_scratch()
+        return 0
+    return run_until_stopped(serve(parse_args(argv)))
