@@ -190,3 +190,32 @@ def test_secrets_printed_by_warnings_logs_and_a_crashing_hook_are_redacted(
     else:
         assert "token is [E2E_ADMIN_TOKEN]" in output, output[-3000:]  # the warnings summary
     assert_no_secret(sandbox, output)
+
+
+def test_one_hanging_removal_does_not_stop_the_others_and_is_named(
+    sandbox: Sandbox, tmp_path: Path,
+) -> None:
+    """Ten users; the removal of one never lands. The other nine go, the one is named in the
+    teardown error (exit 1), and the next run removes it."""
+    state = tmp_path / "state"
+    with slow_proxy(int(sandbox.target.base_url.rsplit(":", 1)[1])) as proxy:
+        proxy.slow = re.compile(r"^DELETE /api/admin/users/qa%2Bcrowd3-")
+        proxy.delay_s, proxy.drop = 6.0, True
+        env = suite_env(sandbox, f"http://127.0.0.1:{proxy.port}", state, E2E_HTTP_TIMEOUT="3")
+        done = subprocess.run([sys.executable, "-m", "pytest", "e2e/test_concurrency.py::"
+                               "test_simultaneous_signins_each_see_only_their_own_identity",
+                               "--browser", "chromium", "-q", "-p", "no:randomly"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=300)
+        output = done.stdout + done.stderr
+        assert done.returncode == 1, output[-3000:]
+        hung = [u for u in sandbox.users() if u != ADMIN]
+        assert len(hung) == 1 and hung[0].startswith("qa+crowd3-"), hung
+        assert f"throwaway users were not removed: {hung[0]} via admin_api" in output
+        assert "cleaned: 9 deleted via admin_api, 1 left" in output
+        assert_no_secret(sandbox, output)
+        proxy.delay_s, proxy.drop = 0.0, False
+        nxt = subprocess.run([sys.executable, "-m", "pytest", ONE_USER_TEST, "--browser",
+                              "chromium", "-q", "-p", "no:randomly"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert nxt.returncode == 0 and "removed 1 user(s) that earlier runs left" in nxt.stdout
+    assert sandbox.users() == [ADMIN]
