@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from harness.errors import MailConfigError, MailContentError, WaitTimeout
-from harness.mail import Email, Inbox
+from harness.mail import Email, Inbox, run_started
 from tests.mailsink_fixture import RunningSink, mail_sink, running_mail_sink
 
 __all__ = ["mail_sink"]  # the fixture, re-exported so pytest finds it here
@@ -158,7 +159,8 @@ def test_address_sanitizes_tag_and_is_unique(inbox: Inbox) -> None:
     assert first != second
     local, domain = first.split("@")
     assert domain == "sandbox.test"
-    assert local.startswith("qa+sign-up-") and len(local) == len("qa+sign-up-") + 6
+    assert re.fullmatch(r"qa\+sign-up-[0-9a-f]{6}-r[0-9a-z]+", local), local  # tag, random, run start
+    assert run_started(first, "qa@sandbox.test") is not None
 
 
 def test_links_from_text_only_mail(mail_sink: RunningSink, inbox: Inbox) -> None:
