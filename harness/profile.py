@@ -50,6 +50,7 @@ class Paths(_Strict):
     account: str = "/account"
     reset_request: str = "/reset"
     mfa_setup: str = "/account/mfa"
+    password_change: str | None = Field(default=None, description="unset: no password-change checks")
     admin: str | None = "/admin"
 
 
@@ -92,6 +93,8 @@ class Policy(_Strict):
     recovery_codes: int = 10
     reset_token_ttl_seconds: int = 900
     reset_ends_other_sessions: bool = True
+    password_change_ends_other_sessions: bool = True  # ASVS 7.4.3
+    password_change_keeps_session: bool = True  # the browser that changed it stays signed in
     idle_ttl_seconds: int | None = None
     absolute_ttl_seconds: int | None = None
     concurrent_sessions: Literal["allowed", "single"] = "allowed"

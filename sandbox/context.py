@@ -192,6 +192,24 @@ def end_user_sessions(ctx: Ctx, user: User) -> None:
         ctx.row = None
 
 
+def end_other_sessions(ctx: Ctx, user: User) -> None:
+    """End every session of the user except the one behind this request."""
+    keep = ctx.row.id_hash if ctx.row is not None else ""
+    ctx.db.execute(delete(ServerSession).where(
+        ServerSession.user_id == user.id, ServerSession.id_hash != keep))
+
+
+def rotate_session(ctx: Ctx) -> None:
+    """A new id and CSRF token for this request's session, its state kept: the old cookie
+    value stops working. Not a new sign-in, so the absolute TTL still counts from sign-in."""
+    assert ctx.row is not None
+    raw = new_token()
+    ctx.row.id_hash = digest(raw)
+    ctx.row.csrf_token = new_token()
+    ctx.new_cookie = raw
+    ctx.db.commit()
+
+
 async def form(ctx: Ctx) -> FormData | None:
     """The posted form if its CSRF token matches this session, else None (→ 403)."""
     data = await ctx.request.form()

@@ -14,6 +14,8 @@ CATALOGUE: dict[str, str] = {
     "reset_keeps_other_sessions": "password reset leaves the user's other sessions alive",
     "reset_breaks_for_second_role": "reset reports success but does not save for non-member roles",
     "reset_skips_mfa": "password reset silently turns MFA off",
+    "password_change_keeps_other_sessions": "password change leaves the user's other sessions alive",
+    "password_change_skips_current_password": "password change accepts any value as the current password",
     "mfa_skippable_by_navigation": "protected pages accept a session that skipped the MFA step",
     "totp_replay_accepted": "a TOTP code can be used twice (no last-used timecode check)",
     "recovery_code_reusable": "MFA recovery codes are not consumed on use",

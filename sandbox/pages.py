@@ -1,5 +1,5 @@
-"""HTML pages: sign-up, activation, sign-in with MFA, account (with self-service deletion),
-MFA setup, reset, role areas and the admin screen."""
+"""HTML pages: sign-up, activation, sign-in with MFA, account (with password change and
+self-service deletion), MFA setup, reset, role areas and the admin screen."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 
 import segno
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -20,11 +21,13 @@ from sandbox.accounts import (
     issue_token,
     normalize_email,
     send_link_mail,
+    stored_password,
     valid_email,
 )
 from sandbox.context import (
     Ctx,
     Sandbox,
+    end_other_sessions,
     end_user_sessions,
     endpoint,
     field_str,
@@ -34,6 +37,7 @@ from sandbox.context import (
     render,
     render_without_session,
     require,
+    rotate_session,
     safe_next,
     start_session,
 )
@@ -48,6 +52,9 @@ INVALID_RECOVERY = "Invalid recovery code."
 RESET_SENT = "If an account exists for that email, we have sent a password reset link."
 RESET_INVALID = "This password reset link is invalid or has expired."
 ACTIVATION_INVALID = "This activation link is invalid or has expired."
+WRONG_CURRENT_PASSWORD = "Current password is wrong."
+PASSWORDS_DIFFER = "The new passwords do not match."
+PASSWORD_CHANGED = "Your password has been changed."
 
 
 async def home(ctx: Ctx) -> Response:
@@ -210,13 +217,58 @@ async def logout(ctx: Ctx) -> Response:
 # --- account and MFA management ---------------------------------------------------------
 
 
+async def _account_page(ctx: Ctx, status: str | None = None) -> Response:
+    assert ctx.user is not None
+    return await render(ctx, "account.html", "account", "Your account", status=status,
+                        user_email=ctx.user.email, user_role=ctx.role)
+
+
 async def account(ctx: Ctx) -> Response:
     if (denied := await require(ctx)) is not None:
         return denied
-    assert ctx.user is not None
-    status = "Two-factor authentication is off." if ctx.request.query_params.get("mfa") else None
-    return await render(ctx, "account.html", "account", "Your account", status=status,
-                        user_email=ctx.user.email, user_role=ctx.role)
+    off = ctx.request.query_params.get("mfa")
+    return await _account_page(ctx, "Two-factor authentication is off." if off else None)
+
+
+async def _password_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    return await render(ctx, "password_change.html", "password-change", "Change your password",
+                        status_code, **values)
+
+
+async def _password_change_error(ctx: Ctx, user: User, data: FormData) -> str | None:
+    """The alert for a password change that must be refused, or None."""
+    current, new = field_str(data, "current_password"), field_str(data, "new_password")
+    right = ctx.has("password_change_skips_current_password") or \
+        await ctx.sandbox.check_password(user.password_hash, current)
+    if not right:
+        return WRONG_CURRENT_PASSWORD
+    if len(new) < MIN_PASSWORD:
+        return SHORT_PASSWORD
+    if new != field_str(data, "new_password_confirm"):
+        return PASSWORDS_DIFFER
+    return None
+
+
+async def account_password(ctx: Ctx) -> Response:
+    """Password change: the current password, then the new hash; every other session of the
+    user ends (ASVS 7.4.3) and this one stays signed in under a new id."""
+    if (denied := await require(ctx)) is not None:
+        return denied
+    user = ctx.user
+    assert user is not None
+    if ctx.request.method == "GET":
+        return await _password_page(ctx)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    if (alert := await _password_change_error(ctx, user, data)) is not None:
+        return await _password_page(ctx, 400, alert=alert)
+    new = stored_password(ctx.sandbox, field_str(data, "new_password"))
+    user.password_hash = await ctx.sandbox.hash_password(new)
+    if not ctx.has("password_change_keeps_other_sessions"):
+        end_other_sessions(ctx, user)
+    rotate_session(ctx)
+    return await _account_page(ctx, PASSWORD_CHANGED)
 
 
 async def _delete_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
@@ -481,6 +533,7 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/account", account, get),
         route("/account/mfa", account_mfa, both),
         route("/account/mfa/disable", account_mfa_disable, post),
+        route("/account/password", account_password, both),
         route("/account/delete", account_delete, both),
         route("/reset", reset_request, both),
         route("/reset/confirm", reset_confirm, both),

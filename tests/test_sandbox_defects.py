@@ -93,6 +93,26 @@ def reset_skips_mfa(s: Server) -> Any:
     return s.login(user, password="mfa new password")[1].location
 
 
+def _change_password(client: Client, current: str, new: str = "changed password 1") -> int:
+    return client.submit("/account/password", current_password=current, new_password=new,
+                         new_password_confirm=new).status
+
+
+def password_change_keeps_other_sessions(s: Server) -> Any:
+    user = s.user()
+    other, client = s.signed_in(user), s.signed_in(user)
+    cookie = client.cookies["authprobe_session"]
+    _change_password(client, user.password)
+    rotated = client.cookies["authprobe_session"] != cookie
+    return _authenticated(other), _authenticated(client), rotated, s.login(user)[1].location
+
+
+def password_change_skips_current_password(s: Server) -> Any:
+    user = s.user()
+    status = _change_password(s.signed_in(user), "not the password")
+    return status, s.login(user)[1].location, s.login(user, password="changed password 1")[1].location
+
+
 def mfa_skippable_by_navigation(s: Server) -> Any:
     client, _ = s.login(s.user(mfa=True))
     return client.get("/account").status, client.session()["authenticated"]
@@ -193,6 +213,8 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "reset_keeps_other_sessions": (False, True),
     "reset_breaks_for_second_role": ("/account", ""),
     "reset_skips_mfa": ("/login/mfa", "/account"),
+    "password_change_keeps_other_sessions": ((False, True, True, ""), (True, True, True, "")),
+    "password_change_skips_current_password": ((400, "/account", ""), (200, "", "/account")),
     "mfa_skippable_by_navigation": ((303, False), (200, True)),
     "totp_replay_accepted": (["/account", ""], ["/account", "/account"]),
     "recovery_code_reusable": ([True, False], [True, True]),
