@@ -6,6 +6,7 @@ the mailbox answer as configured, or stop with one sentence naming the setting.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -14,10 +15,12 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote, urlsplit
 
 from pydantic import SecretStr
@@ -88,6 +91,23 @@ def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[s
     )
 
 
+def _drain(process: subprocess.Popen[str]) -> None:
+    """Keep reading what the target prints after its ready line (request logs, warnings).
+
+    Nobody reads those pipes otherwise: once the 64 KiB pipe buffer is full the target
+    blocks on its next log line and stops answering in the middle of a run."""
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            threading.Thread(target=_discard, args=(stream,), daemon=True,
+                             name="authprobe-target-output").start()
+
+
+def _discard(stream: IO[str]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        for _ in stream:
+            pass
+
+
 def _string_map(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
@@ -123,6 +143,7 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
     except BaseException:
         stop(process)  # also removes its temp directory
         raise
+    _drain(process)
     return Target(
         base_url=str(ready["base_url"]),
         imap_host=str(ready["imap_host"]),
