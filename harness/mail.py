@@ -7,11 +7,14 @@ deleted so that one test's mail can never satisfy another's wait.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 import secrets
 import select
+import socket
 import ssl as ssl_module
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -296,18 +299,43 @@ class Inbox:
         return [m for m in msgs if m.uid and to.casefold() in _recipients(m)]
 
     def _wait(self, probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-        """IDLE between probes when the server has it, else poll; a dropped link is one sentence."""
+        """IDLE between probes when the server has it, else poll; a dropped link is one sentence.
+
+        The socket timeout bounds each read, not a server that trickles its answer a byte at
+        a time; a watchdog cuts the connection once the whole wait is past its deadline."""
         pause = self._idle_pause if self._idle else time.sleep
         interval = _IDLE_SLICE if self._idle else _POLL_INTERVAL
+        deadline = timeout + self._connect_timeout
+        cut = threading.Event()
+        watchdog = threading.Timer(deadline, self._cut_off, args=(cut,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             return wait_until(probe, timeout=timeout, what=what, interval=interval, pause=pause)
         except WaitTimeout:  # a TimeoutError, hence an OSError: not a dropped connection
-            raise
+            if not cut.is_set():
+                raise
         except (OSError, imaplib.IMAP4.abort):
+            pass
+        finally:
+            watchdog.cancel()
+        if cut.is_set():
             raise MailConfigError(
-                f"Lost the connection to the IMAP server at {self._host}:{self._port} while "
-                f"waiting for {what}; check that it is still running."
+                f"The IMAP server at {self._host}:{self._port} did not finish answering within "
+                f"{deadline:g} s while waiting for {what}; check that it is healthy."
             ) from None
+        raise MailConfigError(
+            f"Lost the connection to the IMAP server at {self._host}:{self._port} while "
+            f"waiting for {what}; check that it is still running."
+        ) from None
+
+    def _cut_off(self, cut: threading.Event) -> None:
+        box = self._mailbox
+        if box is None:
+            return
+        cut.set()
+        with contextlib.suppress(OSError):
+            box.client.sock.shutdown(socket.SHUT_RDWR)
 
     def _idle_pause(self, seconds: float) -> None:
         """Sit in IDLE until the server says anything (or ``seconds`` pass), then leave IDLE.

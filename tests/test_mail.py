@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -260,3 +261,49 @@ def test_sink_stops_promptly_while_a_client_idles() -> None:
     assert outcome and isinstance(outcome[0], MailConfigError), outcome
     assert "Lost the connection to the IMAP server" in str(outcome[0])
     inbox.__exit__(None, None, None)
+
+
+def test_server_that_trickles_its_answer_is_cut_off_at_the_wait_deadline() -> None:
+    """A real IMAP conversation up to SELECT, then a SEARCH answer sent one byte a second:
+    each read succeeds within the socket timeout, so only a total deadline ends it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        reader = conn.makefile("rb")
+        conn.sendall(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+        while not stop.is_set():
+            line = reader.readline()
+            if not line:
+                return
+            tag, _, command = line.decode().strip().partition(" ")
+            verb = command.split(" ")[0].upper()
+            if verb == "CAPABILITY":
+                conn.sendall(f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode())
+            elif verb in ("LOGIN", "NOOP", "LOGOUT"):
+                conn.sendall(f"{tag} OK done\r\n".encode())
+            elif verb == "SELECT":
+                conn.sendall(f"* 0 EXISTS\r\n{tag} OK [READ-WRITE] done\r\n".encode())
+            else:  # the search: trickle forever
+                with contextlib.suppress(OSError):
+                    for byte in b"* SEARCH 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19":
+                        if stop.wait(1.0):
+                            return
+                        conn.sendall(bytes([byte]))
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    box = Inbox("127.0.0.1", server.getsockname()[1], "qa", SecretStr("pw"), ssl=False,
+                address_base="qa@sandbox.test", connect_timeout=2.0)
+    try:
+        with box:
+            started = time.monotonic()
+            with pytest.raises(MailConfigError, match="did not finish answering within 5 s"):
+                box.wait_for(to="qa+x@sandbox.test", timeout=3.0)
+            assert time.monotonic() - started < 8
+    finally:
+        stop.set()
+        server.close()
