@@ -1,7 +1,7 @@
 """Screen recipes from the profile: what a person does on an app's own screens, step by step.
 
 Admin screens and self-service pages differ too much between apps for fixed page objects
-(Django admin's add-user form is two pages, a back office may be one table), so the profile
+(an add-user form may span two pages, a back office may be one table), so the profile
 writes the steps and these page objects play them with the locators it gives.
 """
 
