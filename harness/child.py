@@ -4,12 +4,11 @@ A launcher (`start_sandbox`, `authprobe sandbox`, `authprobe serve`) starts `pyt
 with `--db DIR/app.sqlite3`, DIR being a fresh `authprobe-target-<launcher pid>-…` directory
 in the temp folder, and removes DIR once the child is gone, however it ended. The child asks
 the kernel (Linux) for SIGTERM when its launcher dies, SIGKILL included, and on its way out
-removes the directories of dead launchers, its own launcher's among them. Every start also
-removes the `authprobe-target-<pid>-…` directories whose process is gone, so even a launcher
-and target killed together leave nothing past the next start. A `--db` of the caller's comes
+removes the directories of dead launchers, its own launcher's among them. Every target
+start also removes the `authprobe-target-<pid>-…` directories whose process is gone
+(`sandbox.app.remove_stale_scratch`, the one copy of that scan), so even a launcher and
+target killed together leave nothing past the next start. A `--db` of the caller's comes
 after ours and wins: that file is used and never deleted.
-
-The same directory naming lives in `sandbox.app` (sandbox imports nothing from harness).
 """
 
 from __future__ import annotations
@@ -40,52 +39,6 @@ class TargetProcess(subprocess.Popen[str]):
     scratch: Path | None = None
 
 
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a zombie does not); unknown counts as alive."""
-    if os.name == "nt":
-        return True  # no harmless probe there: os.kill would terminate the process
-    if os.path.isdir("/proc/self"):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[:1]
-        except FileNotFoundError:
-            return False
-        except OSError:
-            return True
-        return state not in ([b"Z"], [b"X"])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, it just is not ours to signal
-    return True
-
-
-def remove_stale_scratch(parent: str | None = None) -> list[Path]:
-    """Remove this user's `authprobe-target-<pid>-…` directories whose process is gone."""
-    folder = Path(parent or tempfile.gettempdir())
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        pid = entry.name[len(SCRATCH_PREFIX):].partition("-")[0]
-        if not entry.name.startswith(SCRATCH_PREFIX) or not pid.isdigit():
-            continue
-        try:
-            if not entry.is_dir(follow_symlinks=False) or (
-                    uid is not None and entry.stat(follow_symlinks=False).st_uid != uid):
-                continue
-        except OSError:
-            continue
-        if not process_alive(int(pid)):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
-    return removed
-
-
 def with_db(command: list[str], db: Path) -> list[str]:
     """`[python, "-m", MODULE, *args]` with `--db DB` before the args (a later --db wins)."""
     if len(command) < 3 or command[1] != "-m":
@@ -100,7 +53,6 @@ def launch(command: list[str], *, cwd: Path, env: Mapping[str, str] | None = Non
     Call it from a thread that lives as long as the target (normally the main thread): on
     Linux the target is stopped when the thread that started it ends.
     """
-    remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         command = with_db(command, scratch / "app.sqlite3")

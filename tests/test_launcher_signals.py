@@ -103,7 +103,7 @@ class Start:
         try:
             pid, status = os.waitpid(self.app_pid, os.WNOHANG)
         except ChildProcessError:  # not (or no longer) ours to reap: ask /proc
-            return not harness.child.process_alive(self.app_pid)
+            return not sandbox.app.process_alive(self.app_pid)
         if pid == 0:
             return False
         self.app_status = os.waitstatus_to_exitcode(status)
@@ -326,13 +326,9 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-@pytest.mark.parametrize("remove", [harness.child.remove_stale_scratch,
-                                    sandbox.app.remove_stale_scratch],
-                         ids=["launcher", "app"])
-def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path, remove: object) -> None:
-    assert callable(remove)
+def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path) -> None:
     zombie = subprocess.Popen(["true"])  # ended, not yet waited for: as good as dead
-    _eventually(lambda: not harness.child.process_alive(zombie.pid), "no zombie")
+    _eventually(lambda: not sandbox.app.process_alive(zombie.pid), "no zombie")
     prefix = harness.child.SCRATCH_PREFIX
     dead = tmp / f"{prefix}{_dead_pid()}-abc"
     undead = tmp / f"{prefix}{zombie.pid}-abc"
@@ -341,7 +337,7 @@ def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path, remove: obje
     for folder in (dead, undead, alive, other):
         folder.mkdir()
         (folder / "app.sqlite3").write_text("x")
-    remove(str(tmp))
+    sandbox.app.remove_stale_scratch(str(tmp))
     zombie.wait()
     assert sorted(tmp.iterdir()) == sorted([alive, other])
     assert prefix == sandbox.app.SCRATCH_PREFIX
