@@ -170,27 +170,17 @@ class RedactingStream:
     pytest itself prints (tracebacks with --full-trace, INTERNALERROR from a crashing hook,
     the KeyboardInterrupt report, warnings and live logs), whatever printed the secret.
 
-    Writes are held until a newline so a secret split across two writes is still seen.
+    Each write is redacted as it comes (pytest writes a message in one call), so progress
+    dots still appear as the tests run.
     """
 
     def __init__(self, inner: Any, secrets_by_name: Mapping[str, SecretStr]) -> None:
         self._inner = inner
         self._secrets = secrets_by_name  # a live mapping: the run adds its target's secrets
-        self._pending = ""
 
     def write(self, text: str) -> int:
-        self._pending += text
-        head, newline, tail = self._pending.rpartition("\n")
-        if newline:
-            self._inner.write(redact(head + newline, self._secrets))
-            self._pending = tail
+        self._inner.write(redact(text, self._secrets) if self._secrets else text)
         return len(text)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._inner.write(redact(self._pending, self._secrets))
-            self._pending = ""
-        self._inner.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
