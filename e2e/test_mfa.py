@@ -33,9 +33,10 @@ def test_after_totp_enrollment_signin_requires_a_code(
 ) -> None:
     enrolled = mfa_user(tag="mfa-enrol")
     user = enrolled.user
-    assert len(enrolled.enrollment.recovery_codes) == profile.policy.recovery_codes, (
+    promised = profile.policy.recovery_codes
+    assert promised is None or len(enrolled.enrollment.recovery_codes) == promised, (
         f"enrolment showed {len(enrolled.enrollment.recovery_codes)} recovery codes, "
-        f"the profile promises {profile.policy.recovery_codes}"
+        f"the profile promises {promised}"
     )
     trip = journey(page, "sign-in with TOTP")
     with trip.step("password step", Expected(authenticated=False)):
@@ -87,6 +88,9 @@ def test_recovery_code_works_exactly_once(
     page: Page, profile: TargetProfile, mfa_user: MakeMfaUser, journey: MakeJourney,
 ) -> None:
     enrolled = mfa_user(tag="mfa-recovery")
+    if not enrolled.enrollment.recovery_codes:
+        pytest.skip("enrolment showed no recovery codes and the profile names no "
+                    "paths.recovery_codes screen that makes them")
     user, code = enrolled.user, enrolled.enrollment.recovery_codes[0]
     trip = journey(page, "recovery code")
     expect_mfa_challenge(page, profile, user)

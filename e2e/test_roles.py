@@ -61,7 +61,7 @@ def _nav_violation(shell: AccountShell, resource: Resource, role: str) -> str | 
     link = shell.nav_link(resource.nav_link)
     offered = link.count() > 0 and link.first.is_visible()
     allowed = role in resource.allowed
-    if offered == allowed:
+    if offered == allowed or (offered and resource.nav_link_for_all):
         return None
     what = "does not offer" if allowed else "offers"
     return (f"{role}: the navigation {what} the link {resource.nav_link!r} to {resource.path} "

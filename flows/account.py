@@ -47,10 +47,16 @@ def activation_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: f
 
 
 def open_activation_link(page: Page, profile: TargetProfile, email: str, link: str) -> Activation:
+    """Open the mailed link; press the page's confirm button if the app asks for one."""
     result = ActivationResultPage(page, profile)
     result.open_link(link)
-    landed = first_visible(page, {"ok": result.landmark(), "failed": result.element("failed_heading")},
-                           step="open activation link")
+    outcomes = {"ok": result.landmark(), "failed": result.failed_heading}
+    confirm = result.confirm_button
+    if confirm is not None and first_visible(page, {**outcomes, "confirm": confirm},
+                                             step="open activation link") == "confirm":
+        confirm.click()
+        page.wait_for_load_state("domcontentloaded")
+    landed = first_visible(page, outcomes, step="open activation link")
     return Activation(email, link, landed == "ok", text_of(result.error_alert))
 
 

@@ -11,7 +11,7 @@ from flows.outcome import first_visible
 from harness.errors import FlowError
 from harness.otp import Totp
 from harness.profile import TargetProfile
-from pages.mfa import MfaEnabledPage, MfaSetupPage
+from pages.mfa import MfaEnabledPage, MfaSetupPage, RecoveryCodesPage
 
 
 @dataclass(frozen=True)
@@ -39,4 +39,9 @@ def enroll_totp(page: Page, profile: TargetProfile) -> TotpEnrollment:
                            step="confirm TOTP enrolment")
     if landed != "enabled":
         raise FlowError(f"TOTP enrolment was refused at {page.url}: {setup.error_alert.first.inner_text()}")
-    return TotpEnrollment(secret, uri, tuple(enabled.recovery_codes()))
+    codes = enabled.recovery_codes()
+    if not codes and profile.paths.recovery_codes is not None:  # a screen of their own
+        screen = RecoveryCodesPage(page, profile)
+        screen.open()
+        codes = screen.generate()
+    return TotpEnrollment(secret, uri, tuple(codes))

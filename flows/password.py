@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from flows.outcome import first_visible, text_of
 from harness.profile import TargetProfile
 from pages.password import PasswordChangePage
+from pages.reauth import remember_password
 
 
 @dataclass(frozen=True)
@@ -28,4 +29,6 @@ def change_password(page: Page, profile: TargetProfile, current: SecretStr,
     landed = first_visible(page, {"changed": form.done_message, "refused": form.error_alert},
                            step="submit the password change")
     message = text_of(form.error_alert) if landed == "refused" else None
+    if landed == "changed":
+        remember_password(page, new)  # later re-authentication prompts want the new one
     return PasswordChange(landed, message, page.url)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from flows.outcome import first_visible, text_of
 from harness.otp import Totp
 from harness.profile import TargetProfile
 from pages.account import AccountShell
-from pages.login import LoginPage
+from pages.login import LoginPage, SignInRefusedPage
 from pages.mfa import MfaChallengePage
 
 Outcome = Literal["signed_in", "mfa_required", "refused"]
@@ -37,13 +37,16 @@ class SignOut:
 def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, step: str) -> SignIn:
     shell = AccountShell(page, profile)
     challenge = MfaChallengePage(page, profile)
+    elsewhere = SignInRefusedPage(page, profile).outcomes()  # refusals shown as a screen
     landed = first_visible(
         page,
         # the challenge first: a header may already name the user while the second step is due
         {"mfa_required": challenge.landmark(), "signed_in": shell.current_user,
-         "refused": login.error_alert},
+         "refused": login.error_alert, **elsewhere},
         step=step,
     )
+    if landed in elsewhere:
+        return SignIn(email, "refused", text_of(elsewhere[landed]), page.url)
     message = text_of(login.error_alert) if landed == "refused" else None
     return SignIn(email, landed, message, page.url)  # type: ignore[arg-type]
 

@@ -8,9 +8,10 @@ mismatch is the product's core finding, so its message always shows both.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import jmespath
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
@@ -48,25 +49,12 @@ class AuthMismatch(AssertionError):
     """UI and backend disagree, or both disagree with what the step expected."""
 
 
-def json_pointer(document: Any, pointer: str) -> Any:
-    """RFC 6901 lookup; a missing member reads as None (an absent user is 'nobody')."""
-    if pointer in ("", "/"):
-        return document
-    current = document
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(current, dict):
-            current = current.get(part)
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return None
-    return current
+def select(document: Any, expression: str) -> Any:
+    """A JMESPath expression (validated when the profile loaded) over one JSON answer."""
+    return jmespath.search(expression, document)
 
 
-def parse_session_answer(
-    probe: SessionProbe, status: int, content_type: str, body: str, url: str
-) -> SessionView:
+def _json_answer(status: int, content_type: str, body: str, url: str) -> Any:
     if "json" not in content_type.lower():
         raise SessionProbeError(
             f"The session endpoint {url} answered {content_type or 'no content type'} "
@@ -74,45 +62,79 @@ def parse_session_answer(
             "to the endpoint that reports the current session."
         )
     try:
-        document = json.loads(body)
+        return json.loads(body)
     except json.JSONDecodeError:
         raise SessionProbeError(
             f"The session endpoint {url} sent invalid JSON (HTTP {status}); "
             "check session_probe.url in the target profile."
         ) from None
-    authenticated = bool(json_pointer(document, probe.authenticated))
-    email = json_pointer(document, probe.email)
-    roles = json_pointer(document, probe.roles)
-    pending = bool(json_pointer(document, probe.mfa_pending)) if probe.mfa_pending else False
+
+
+def _signed_out(probe: SessionProbe, status: int, url: str) -> bool:
+    """Whether the status alone says nobody is signed in; any other non-2xx is a fault."""
+    if status in probe.signed_out_status:
+        return True
+    if not 200 <= status < 300:
+        raise SessionProbeError(
+            f"The session endpoint {url} answered HTTP {status}; list the statuses that mean "
+            "'signed out' in session_probe.signed_out_status, or fix session_probe.url."
+        )
+    return False
+
+
+def _roles(value: Any) -> tuple[str, ...] | None:
+    return tuple(sorted(str(r) for r in value)) if isinstance(value, list) else None
+
+
+def parse_session_answer(
+    probe: SessionProbe, status: int, content_type: str, body: str, url: str
+) -> SessionView:
+    document = _json_answer(status, content_type, body, url)
+    pending = bool(select(document, probe.mfa_pending)) if probe.mfa_pending else False
+    evidence = f"GET {url} → {status} {body[:200]}"
+    if _signed_out(probe, status, url):
+        return SessionView("backend", False, mfa_pending=pending, evidence=evidence)
+    authenticated = True if probe.authenticated is None else bool(select(document, probe.authenticated))
+    email = select(document, probe.email)
     return SessionView(
         source="backend",
         authenticated=authenticated,
         email=str(email) if email is not None else None,
-        roles=tuple(sorted(str(r) for r in roles)) if isinstance(roles, list) else None,
+        roles=_roles(select(document, probe.roles)) if probe.roles_url is None else None,
         mfa_pending=pending,
-        evidence=f"GET {url} → {status} {body[:200]}",
+        evidence=evidence,
     )
 
 
+def parse_roles_answer(
+    probe: SessionProbe, status: int, content_type: str, body: str, url: str
+) -> tuple[str, ...] | None:
+    """The roles from the second endpoint (`roles_url`); None when it says signed out."""
+    document = _json_answer(status, content_type, body, url)
+    return None if _signed_out(probe, status, url) else _roles(select(document, probe.roles))
+
+
 class BackendSession:
-    """Reads the session endpoint with the cookies of one browser context."""
+    """Reads the session endpoint(s) with the cookies of one browser context."""
 
     def __init__(self, request: APIRequestContext, probe: SessionProbe, timeout_s: float) -> None:
         self._request = request
         self._probe = probe
         self._timeout_ms = timeout_s * 1000
 
-    def read(self) -> SessionView:
+    def _get(self, path: str) -> tuple[int, str, str, str]:
         response = self._request.get(
-            self._probe.url, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
+            path, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
         )
-        return parse_session_answer(
-            self._probe,
-            response.status,
-            response.headers.get("content-type", ""),
-            response.text(),
-            response.url,
-        )
+        return response.status, response.headers.get("content-type", ""), response.text(), response.url
+
+    def read(self) -> SessionView:
+        view = parse_session_answer(self._probe, *self._get(self._probe.url))
+        if self._probe.roles_url is None or not view.authenticated:
+            return view
+        status, content_type, body, url = self._get(self._probe.roles_url)
+        roles = parse_roles_answer(self._probe, status, content_type, body, url)
+        return replace(view, roles=roles, evidence=f"{view.evidence}; GET {url} → {status} {body[:200]}")
 
 
 class UiSession:

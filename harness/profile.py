@@ -35,6 +35,8 @@ class LocatorSpec(_Strict):
     text: str | None = None
     css: str | None = None
     exact: bool = True
+    attribute: str | None = Field(
+        default=None, description="read this attribute of the element instead of its text")
 
     @model_validator(mode="after")
     def _one_strategy(self) -> LocatorSpec:
@@ -51,19 +53,51 @@ class Paths(_Strict):
     reset_request: str = "/reset"
     mfa_setup: str = "/account/mfa"
     password_change: str | None = Field(default=None, description="unset: no password-change checks")
+    recovery_codes: str | None = Field(
+        default=None, description="a separate screen that shows or generates recovery codes")
     admin: str | None = "/admin"
 
 
+def jmespath_problem(expression: str, where: str) -> str | None:
+    """Why `expression` is not a usable JMESPath expression, or None when it is."""
+    if expression.startswith("/"):
+        return (f"{where} {expression!r} is a JSON pointer; write it as a JMESPath expression "
+                f"(for example {expression.strip('/').replace('/', '.')!r})")
+    try:
+        jmespath.compile(expression)
+    except jmespath.exceptions.JMESPathError as exc:
+        return f"{where} is not a JMESPath expression ({str(exc).splitlines()[0]})"
+    return None
+
+
 class SessionProbe(_Strict):
-    """Where the backend says who is signed in, and JSON pointers into its answer."""
+    """Where the backend says who is signed in: JMESPath expressions over its JSON answers.
+
+    The HTTP status is part of the answer: a status in `signed_out_status` means nobody is
+    signed in (its body is still read for `mfa_pending`); with `authenticated` unset, any
+    2xx answer means someone is. Roles may come from a second endpoint (`roles_url`).
+    """
 
     url: str = Field(default="/api/session", pattern=r"^/",
                      description="a path on the target's origin, starting with /")
-    authenticated: str = "/authenticated"
-    email: str = "/user/email"
-    roles: str = "/user/roles"
-    mfa_pending: str | None = "/mfa_pending"
+    authenticated: str | None = Field(
+        default="authenticated", description="JMESPath; unset: a 2xx answer means signed in")
+    email: str = "user.email"
+    roles: str = "user.roles"
+    roles_url: str | None = Field(default=None, pattern=r"^/",
+                                  description="a second endpoint the roles expression reads")
+    mfa_pending: str | None = "mfa_pending"
+    signed_out_status: list[int] = Field(default_factory=lambda: [401])
     cookie_name: str = "session"
+
+    @model_validator(mode="after")
+    def _expressions_compile(self) -> SessionProbe:
+        for name in ("authenticated", "email", "roles", "mfa_pending"):
+            expression = getattr(self, name)
+            problem = expression and jmespath_problem(expression, f"session_probe.{name}")
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 class MailPatterns(_Strict):
@@ -90,7 +124,8 @@ class Policy(_Strict):
     totp_period: int = 30
     totp_digits: int = 6
     totp_skew_steps: int = Field(default=1, ge=0, description="windows accepted either side")
-    recovery_codes: int = 10
+    recovery_codes: int | None = Field(
+        default=10, description="how many enrolment gives; unset: not stated, not checked")
     reset_token_ttl_seconds: int = 900
     reset_ends_other_sessions: bool = True
     password_change_ends_other_sessions: bool = True  # ASVS 7.4.3
@@ -100,6 +135,8 @@ class Policy(_Strict):
     concurrent_sessions: Literal["allowed", "single"] = "allowed"
     logout_scope: Literal["device", "all"] = "device"
     enumeration_safe: bool = True
+    reset_mail_to_unknown: Literal["none", "notice"] = Field(
+        default="none", description="notice: unknown addresses get a mail with no reset link")
     tokens_in_local_storage: bool = False
 
 
@@ -110,6 +147,8 @@ class Resource(_Strict):
     kind: Literal["page", "api"]
     allowed: list[str]
     nav_link: str | None = Field(default=None, description="link name that offers it in the UI")
+    nav_link_for_all: bool = Field(
+        default=False, description="the link is shown to every role by design (the page refuses)")
 
 
 class Roles(_Strict):
@@ -151,10 +190,9 @@ class AdminApi(_Strict):
 
     @model_validator(mode="after")
     def _query_compiles(self) -> AdminApi:
-        try:
-            jmespath.compile(self.list_emails)
-        except jmespath.exceptions.JMESPathError as exc:
-            raise ValueError(f"admin_api.list_emails is not a JMESPath expression ({exc})") from None
+        problem = jmespath_problem(self.list_emails, "admin_api.list_emails")
+        if problem:
+            raise ValueError(problem)
         return self
 
 

@@ -29,7 +29,7 @@ from harness import httpget
 from harness.errors import ConfigError
 from harness.httpops import fill
 from harness.mail import Inbox
-from harness.oracle import parse_session_answer
+from harness.oracle import parse_roles_answer, parse_session_answer
 from harness.profile import HttpOperation, TargetProfile
 from harness.settings import Settings
 
@@ -212,6 +212,10 @@ def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
             "and that the app is running."
         ) from None
     parse_session_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
+    if profile.session_probe.roles_url is not None:
+        url = target.base_url + profile.session_probe.roles_url
+        answer = httpget.get(url, timeout_s)
+        parse_roles_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
     _check_tokens(target, profile, timeout_s)
     with target.inbox():
         pass

@@ -28,7 +28,7 @@ class AccountShell(Screen):
         return self.element("sign_out_button")
 
     def open(self) -> None:
-        self.page.goto(self.profile.paths.account)
+        self.goto(self.profile.paths.account)
 
     def nav_link(self, name: str) -> Locator:
         return self.page.get_by_role("link", name=name, exact=True)

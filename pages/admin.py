@@ -23,16 +23,16 @@ class AdminPage(Screen):
 
     def open(self) -> None:
         assert self.profile.paths.admin is not None
-        self.page.goto(self.profile.paths.admin)
+        self.goto(self.profile.paths.admin)
         self.expect_loaded()
 
     def _play(self, recipe: ScreenRecipe | None, operation: str, values: dict[str, str]) -> bool:
         if recipe is None:
             raise LookupError(f"the profile's [admin_screen] has no {operation} recipe")
-        return RecipeScreen(self.page).play(recipe, values)
+        return RecipeScreen(self.page, self.profile).play(recipe, values)
 
     def change_role(self, email: str, role: str) -> None:
-        RecipeScreen(self.page).play(self.recipes.set_role or DEFAULT_SET_ROLE,
+        RecipeScreen(self.page, self.profile).play(self.recipes.set_role or DEFAULT_SET_ROLE,
                                      {"email": email, "role": role})
 
     def create_user(self, email: str, password: str, role: str) -> None:
@@ -62,4 +62,4 @@ class DeleteAccountPage(Screen):
         recipe = self.profile.self_service.delete_account
         if recipe is None:
             raise LookupError("the profile's [self_service] has no delete_account recipe")
-        RecipeScreen(self.page).play(recipe, {"email": email, "password": password})
+        RecipeScreen(self.page, self.profile).play(recipe, {"email": email, "password": password})

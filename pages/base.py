@@ -32,6 +32,29 @@ class Screen:
             spec = COMMON[name]
         return resolve(self.page, spec)
 
+    def goto(self, url: str) -> None:
+        """Open `url`; answer a re-authentication prompt if the app puts one in the way."""
+        from pages.reauth import answer_reauth_prompt  # noqa: PLC0415 (it builds on Screen)
+
+        self.page.goto(url)
+        self.page.wait_for_load_state("domcontentloaded")
+        answer_reauth_prompt(self.page, self.profile)
+
+    def read(self, name: str) -> str:
+        """An element's value as the app shows it: the profile's `attribute`, an input's
+        value, or the text."""
+        spec = self.profile.locator(self.screen, name)
+        element = self.element(name).first
+        if spec is not None and spec.attribute is not None:
+            return element.get_attribute(spec.attribute) or ""
+        if element.evaluate("e => e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement"):
+            return element.input_value()
+        return element.inner_text()
+
+    def defines(self, name: str) -> bool:
+        """Whether the profile gives this screen an optional element (one only some apps have)."""
+        return self.profile.locator(self.screen, name) is not None
+
     @property
     def error_alert(self) -> Locator:
         return self.element("error_alert")
@@ -71,7 +94,7 @@ class CredentialsForm(Screen):
     def fill_credentials(self, email: str, password: str) -> None:
         self.email_field.fill(email)
         self.password_field.fill(password)
-        if self.profile.locator(self.screen, "password_confirm_field"):  # only if the form has one
+        if self.defines("password_confirm_field"):  # only if the form has one
             self.element("password_confirm_field").fill(password)
 
     def submit(self) -> None:

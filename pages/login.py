@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from playwright.sync_api import Locator
+from pydantic import SecretStr
+
 from harness.profile import LocatorSpec
-from pages.base import CredentialsForm
+from pages.base import CredentialsForm, Screen
+from pages.reauth import remember_password
 
 
 class LoginPage(CredentialsForm):
@@ -21,6 +25,7 @@ class LoginPage(CredentialsForm):
 
     def sign_in(self, email: str, password: str) -> None:
         self.fill_credentials(email, password)
+        remember_password(self.page, SecretStr(password))  # for re-authentication prompts
         self.submit()
 
     def submit_at(self, epoch_ms: float) -> None:
@@ -34,3 +39,14 @@ class LoginPage(CredentialsForm):
             " setTimeout(() => button.click(), Math.max(0, at - Date.now())); }",
             epoch_ms,
         )
+
+
+class SignInRefusedPage(Screen):
+    """Screens some apps send a refused sign-in to instead of an error on the form ("verify
+    your email", "account locked"); the profile names the headings it has."""
+
+    screen = "sign_in_refused"
+    optional = ("unverified_heading", "locked_heading")
+
+    def outcomes(self) -> dict[str, Locator]:
+        return {name: self.element(name) for name in self.optional if self.defines(name)}

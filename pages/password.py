@@ -25,7 +25,7 @@ class PasswordChangePage(Screen):
 
     def open(self) -> None:
         assert self.profile.paths.password_change is not None
-        self.page.goto(self.profile.paths.password_change)
+        self.goto(self.profile.paths.password_change)
         self.expect_loaded()
 
     def change(self, current: str, new: str) -> None:

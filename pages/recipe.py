@@ -11,7 +11,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from harness.locate import resolve
-from harness.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep
+from harness.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
+from pages.reauth import answer_reauth_prompt
 
 
 class RecipeStepError(Exception):
@@ -43,8 +44,9 @@ def describe(step: ScreenStep) -> str:
 class RecipeScreen:
     """Plays one recipe on a page; returns False when `present` says the user is not there."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
         self.page = page
+        self.profile = profile
 
     def locate(self, spec: LocatorSpec, values: dict[str, str]) -> Locator:
         return resolve(self.page, filled_spec(spec, values)).first
@@ -70,6 +72,7 @@ class RecipeScreen:
         if step.goto is not None:
             self.page.goto(_filled(step.goto, {k: v for k, v in values.items() if k != "password"}))
             self.page.wait_for_load_state("domcontentloaded")
+            answer_reauth_prompt(self.page, self.profile)
             return
         spec = getattr(step, step.action)
         locator = self.locate(spec, values)

@@ -17,8 +17,9 @@ from harness.oracle import (
     SessionView,
     UiSession,
     assert_consistent,
-    json_pointer,
+    parse_roles_answer,
     parse_session_answer,
+    select,
 )
 from harness.profile import SessionProbe, load_profile
 from tests.webserver import serve
@@ -40,12 +41,42 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def test_json_pointer_reads_nested_members_and_missing_as_none() -> None:
-    doc = {"user": {"email": "a@b", "roles": ["x"]}, "a/b": 1}
-    assert json_pointer(doc, "/user/email") == "a@b"
-    assert json_pointer(doc, "/user/roles/0") == "x"
-    assert json_pointer(doc, "/a~1b") == 1
-    assert json_pointer({"user": None}, "/user/email") is None
+def test_selectors_read_nested_members_filters_and_missing_as_none() -> None:
+    doc = {"user": {"email": "a@b", "roles": ["x"]}, "pending": [{"type": "otp"}, {"type": "tos"}]}
+    assert select(doc, "user.email") == "a@b"
+    assert select(doc, "user.roles[0]") == "x"
+    assert select(doc, "pending[?type=='otp']") == [{"type": "otp"}]
+    assert select({"user": None}, "user.email") is None
+
+
+def test_a_signed_out_status_with_pending_steps_reads_as_mfa_pending() -> None:
+    probe = SessionProbe(url="/api/me", authenticated=None, email="email",
+                         mfa_pending="pending[?type=='second_factor'] | length(@) > `0`")
+    anonymous = json.dumps({"detail": "not signed in", "pending": [{"type": "second_factor"}]})
+    view = parse_session_answer(probe, 401, "application/json", anonymous, "/api/me")
+    assert (view.authenticated, view.mfa_pending) == (False, True)
+    signed_in = parse_session_answer(probe, 200, "application/json",
+                                     json.dumps({"email": "a@b", "pending": []}), "/api/me")
+    assert (signed_in.authenticated, signed_in.email, signed_in.mfa_pending) == (True, "a@b", False)
+
+
+def test_an_unlisted_error_status_is_a_fault_not_a_signed_out_answer() -> None:
+    with pytest.raises(SessionProbeError, match="HTTP 500.*signed_out_status"):
+        parse_session_answer(SessionProbe(), 500, "application/json", "{}", "/api/session")
+
+
+def test_roles_from_a_second_endpoint() -> None:
+    probe = SessionProbe(roles="groups[].name", roles_url="/api/me")
+    me = json.dumps({"groups": [{"name": "editor"}, {"name": "member"}]})
+    assert parse_roles_answer(probe, 200, "application/json", me, "/api/me") == ("editor", "member")
+    assert parse_roles_answer(probe, 401, "application/json", "{}", "/api/me") is None
+
+
+def test_json_pointers_are_refused_with_their_jmespath_spelling() -> None:
+    with pytest.raises(ValueError, match="'user.email'"):
+        SessionProbe(email="/user/email")
+    with pytest.raises(ValueError, match="session_probe.roles is not a JMESPath"):
+        SessionProbe(roles="user.[")
 
 
 def test_mismatch_message_shows_both_sides() -> None:
