@@ -16,11 +16,12 @@ class MfaChallengePage(Screen):
     """The second sign-in step: a TOTP code or a recovery code.
 
     Apps that take recovery codes on another step name a `recovery_switch` (a link or
-    button that leads there); the flow presses it first.
+    button that leads there, or a choice confirmed with `recovery_switch_submit`); the
+    flow uses it first.
     """
 
     screen = "mfa_challenge"
-    optional = ("recovery_switch",)
+    optional = ("recovery_switch", "recovery_switch_submit")
     defaults = {
         "heading": LocatorSpec(role="heading", name="Two-factor authentication"),
         "code_field": LocatorSpec(label="Authentication code"),
@@ -45,6 +46,8 @@ class MfaChallengePage(Screen):
     def submit_recovery_code(self, code: str) -> None:
         if self.defines("recovery_switch") and not self.recovery_field.is_visible():
             self.element("recovery_switch").click()
+            if self.defines("recovery_switch_submit"):
+                self.element("recovery_switch_submit").click()
             self.page.wait_for_load_state("domcontentloaded")
         self.recovery_field.fill(code)
         self.element("recovery_button").click()

@@ -65,6 +65,7 @@ def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
         "SECURITY_CHANGEABLE": True,
         "SECURITY_TWO_FACTOR": True,
         "SECURITY_TWO_FACTOR_ENABLED_METHODS": ["authenticator"],
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,  # /mf-recovery-codes and /mf-recovery
         "SECURITY_TOTP_SECRETS": {"1": secrets.token_urlsafe(32)},
         "SECURITY_TOTP_ISSUER": "authprobe flask-security",
         # Same answer for known and unknown identities (login, register, reset).
