@@ -25,6 +25,15 @@ def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT)
 
 
+def _profile_check(args: argparse.Namespace, extra: list[str]) -> int:
+    """Walk the target's screens once and count every locator (e2e/profile_check.py)."""
+    command = [sys.executable, "-m", "pytest", str(ROOT / "e2e" / "profile_check.py"),
+               "--browser", args.browser, "-q", "--tb=line", "-p", "no:randomly", *extra]
+    if args.headed:
+        command += ["--headed", "--slowmo", "300"]
+    return subprocess.call(command, cwd=ROOT)
+
+
 def _sandbox(args: argparse.Namespace, extra: list[str]) -> int:
     """Run the sandbox in the foreground and say, for humans, how to point the suite at it.
 
@@ -114,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
     run.set_defaults(handler=_run_suite)
 
+    profile = sub.add_parser("profile", help="work on a target profile (E2E_TARGET)")
+    profile_sub = profile.add_subparsers(dest="profile_command", required=True)
+    check = profile_sub.add_parser(
+        "check", help="walk every screen once with a throwaway user and say, per screen, which "
+        "locators match, are not found or are ambiguous (screenshots of failing screens; "
+        "extra arguments go to pytest)")
+    check.add_argument("--browser", default="chromium")
+    check.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
+    check.set_defaults(handler=_profile_check)
+
     sandbox = sub.add_parser("sandbox", help="start the reference app + mail sink (args: see --help)",
                              add_help=False)
     sandbox.set_defaults(handler=_sandbox)
@@ -148,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("run", "sandbox", "serve"):
+    if extra and args.command not in ("run", "sandbox", "serve", "profile"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     handler: Callable[[argparse.Namespace, list[str]], int] = args.handler
     try:
