@@ -16,7 +16,7 @@ from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.errors import SessionProbeError
-from harness.locate import resolve
+from harness.locate import read_value, resolve
 from harness.profile import LocatorSpec, SessionProbe, TargetProfile
 
 SHELL_DEFAULTS = {
@@ -154,10 +154,10 @@ class UiSession:
         where = self._page.url
         if user.count() == 0 or not user.first.is_visible():
             return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
-        email = user.first.inner_text().strip()
+        email = read_value(user, self._element("current_user")).strip()
         roles: tuple[str, ...] | None = None
         if roles_el.count() > 0:
-            text = roles_el.first.inner_text()
+            text = read_value(roles_el, self._element("current_roles"))
             roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
         return SessionView(
             source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"

@@ -37,6 +37,19 @@ class LocatorSpec(_Strict):
     exact: bool = True
     attribute: str | None = Field(
         default=None, description="read this attribute of the element instead of its text")
+    pattern: str | None = Field(
+        default=None, description="a regex over what is read; its first group is the value")
+
+    @model_validator(mode="after")
+    def _pattern_has_a_group(self) -> LocatorSpec:
+        if self.pattern is not None:
+            try:
+                groups = re.compile(self.pattern).groups
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression ({exc})") from None
+            if groups < 1:
+                raise ValueError("pattern needs a group around the value, e.g. 'Signed in as (.+)'")
+        return self
 
     @model_validator(mode="after")
     def _one_strategy(self) -> LocatorSpec:

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from playwright.sync_api import Locator, Page, expect
 
-from harness.locate import resolve
+from harness.locate import read_value, resolve
 from harness.profile import LocatorSpec, TargetProfile
 
 COMMON = {
@@ -41,15 +41,9 @@ class Screen:
         answer_reauth_prompt(self.page, self.profile)
 
     def read(self, name: str) -> str:
-        """An element's value as the app shows it: the profile's `attribute`, an input's
-        value, or the text."""
-        spec = self.profile.locator(self.screen, name)
-        element = self.element(name).first
-        if spec is not None and spec.attribute is not None:
-            return element.get_attribute(spec.attribute) or ""
-        if element.evaluate("e => e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement"):
-            return element.input_value()
-        return element.inner_text()
+        """An element's value as the app shows it (see harness.locate.read_value)."""
+        spec = self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
+        return read_value(self.element(name), spec)
 
     def defines(self, name: str) -> bool:
         """Whether the profile gives this screen an optional element (one only some apps have)."""

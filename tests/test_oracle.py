@@ -21,7 +21,7 @@ from harness.oracle import (
     parse_session_answer,
     select,
 )
-from harness.profile import SessionProbe, load_profile
+from harness.profile import LocatorSpec, SessionProbe, load_profile
 from tests.webserver import serve
 
 PROFILE = load_profile("sandbox")
@@ -153,3 +153,32 @@ def test_oracle_passes_on_a_consistent_page(browser: Browser) -> None:
             page.goto("/account")
         context.close()
     assert trip.records[-1].outcome == "ok"
+
+
+def test_the_shell_reads_identity_out_of_a_sentence_and_roles_from_a_second_endpoint(
+    browser: Browser,
+) -> None:
+    """A shell that says 'Signed in as …' and a backend whose roles live at /api/me."""
+    profile = PROFILE.model_copy(update={
+        "locators": {"shell": {
+            "current_user": LocatorSpec(css="nav span", pattern=r"Signed in as (\S+)"),
+            "current_roles": LocatorSpec(text="Role:", exact=False, pattern=r"Role: (.+)")}},
+        "session_probe": SessionProbe(url="/api/status", authenticated=None, email="email",
+                                      roles="groups[].name", roles_url="/api/me")})
+    routes = {
+        "/account": (200, "text/html", "<nav><span>Signed in as b@example.com</span></nav>"
+                     "<p>Role: editor</p>"),
+        "/api/status": (200, "application/json", json.dumps({"email": "b@example.com"})),
+        "/api/me": (200, "application/json", json.dumps({"groups": [{"name": "member"}]})),
+    }
+    with serve(routes) as base_url:
+        context = browser.new_context(base_url=base_url)
+        page = context.new_page()
+        page.goto("/account")
+        ui = UiSession(page, profile).read()
+        backend = BackendSession(context.request, profile.session_probe, 5).read()
+        context.close()
+    assert (ui.email, ui.roles) == ("b@example.com", ("editor",))
+    assert (backend.email, backend.roles) == ("b@example.com", ("member",))
+    with pytest.raises(AuthMismatch, match="disagree on the user's roles"):
+        assert_consistent(ui, backend)
