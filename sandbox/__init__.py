@@ -3,5 +3,6 @@
 from sandbox.app import create_app
 from sandbox.config import SandboxConfig
 from sandbox.defects import CATALOGUE
+from sandbox.shapes import SHAPES
 
-__all__ = ["CATALOGUE", "SandboxConfig", "create_app"]
+__all__ = ["CATALOGUE", "SHAPES", "SandboxConfig", "create_app"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.context import Ctx, Sandbox
-from sandbox.db import RecoveryCode, Token, User
+from sandbox.db import Deactivation, RecoveryCode, Token, User
 from sandbox.security import digest, new_recovery_codes, new_token
 
 MIN_PASSWORD = 8
@@ -71,17 +71,32 @@ def find_token(sandbox: Sandbox, db: Session, kind: str, raw: str | None) -> Tok
     return token
 
 
-def enable_mfa(db: Session, user: User, secret: str, timecode: int | None) -> list[str]:
-    """Turn TOTP on and return fresh recovery codes (shown once, stored hashed)."""
-    user.mfa_enabled = True
-    user.totp_secret = secret
-    user.totp_last_timecode = timecode
-    user.last_mfa_at = time.time() if timecode is not None else None
-    codes = new_recovery_codes()
+def known_token(db: Session, kind: str, raw: str | None) -> Token | None:
+    """A token of this kind that was issued, whether or not it is still usable."""
+    if not raw:
+        return None
+    return db.scalar(select(Token).where(Token.token_hash == digest(raw), Token.kind == kind))
+
+
+def replace_recovery_codes(db: Session, user: User, *, make_new: bool = True) -> list[str]:
+    """Fresh recovery codes (shown once, stored hashed) instead of any old ones; with
+    make_new False the old ones just go."""
+    codes = new_recovery_codes() if make_new else []
     user.recovery_codes.clear()
     db.flush()
     user.recovery_codes.extend(RecoveryCode(code_hash=digest(code)) for code in codes)
     return codes
+
+
+def enable_mfa(db: Session, user: User, secret: str, timecode: int | None, *,
+               recovery_codes: bool = True) -> list[str]:
+    """Turn TOTP on and return fresh recovery codes (none when recovery_codes is False: the
+    user makes them on their own screen)."""
+    user.mfa_enabled = True
+    user.totp_secret = secret
+    user.totp_last_timecode = timecode
+    user.last_mfa_at = time.time() if timecode is not None else None
+    return replace_recovery_codes(db, user, make_new=recovery_codes)
 
 
 def disable_mfa(user: User) -> None:
@@ -91,8 +106,34 @@ def disable_mfa(user: User) -> None:
     user.recovery_codes.clear()
 
 
+def record_deactivation(db: Session, user: User) -> None:
+    """Remember that an administrator made this user inactive (see `Deactivation`)."""
+    db.merge(Deactivation(user_id=user.id, at=time.time()))
+
+
+def was_deactivated(db: Session, user: User) -> bool:
+    return db.get(Deactivation, user.id) is not None
+
+
 async def send_link_mail(ctx: Ctx, to: str, subject: str, action: str, link: str) -> None:
     ctx.db.commit()
     html = ctx.sandbox.templates.get_template("mail.html").render(link=link, action=action)
     text = f"{action}:\n\n{link}\n"
     await ctx.sandbox.mailer.send(to, subject, text, html)
+
+
+RESET_NOTICE_SUBJECT = "Password reset request"
+RESET_NOTICE_TEXT = (
+    "Someone asked to reset the password for this email address at the authprobe sandbox, "
+    "but no account uses this address, so nothing was changed.\n\n"
+    "If it was you, you may have signed up with a different address. "
+    "If it was not you, you can ignore this mail.\n"
+)
+
+
+async def send_reset_notice_mail(ctx: Ctx, to: str) -> None:
+    """`reset_notice_mail` shape: the notice for an address without an account. It holds no
+    link, no token and nothing about any account."""
+    ctx.db.commit()
+    html = ctx.sandbox.templates.get_template("notice_mail.html").render(text=RESET_NOTICE_TEXT)
+    await ctx.sandbox.mailer.send(to, RESET_NOTICE_SUBJECT, RESET_NOTICE_TEXT, html)

@@ -21,7 +21,13 @@ from typing import NoReturn
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sandbox.accounts import MIN_PASSWORD, find_user, normalize_email, valid_email
+from sandbox.accounts import (
+    MIN_PASSWORD,
+    find_user,
+    normalize_email,
+    record_deactivation,
+    valid_email,
+)
 from sandbox.config import HashProfile
 from sandbox.db import ROLES, ServerSession, User, make_engine, make_sessionmaker
 from sandbox.security import password_hasher
@@ -135,6 +141,7 @@ def _set_role(db: Session, user: User, args: argparse.Namespace) -> str:
 
 def _deactivate(db: Session, user: User, args: argparse.Namespace) -> str:
     user.active = False
+    record_deactivation(db, user)  # "deactivated", not "never activated" (signin_refused_screen)
     end_sessions(db, user)
     return f"User {user.email} deactivated."
 

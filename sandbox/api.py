@@ -1,5 +1,6 @@
 """JSON endpoints: the session oracle, per-role APIs, the bearer-token admin API and the
-test hooks (mounted only in test mode)."""
+test hooks (mounted only in test mode). The `probe_selectors` shape reshapes the oracle and
+adds /api/me."""
 
 from __future__ import annotations
 
@@ -36,13 +37,40 @@ def bearer_ok(ctx: Ctx) -> bool:
     return scheme.lower() == "bearer" and same(token, ctx.sandbox.config.admin_token)
 
 
+def _mfa_pending(ctx: Ctx) -> bool:
+    return ctx.row is not None and ctx.row.user_id is not None and ctx.row.mfa_pending
+
+
 async def api_session(ctx: Ctx) -> Response:
+    if ctx.shape("probe_selectors"):
+        return _session_with_pending_steps(ctx)
     user = ctx.user
     if user is not None:
         return JSONResponse({"authenticated": True, "mfa_pending": False,
                              "user": {"email": user.email, "roles": roles_for(ctx.role)}})
-    pending = ctx.row is not None and ctx.row.user_id is not None and ctx.row.mfa_pending
-    return JSONResponse({"authenticated": False, "mfa_pending": pending, "user": None})
+    return JSONResponse({"authenticated": False, "mfa_pending": _mfa_pending(ctx), "user": None})
+
+
+NOT_SIGNED_IN = "not signed in"
+
+
+def _session_with_pending_steps(ctx: Ctx) -> Response:
+    """`probe_selectors` shape: 200 with the email when signed in, else 401 with the sign-in
+    steps still pending (the TOTP step after a right password)."""
+    user = ctx.user
+    if user is not None:
+        return JSONResponse({"email": user.email, "pending": []})
+    pending = [{"type": "second_factor"}] if _mfa_pending(ctx) else []
+    return JSONResponse({"detail": NOT_SIGNED_IN, "pending": pending}, status_code=401)
+
+
+async def api_me(ctx: Ctx) -> Response:
+    """`probe_selectors` shape: the signed-in user's groups (each role with the ones below)."""
+    user = ctx.user
+    if user is None:
+        return JSONResponse({"detail": NOT_SIGNED_IN}, status_code=401)
+    return JSONResponse({"email": user.email,
+                         "groups": [{"name": role} for role in roles_for(ctx.role)]})
 
 
 def role_check(ctx: Ctx, min_role: str) -> JSONResponse | None:
@@ -177,6 +205,8 @@ def api_routes(sandbox: Sandbox) -> list[Route]:
         route("/api/admin/users/{email}", admin_delete_user, ["DELETE"]),
         route("/api/admin/users/{email}/role", admin_set_role, ["PUT"]),
     ]
+    if sandbox.shape("probe_selectors"):
+        routes.append(route("/api/me", api_me, ["GET"]))
     if sandbox.config.test_mode:
         routes += [
             route("/__test__/sessions/backdate", hook_backdate_sessions, ["POST"]),

@@ -25,6 +25,7 @@ from sandbox.headers import SecurityHeadersMiddleware
 from sandbox.mailer import Mailer
 from sandbox.pages import page_routes
 from sandbox.security import password_hasher
+from sandbox.shapes import validate_shapes
 
 SCRATCH_PREFIX = "authprobe-target-"
 
@@ -83,7 +84,8 @@ def scratch_dir() -> str:
 
 
 def create_app(config: SandboxConfig) -> Starlette:
-    """Build the app; unknown defect names raise `UnknownDefectError` before anything starts.
+    """Build the app; unknown defect names raise `UnknownDefectError`, unknown or clashing
+    shape names `UnknownShapeError`, before anything starts.
 
     `app.state` holds `sandbox`, `engine` and `db_path` (the SQLite file), so the server can
     seed, dispose and clean up. When the config names no file, the database lives in a
@@ -91,6 +93,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     die first, by the next start).
     """
     validate_defects(config.defects)
+    validate_shapes(config.shapes)
     db_path = config.db_path
     if db_path is None:
         scratch = scratch_dir()

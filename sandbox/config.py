@@ -1,5 +1,5 @@
 """Sandbox configuration: one frozen value handed to `create_app`, so a test can build
-an app with exactly the TTLs, tokens and defects it wants."""
+an app with exactly the TTLs, tokens, defects and shapes it wants."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class SandboxConfig:
     reset_ttl: int = 900
     activation_ttl: int = 86400
     defects: frozenset[str] = frozenset()
+    # UI/API shapes of real auth stacks (sandbox/shapes.py); none = the documented default.
+    shapes: frozenset[str] = frozenset()
     db_path: str | None = None
     # "fast" lowers argon2 cost so test suites stay quick; never for a real deployment.
     hash_profile: HashProfile = "default"

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sandbox.config import SandboxConfig
-from sandbox.db import ServerSession, User, role_rank, roles_for
+from sandbox.db import ReauthConfirmation, ServerSession, User, role_rank, roles_for
 from sandbox.mailer import Mailer
 from sandbox.security import digest, new_token, same, verify_password
 
@@ -52,6 +52,9 @@ class Sandbox:
 
     def has(self, defect: str) -> bool:
         return defect in self.config.defects
+
+    def shape(self, name: str) -> bool:
+        return name in self.config.shapes
 
     async def hash_password(self, password: str) -> str:
         return await run_in_threadpool(self.hasher.hash, password)
@@ -118,6 +121,9 @@ class Ctx:
     def has(self, defect: str) -> bool:
         return self.sandbox.has(defect)
 
+    def shape(self, name: str) -> bool:
+        return self.sandbox.shape(name)
+
 
 def load_session(sandbox: Sandbox, request: Request, db: Session) -> Ctx:
     """Find the session behind the cookie, enforce idle/absolute TTL, count the activity."""
@@ -167,6 +173,9 @@ def start_session(ctx: Ctx, user: User, *, mfa_pending: bool, next_path: str | N
     """Sign-in and MFA completion: a fresh session id, so a planted id is worthless."""
     if ctx.has("session_fixation") and ctx.row is not None:
         row = ctx.row
+        if ctx.shape("reauth"):  # a sign-in starts with no screen confirmed, even on a kept row
+            ctx.db.execute(delete(ReauthConfirmation).where(
+                ReauthConfirmation.session_hash == row.id_hash))
     else:
         if ctx.row is not None:
             ctx.db.delete(ctx.row)
@@ -275,6 +284,7 @@ async def _render(
     header = await header_identity(ctx)
     html = ctx.sandbox.templates.get_template(template).render(
         page_id=page_id, h1=h1, header=header, csrf_token=csrf_token,
+        shapes=ctx.sandbox.config.shapes,
         status=values.pop("status", None), alert=values.pop("alert", None), **values,
     )
     response = HTMLResponse(html, status_code=status_code)

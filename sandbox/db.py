@@ -1,5 +1,8 @@
 """SQLite schema through the SQLAlchemy 2 ORM. Secrets (session ids, tokens, recovery codes)
-are stored only as SHA-256 digests, passwords only as argon2 hashes."""
+are stored only as SHA-256 digests, passwords only as argon2 hashes.
+
+Later additions are new tables, never new columns, so an older database file (`--db`)
+still opens: `create_all` adds missing tables but cannot alter existing ones."""
 
 from __future__ import annotations
 
@@ -85,6 +88,33 @@ class ServerSession(Base):
     cached_role: Mapped[str | None] = mapped_column(String, nullable=True)
 
     user: Mapped[User | None] = relationship()
+
+
+class Deactivation(Base):
+    """A user made inactive by an administrator (admin screen or `python -m sandbox.admin`),
+    as opposed to one who never activated: the `signin_refused_screen` shape tells them apart.
+    Only read while the user is inactive."""
+
+    __tablename__ = "deactivations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[float] = mapped_column(Float)
+
+
+class ReauthConfirmation(Base):
+    """`reauth` shape: a screen whose password prompt this session answered, and when. The
+    rows follow their session through id rotation and go with it (foreign key cascades)."""
+
+    __tablename__ = "reauth_confirmations"
+
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id_hash", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    screen: Mapped[str] = mapped_column(String, primary_key=True)
+    confirmed_at: Mapped[float] = mapped_column(Float)
 
 
 def make_engine(path: str) -> Engine:

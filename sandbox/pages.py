@@ -1,5 +1,7 @@
 """HTML pages: sign-up, activation, sign-in with MFA, account (with password change and
-self-service deletion), MFA setup, reset, role areas and the admin screen."""
+self-service deletion), MFA setup, reset, role areas and the admin screen; plus the screens
+only some shapes have (sandbox/shapes.py): activation confirm, refused sign-in, recovery
+codes, and the password prompt of sandbox/reauth.py."""
 
 from __future__ import annotations
 
@@ -19,10 +21,15 @@ from sandbox.accounts import (
     find_token,
     find_user,
     issue_token,
+    known_token,
     normalize_email,
+    record_deactivation,
+    replace_recovery_codes,
     send_link_mail,
+    send_reset_notice_mail,
     stored_password,
     valid_email,
+    was_deactivated,
 )
 from sandbox.context import (
     Ctx,
@@ -41,7 +48,8 @@ from sandbox.context import (
     safe_next,
     start_session,
 )
-from sandbox.db import ROLES, RecoveryCode, User
+from sandbox.db import ROLES, RecoveryCode, Token, User
+from sandbox.reauth import REAUTH_PATH, reauth_gate, reauth_page
 from sandbox.security import digest, match_totp, new_totp_secret, normalize_recovery_code, totp_uri
 
 SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
@@ -55,6 +63,9 @@ ACTIVATION_INVALID = "This activation link is invalid or has expired."
 WRONG_CURRENT_PASSWORD = "Current password is wrong."
 PASSWORDS_DIFFER = "The new passwords do not match."
 PASSWORD_CHANGED = "Your password has been changed."
+ACCOUNT_DEACTIVATED = ("This account has been deactivated. Contact an administrator if you "
+                       "think this is a mistake.")
+RECOVERY_SCREEN = "/account/recovery-codes"
 
 
 async def home(ctx: Ctx) -> Response:
@@ -87,11 +98,12 @@ async def signup(ctx: Ctx) -> Response:
                         message="We have sent you a link to activate your account.")
 
 
-async def activate(ctx: Ctx) -> Response:
-    token = find_token(ctx.sandbox, ctx.db, "activation", ctx.request.query_params.get("token"))
-    if token is None:
-        return await render(ctx, "simple.html", "activation", "Activation failed", 400,
-                            alert=ACTIVATION_INVALID)
+async def _activation_failed(ctx: Ctx) -> Response:
+    return await render(ctx, "simple.html", "activation", "Activation failed", 400,
+                        alert=ACTIVATION_INVALID)
+
+
+async def _activate_with(ctx: Ctx, token: Token) -> Response:
     if not ctx.has("activation_link_reusable"):
         token.used = True
     user = ctx.db.get(User, token.user_id)
@@ -99,6 +111,38 @@ async def activate(ctx: Ctx) -> Response:
     user.active = True
     return await render(ctx, "simple.html", "activation", "Account activated",
                         status="Your account is active. You can now sign in.")
+
+
+async def activate(ctx: Ctx) -> Response:
+    if ctx.shape("activation_confirm"):
+        return await activate_with_confirm(ctx)
+    token = find_token(ctx.sandbox, ctx.db, "activation", ctx.request.query_params.get("token"))
+    if token is None:
+        return await _activation_failed(ctx)
+    return await _activate_with(ctx, token)
+
+
+async def activate_with_confirm(ctx: Ctx) -> Response:
+    """`activation_confirm` shape: the link's GET shows a Confirm button, only its POST (with
+    the CSRF token) activates. With `activation_expired_message` the GET shows the button for
+    any link ever issued, so a used or expired one fails only after Confirm."""
+    if ctx.request.method == "GET":
+        raw = ctx.request.query_params.get("token")
+        if ctx.shape("activation_expired_message"):
+            shown = known_token(ctx.db, "activation", raw)
+        else:
+            shown = find_token(ctx.sandbox, ctx.db, "activation", raw)
+        if shown is None:
+            return await _activation_failed(ctx)
+        return await render(ctx, "activation_confirm.html", "activation-confirm",
+                            "Confirm your email address", token=raw)
+    data = await form(ctx)
+    if data is None:
+        return await forbidden(ctx)
+    token = find_token(ctx.sandbox, ctx.db, "activation", field_str(data, "token"))
+    if token is None:
+        return await _activation_failed(ctx)
+    return await _activate_with(ctx, token)
 
 
 # --- sign-in, MFA challenge, sign-out ---------------------------------------------------
@@ -134,6 +178,8 @@ async def login(ctx: Ctx) -> Response:
     if user is None or not ok:
         return await _login_page(ctx, 400, email=email, alert=INVALID_LOGIN)
     if not user.active and not ctx.has("activation_not_required"):
+        if ctx.shape("signin_refused_screen"):  # after the right password only, as the alert
+            return redirect("/account-locked" if was_deactivated(ctx.db, user) else "/verify-email")
         return await _login_page(ctx, 400, email=email, alert=NOT_ACTIVATED)
     trusted = (
         ctx.has("reauth_skips_mfa") and user.last_mfa_at is not None
@@ -144,6 +190,18 @@ async def login(ctx: Ctx) -> Response:
         return redirect("/login/mfa")
     start_session(ctx, user, mfa_pending=False, next_path=None)
     return redirect(next_path or "/account")
+
+
+async def verify_email(ctx: Ctx) -> Response:
+    """`signin_refused_screen` shape: where a not yet activated account's sign-in lands."""
+    return await render(ctx, "simple.html", "verify-email", "Verify your email address",
+                        message=NOT_ACTIVATED)
+
+
+async def account_locked(ctx: Ctx) -> Response:
+    """`signin_refused_screen` shape: where a deactivated account's sign-in lands."""
+    return await render(ctx, "simple.html", "account-locked", "Account unavailable",
+                        message=ACCOUNT_DEACTIVATED)
 
 
 def _pending_user(ctx: Ctx) -> User | None:
@@ -217,6 +275,14 @@ async def logout(ctx: Ctx) -> Response:
 # --- account and MFA management ---------------------------------------------------------
 
 
+async def _require_confirmed(ctx: Ctx, screen: str) -> Response | None:
+    """`require` for a sensitive screen: signed in and, with the `reauth` shape, the password
+    confirmed for it recently (sandbox/reauth.py)."""
+    if (denied := await require(ctx)) is not None:
+        return denied
+    return reauth_gate(ctx, screen)
+
+
 async def _account_page(ctx: Ctx, status: str | None = None) -> Response:
     assert ctx.user is not None
     return await render(ctx, "account.html", "account", "Your account", status=status,
@@ -252,7 +318,7 @@ async def _password_change_error(ctx: Ctx, user: User, data: FormData) -> str | 
 async def account_password(ctx: Ctx) -> Response:
     """Password change: the current password, then the new hash; every other session of the
     user ends (ASVS 7.4.3) and this one stays signed in under a new id."""
-    if (denied := await require(ctx)) is not None:
+    if (denied := await _require_confirmed(ctx, "/account/password")) is not None:
         return denied
     user = ctx.user
     assert user is not None
@@ -278,7 +344,7 @@ async def _delete_page(ctx: Ctx, status_code: int = 200, **values: object) -> Re
 
 async def account_delete(ctx: Ctx) -> Response:
     """Self-service deletion: the current password, then the account and all its sessions go."""
-    if (denied := await require(ctx)) is not None:
+    if (denied := await _require_confirmed(ctx, "/account/delete")) is not None:
         return denied
     user = ctx.user
     assert user is not None
@@ -303,9 +369,13 @@ async def _setup_page(ctx: Ctx, user: User, status_code: int = 200, **values: ob
     if secret is None:
         secret = ctx.row.pending_totp_secret = new_totp_secret()
     uri = totp_uri(secret, user.email)
+    qr = segno.make(uri, error="m")
+    # totp_qr_only: the key is nowhere but in the code, so draw it as a phone camera (or a
+    # decoder) reads it best: a PNG with big modules and the quiet zone around it.
+    qr_data_uri = qr.png_data_uri(scale=6, border=4) if ctx.shape("totp_qr_only") else \
+        qr.svg_data_uri(scale=4)
     return await render(ctx, "mfa_setup.html", "mfa-setup", "Set up two-factor authentication",
-                        status_code, secret=secret, uri=uri,
-                        qr_data_uri=segno.make(uri, error="m").svg_data_uri(scale=4), **values)
+                        status_code, secret=secret, uri=uri, qr_data_uri=qr_data_uri, **values)
 
 
 async def _manage_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
@@ -320,6 +390,8 @@ async def account_mfa(ctx: Ctx) -> Response:
     assert user is not None and row is not None
     if user.mfa_enabled:
         return await _manage_page(ctx)
+    if (denied := reauth_gate(ctx, "/account/mfa")) is not None:
+        return denied
     if ctx.request.method == "GET":
         return await _setup_page(ctx, user)
     data = await form(ctx)
@@ -329,10 +401,31 @@ async def account_mfa(ctx: Ctx) -> Response:
     timecode = match_totp(secret, field_str(data, "code"), None) if secret else None
     if secret is None or timecode is None:
         return await _setup_page(ctx, user, 400, alert=INVALID_CODE)
-    codes = enable_mfa(ctx.db, user, secret, timecode)
+    codes = enable_mfa(ctx.db, user, secret, timecode,
+                       recovery_codes=not ctx.shape("recovery_separate_screen"))
     row.pending_totp_secret = None
     return await render(ctx, "mfa_enabled.html", "mfa-enabled",
                         "Two-factor authentication enabled", recovery_codes=codes)
+
+
+async def account_recovery_codes(ctx: Ctx) -> Response:
+    """`recovery_separate_screen` shape: GET shows the screen, POST makes new codes (the old
+    ones stop working) and shows them once. Two-factor must be on."""
+    if (denied := await require(ctx)) is not None:
+        return denied
+    user = ctx.user
+    assert user is not None
+    if not user.mfa_enabled:
+        return redirect("/account/mfa")
+    if (denied := reauth_gate(ctx, RECOVERY_SCREEN)) is not None:
+        return denied
+    codes: list[str] = []
+    if ctx.request.method == "POST":
+        if await form(ctx) is None:
+            return await forbidden(ctx)
+        codes = replace_recovery_codes(ctx.db, user)
+    return await render(ctx, "recovery_codes.html", "recovery-codes", "Recovery codes",
+                        recovery_codes=codes)
 
 
 async def account_mfa_disable(ctx: Ctx) -> Response:
@@ -363,6 +456,9 @@ async def reset_request(ctx: Ctx) -> Response:
         return await forbidden(ctx)
     user = find_user(ctx.db, field_str(data, "email"))
     if user is None:
+        address = normalize_email(field_str(data, "email"))
+        if ctx.shape("reset_notice_mail") and valid_email(address):
+            await send_reset_notice_mail(ctx, address)
         if ctx.has("enumeration_in_reset"):
             return await render(ctx, "reset_request.html", "reset-request", title, 400,
                                 alert="No account found for that email.")
@@ -501,6 +597,7 @@ async def _admin_remove(ctx: Ctx, delete: bool) -> Response:
         ctx.db.delete(target)
     else:
         target.active = False
+        record_deactivation(ctx.db, target)
     if own:  # the admin removed their own account: signed out, like logout
         ctx.clear_cookie = True
         ctx.clear_display_cookie = True
@@ -522,10 +619,10 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         return Route(path, endpoint(sandbox, handler), methods=methods)  # type: ignore[arg-type]
 
     get, both, post = ["GET"], ["GET", "POST"], ["POST"]
-    return [
+    routes = [
         route("/", home, get),
         route("/signup", signup, both),
-        route("/activate", activate, get),
+        route("/activate", activate, both if sandbox.shape("activation_confirm") else get),
         route("/login", login, both),
         route("/login/mfa", login_mfa, both),
         route("/login/recovery", login_recovery, post),
@@ -545,3 +642,11 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/admin/deactivate", admin_deactivate, post),
         route("/admin/delete", admin_delete, post),
     ]
+    if sandbox.shape("signin_refused_screen"):
+        routes += [route("/verify-email", verify_email, get),
+                   route("/account-locked", account_locked, get)]
+    if sandbox.shape("reauth"):
+        routes.append(route(REAUTH_PATH, reauth_page, both))
+    if sandbox.shape("recovery_separate_screen"):
+        routes.append(route(RECOVERY_SCREEN, account_recovery_codes, both))
+    return routes

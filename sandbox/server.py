@@ -21,7 +21,8 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -34,6 +35,7 @@ from sandbox.config import SandboxConfig
 from sandbox.context import Sandbox
 from sandbox.defects import UnknownDefectError, validate_defects
 from sandbox.mailsink import MailSink
+from sandbox.shapes import SHAPES, UnknownShapeError, validate_shapes
 
 LAUNCHER_ENV = "AUTHPROBE_LAUNCHER_PID"  # set by harness/child.py: the pid that started us
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
@@ -109,6 +111,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = launch_parser("python -m sandbox", __doc__,
                            "mount the /__test__/ hooks; also uses fast password hashing")
     parser.add_argument("--defect", action="append", default=[], metavar="NAME")
+    parser.add_argument("--shape", action="append", default=[], metavar="NAME",
+                        help="present a UI/API shape of real auth stacks (repeatable): "
+                             + ", ".join(sorted(SHAPES)))
     parser.add_argument("--idle-ttl", type=int, default=1800, metavar="SECONDS")
     parser.add_argument("--absolute-ttl", type=int, default=28800, metavar="SECONDS")
     parser.add_argument("--reset-ttl", type=int, default=900, metavar="SECONDS")
@@ -168,19 +173,19 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def serve(args: argparse.Namespace, defects: frozenset[str],
-                seed: AdminSeed | None = None) -> None:
+                seed: AdminSeed | None = None, shapes: frozenset[str] = frozenset()) -> None:
     """Run until a stop signal; a temp database (no --db) is removed with its directory."""
     scratch = None if args.db else scratch_dir()
     db_path = os.path.abspath(args.db) if scratch is None else os.path.join(scratch, "app.sqlite3")
     try:
-        await _serve(args, defects, seed, db_path)
+        await _serve(args, defects, seed, db_path, shapes)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
 async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminSeed | None,
-                 db_path: str) -> None:
+                 db_path: str, shapes: frozenset[str]) -> None:
     generated: dict[str, str] = {}
     admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
     hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated)
@@ -198,7 +203,7 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
             base_url=base_url, smtp_host=args.host, smtp_port=sink.smtp_port,
             admin_token=admin_token, hook_token=hook_token, test_mode=args.test_mode,
             idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl, reset_ttl=args.reset_ttl,
-            defects=defects, db_path=db_path,
+            defects=defects, shapes=shapes, db_path=db_path,
             hash_profile="fast" if args.test_mode else "default",
         )
         app = create_app(config)
@@ -231,6 +236,8 @@ def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str], 
     }
     if seed is not None:
         extra["admin_email"] = seed.email
+    if config.shapes:  # absent without --shape, so that ready line stays as it always was
+        extra["shapes"] = sorted(config.shapes)
     announce(config.base_url, sink, generated, test_mode=config.test_mode,
              defects=sorted(config.defects), extra=extra)
 
@@ -253,6 +260,28 @@ def announce(base_url: str, sink: MailSink, generated: dict[str, str], *, test_m
     print(json.dumps(ready), flush=True)
 
 
+async def serve_wsgi_until_stopped(app: Any, host: str, port: int, name: str,
+                                   ready: Callable[[int], None]) -> None:
+    """A WSGI app (the Flask and Django targets) on werkzeug's threaded server until a stop
+    signal; `ready(port)` announces it. Polls every 0.1 s so a stop takes well under a second."""
+    from werkzeug.serving import make_server  # noqa: PLC0415 (only the WSGI targets need it)
+
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              name=name, daemon=True)
+    thread.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        ready(server.server_port)
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(server.shutdown)
+        thread.join(timeout=2)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if not die_with_launcher():
         remove_stale_scratch()
@@ -260,8 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         defects = validate_defects(args.defect)
+        shapes = validate_shapes(args.shape)
         seed = admin_seed(args.test_mode)
-    except (UnknownDefectError, ConfigError) as exc:
+    except (UnknownDefectError, UnknownShapeError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    return run_until_stopped(serve(args, defects, seed))
+    return run_until_stopped(serve(args, defects, seed, shapes))

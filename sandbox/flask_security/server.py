@@ -8,24 +8,20 @@ that started it) stop everything promptly, a temp database goes with its directo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-
-from werkzeug.serving import make_server
 
 from sandbox.app import remove_stale_scratch, scratch_dir
 from sandbox.flask_security.app import FlaskSecurityConfig, create_app
 from sandbox.mailsink import MailSink
 from sandbox.server import (
-    STOP_SIGNALS,
     announce,
     die_with_launcher,
     env_secret,
     launch_parser,
     run_until_stopped,
+    serve_wsgi_until_stopped,
 )
 
 
@@ -49,20 +45,10 @@ async def serve(args: argparse.Namespace) -> None:
             smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
             db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
         ))
-        server = make_server(args.host, args.port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="flask-security", daemon=True)
-        thread.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in STOP_SIGNALS:
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            announce(f"http://{args.host}:{server.server_port}", sink, generated,
-                     test_mode=False, defects=[], who="flask-security")  # no hooks here
-            await stop.wait()
-        finally:
-            await asyncio.to_thread(server.shutdown)
-            thread.join(timeout=2)
+        await serve_wsgi_until_stopped(
+            app, args.host, args.port, "flask-security",
+            lambda port: announce(f"http://{args.host}:{port}", sink, generated,
+                                  test_mode=False, defects=[], who="flask-security"))  # no hooks
     finally:
         try:
             await sink.stop()
