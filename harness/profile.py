@@ -227,6 +227,9 @@ def _placeholders_known(text: str, known: set[str], where: str) -> None:
                          f"known: {sorted(known)}")
 
 
+STEP_ACTIONS = ("goto", "fill", "select", "check", "uncheck", "click", "expect")
+
+
 class ScreenStep(_Strict):
     """One user action of a screen recipe; `{email}`, `{role}`, `{password}` are filled in."""
 
@@ -234,24 +237,23 @@ class ScreenStep(_Strict):
     fill: LocatorSpec | None = None
     select: LocatorSpec | None = None
     check: LocatorSpec | None = None
+    uncheck: LocatorSpec | None = None
     click: LocatorSpec | None = None
     expect: LocatorSpec | None = None
     value: str | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> ScreenStep:
-        actions = [name for name in ("goto", "fill", "select", "check", "click", "expect")
-                   if getattr(self, name) is not None]
+        actions = [name for name in STEP_ACTIONS if getattr(self, name) is not None]
         if len(actions) != 1:
-            raise ValueError("each step gives exactly one of goto, fill, select, check, click, expect")
+            raise ValueError(f"each step gives exactly one of {', '.join(STEP_ACTIONS)}")
         if (actions[0] in ("fill", "select")) != (self.value is not None):
             raise ValueError("`value` goes with fill and select steps only, and they need one")
         return self
 
     @property
     def action(self) -> str:
-        return next(name for name in ("goto", "fill", "select", "check", "click", "expect")
-                    if getattr(self, name) is not None)
+        return next(name for name in STEP_ACTIONS if getattr(self, name) is not None)
 
 
 class ScreenRecipe(_Strict):

@@ -71,7 +71,7 @@ class Screen:
 class CredentialsForm(Screen):
     """A screen with an email field, a password field and a submit button (sign-in, sign-up)."""
 
-    optional = ("password_confirm_field",)
+    optional: ClassVar[tuple[str, ...]] = ("password_confirm_field",)
 
     @property
     def email_field(self) -> Locator:

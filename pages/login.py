@@ -10,12 +10,12 @@ from pages.reauth import remember_password
 
 class LoginPage(CredentialsForm):
     screen = "login"
+    optional = ("password_confirm_field", "reset_link")
     defaults = {
         "heading": LocatorSpec(role="heading", name="Sign in"),
         "email_field": LocatorSpec(label="Email"),
         "password_field": LocatorSpec(label="Password"),
         "submit_button": LocatorSpec(role="button", name="Sign in"),
-        "reset_link": LocatorSpec(role="link", name="Forgot your password?"),
     }
 
     def open(self, next_path: str | None = None) -> None:

@@ -44,7 +44,7 @@ class MfaChallengePage(Screen):
         self.page.wait_for_load_state("domcontentloaded")
 
     def submit_recovery_code(self, code: str) -> None:
-        if self.defines("recovery_switch") and not self.recovery_field.is_visible():
+        if self.defines("recovery_switch") and self.element("recovery_switch").is_visible():
             self.element("recovery_switch").click()
             if self.defines("recovery_switch_submit"):
                 self.element("recovery_switch_submit").click()
@@ -75,6 +75,7 @@ class MfaSetupPage(Screen):
         self.expect_loaded()
         if self.defines("method_choice"):  # apps that ask for a method first
             self.element("method_choice").check()
+        if self.defines("method_choice") or self.defines("method_submit"):  # or a welcome step
             self.element("method_submit").click()
             self.page.wait_for_load_state("domcontentloaded")
         expect(self.element("code_field")).to_be_visible()

@@ -82,6 +82,8 @@ class RecipeScreen:
             locator.select_option(_filled(step.value or "", values))
         elif step.check is not None:
             locator.check()
+        elif step.uncheck is not None:
+            locator.uncheck()
         elif step.click is not None:
             locator.click()
             self.page.wait_for_load_state("domcontentloaded")
