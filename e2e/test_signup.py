@@ -49,8 +49,12 @@ def test_signin_before_activation_is_refused(
     password = new_password()
     email = users.address("unactivated", password)
     trip = journey(page, "sign-in before activation")
-    with trip.step("sign up", Expected(authenticated=False)):
-        assert sign_up(page, profile, email, password).accepted
+    signed_up = sign_up(page, profile, email, password)
+    assert not signed_up.signed_in, (
+        "sign-up signed the new account in at once, before its email address was verified "
+        f"(the profile says email_verification_required); at {page.url}")
+    assert signed_up.accepted, f"sign-up of {email} was refused: {signed_up.message}"
+    trip.check("after sign-up", Expected(authenticated=False))
     with trip.step("sign in before activating", Expected(authenticated=False)):
         result = sign_in(page, profile, email, password)
     assert result.outcome == "refused", (

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from flows.outcome import first_visible, text_of
 from harness.mail import Inbox
 from harness.profile import TargetProfile
+from pages.account import AccountShell
 from pages.activation import ActivationResultPage
 from pages.signup import SignupDonePage, SignupPage
 
@@ -20,6 +21,7 @@ class SignUpResult:
     password: SecretStr
     accepted: bool
     message: str | None
+    signed_in: bool = False  # the app signed the new account in at once
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,11 @@ def sign_up(page: Page, profile: TargetProfile, email: str, password: SecretStr)
     form.open()
     form.sign_up(email, password.get_secret_value())
     done = SignupDonePage(page, profile)
-    landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert},
-                           step="submit sign-up")
+    shell = AccountShell(page, profile)
+    landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert,
+                                  "signed_in": shell.current_user}, step="submit sign-up")
     message = text_of(form.error_alert) if landed == "error" else None
-    return SignUpResult(email, password, landed == "done", message)
+    return SignUpResult(email, password, landed != "error", message, landed == "signed_in")
 
 
 def activation_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: float) -> str:

@@ -1,0 +1,51 @@
+"""The Django target's switchable misconfigurations: each makes the check that guards it
+fail with its finding, and that check passes on the clean app (the CI run of the whole
+suite on targets/django_two_factor.toml shows the clean side too; here it is repeated per
+check so one file proves both)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CAUGHT_BY = {
+    "verification_optional": (
+        "e2e/test_signup.py::test_signin_before_activation_is_refused",
+        "sign-up signed the new account in at once"),
+    "signed_cookie_sessions": (
+        "e2e/test_login.py::test_logout_ends_the_session_on_the_server",
+        "logout only cleared the browser"),
+    "revealing_reset": (
+        "e2e/test_reset.py::test_unknown_email_gets_the_same_reset_answer_and_no_reset_link",
+        "account enumeration in reset"),
+    "password_change_keeps_sessions": (
+        "e2e/test_password_change.py::test_password_change_ends_every_other_session",
+        "its session must be over"),
+}
+
+
+def _check(node: str, misconfiguration: str | None, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env.update({"E2E_TARGET": "django_two_factor", "E2E_STATE_DIR": str(tmp / "state"),
+                "E2E_SANDBOX_ARGS": f"--misconfigure {misconfiguration}" if misconfiguration else ""})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", node, "--browser", "chromium", "-q", "-p", "no:randomly",
+         "--output", str(tmp / "out")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("misconfiguration", sorted(CAUGHT_BY))
+def test_each_misconfiguration_is_caught_by_a_check_that_passes_on_the_clean_app(
+    misconfiguration: str, tmp_path: Path,
+) -> None:
+    node, finding = CAUGHT_BY[misconfiguration]
+    broken = _check(node, misconfiguration, tmp_path / "broken")
+    assert broken.returncode == 1 and finding in broken.stdout, broken.stdout[-3000:]
+    clean = _check(node, None, tmp_path / "clean")
+    assert clean.returncode == 0, clean.stdout[-3000:]
