@@ -339,6 +339,8 @@ class Launch(_Strict):
         pattern=r"^[A-Za-z_][\w.]*$",
         description="`python -m MODULE --test-mode --port 0 ...` printing the ready line of docs/sandbox.md",
     )
+    args: list[str] = Field(default_factory=list,
+                            description="more arguments for it, e.g. a variant to start")
 
 
 class TargetProfile(_Strict):
@@ -406,17 +408,47 @@ def resolve_profile_path(target: str) -> Path:
     return TARGETS_DIR / f"{target}.toml"
 
 
-def load_profile(target: str) -> TargetProfile:
-    path = resolve_profile_path(target)
+def _merged(base: dict[str, object], over: dict[str, object]) -> dict[str, object]:
+    """`over` on top of `base`: tables merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(below, dict) and isinstance(value, dict):
+            merged[key] = _merged(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _profile_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, object]:
+    """The TOML of a profile, on top of the one its `extends` names (a name or a path
+    relative to it), recursively."""
     if not path.is_file():
         known = sorted(p.stem for p in TARGETS_DIR.glob("*.toml"))
+        where = f" (extended by {seen[-1]})" if seen else ""
         raise ConfigError(
-            f"No target profile at {path}; set E2E_TARGET to one of {known} or to a .toml path."
+            f"No target profile at {path}{where}; set E2E_TARGET to one of {known} or to a .toml path."
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Target profile {path} is not valid TOML ({exc}); fix the file.") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"Target profile {path}: extends must be a profile name or a path.")
+    base_path = resolve_profile_path(base)
+    if "/" in base or base.endswith(".toml"):
+        base_path = (path.parent / base).resolve()
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise ConfigError(f"Target profile {path}: extends {base} goes round in a circle.")
+    return _merged(_profile_data(base_path, (*seen, path.resolve())), data)
+
+
+def load_profile(target: str) -> TargetProfile:
+    path = resolve_profile_path(target)
+    data = _profile_data(path)
     try:
         return TargetProfile.model_validate(data)
     except ValidationError as exc:

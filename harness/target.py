@@ -185,7 +185,8 @@ def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
                 f"E2E_BASE_URL is not set; set it to the URL of the {profile.name} target "
                 "(only a profile with a [launch] section starts its target by itself)."
             )
-        return start_sandbox(settings, shlex.split(settings.sandbox_args), profile.launch.module)
+        return start_sandbox(settings, [*profile.launch.args, *shlex.split(settings.sandbox_args)],
+                             profile.launch.module)
     if settings.sandbox_args.strip():
         # a mutation run must never silently test some other app
         raise ConfigError(
