@@ -35,13 +35,14 @@ from harness.hygiene import (
 )
 from harness.journey import Journey
 from harness.mail import Inbox
-from harness.oracle import BackendSession, UiSession
+from harness.oracle import BackendSession
 from harness.profile import TargetProfile, load_profile
 from harness.scan import format_findings
 from harness.settings import Settings, load_settings
 from harness.target import Target, answers, preflight, resolve_target
 from harness.watch import DataFlowLog, EgressWatch
 from pages import locator_problems
+from pages.account import UiSession
 
 # ---------------------------------------------------------------- configuration
 

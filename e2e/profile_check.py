@@ -193,7 +193,7 @@ def test_walk_every_screen(
         reset.open_link(reset_link(inbox, profile, email, settings.mail_timeout))
         walk.screen(reset, "password_field", "password_confirm_field", "submit_button")
         reset.set_password(new_password().get_secret_value())
-        first_visible(page, {"done": reset.element("done_heading")}, step="set a new password")
+        first_visible(page, {"done": reset.done_heading}, step="set a new password")
         walk.screen(reset, "done_heading", landmark=False)
 
     stopped = None

@@ -55,7 +55,6 @@ def test_password_change_replaces_the_old_password(
     assert fresh.outcome == "signed_in", f"the new password does not sign in: {fresh.outcome}"
 
 
-@pytest.mark.sessions
 @pytest.mark.severity1
 def test_password_change_ends_every_other_session(
     page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,

@@ -149,7 +149,6 @@ def test_mfa_is_still_required_after_a_reset(
     )
 
 
-@pytest.mark.roles
 @pytest.mark.severity1
 def test_reset_works_for_every_role(
     page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,

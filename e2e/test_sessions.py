@@ -1,4 +1,5 @@
-"""Session lifetime: idle and absolute expiry, MFA after expiry (cookie flags and caching: test_hygiene).
+"""Sessions: a new id at sign-in, logout that ends them on the server, idle and absolute
+expiry, MFA after expiry (cookie flags and caching: test_hygiene).
 
 Expiry is produced with the target's test hook that ages sessions (never by sleeping);
 the TTLs come from the profile's policy.
@@ -9,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from flows.access import open_page
 from flows.mfa import enroll_totp
 from flows.session import sign_in, sign_out, submit_password
 from harness.hooks import TestHooks
 from harness.journey import Journey
-from harness.oracle import Expected
+from harness.oracle import Expected, replay_cookies
 from harness.profile import TargetProfile
+from harness.settings import Settings
+from harness.target import Target
 from harness.users import ThrowawayUser, ThrowawayUsers
 from pages.account import AccountShell
+from pages.login import LoginPage
 
 pytestmark = pytest.mark.sessions
 MakeJourney = Callable[[Page, str], Journey]
@@ -100,7 +104,6 @@ def test_absolute_timeout_ends_even_an_active_session(
                     "active a moment ago")
 
 
-@pytest.mark.mfa
 @pytest.mark.severity1
 def test_reauthentication_after_expiry_still_requires_mfa(
     page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
@@ -132,3 +135,48 @@ def test_reauthentication_after_expiry_still_requires_mfa(
         f"{ui.describe()}\n  {backend.describe()}"
     )
     trip.check("password step done, MFA pending: nobody signed in yet", Expected(authenticated=False))
+
+
+@pytest.mark.severity1
+def test_session_id_changes_at_signin(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
+    settings: Settings,
+) -> None:
+    user = users.create(tag="fixation")
+    cookie_name = profile.session_probe.cookie_name
+    LoginPage(page, profile).open()
+    before = [c for c in page.context.cookies() if c["name"] == cookie_name]
+    result = sign_in(page, profile, user.email, user.password)
+    assert result.outcome == "signed_in", f"sign-in failed: {result.outcome} ({result.message})"
+    after = {c["value"] for c in page.context.cookies() if c["name"] == cookie_name}
+    assert after, f"no {cookie_name} cookie after sign-in; check session_probe.cookie_name"
+    if before:
+        assert before[0]["value"] not in after, (
+            f"session fixation: the {cookie_name} cookie issued before sign-in is the one that "
+            "is authenticated after it (the id was not rotated)"
+        )
+        replayed = replay_cookies(browser, target.base_url, before, profile.session_probe,
+                                  settings.http_timeout)
+        assert not replayed.authenticated, (
+            "session fixation: the pre-sign-in cookie is authenticated on the server\n  "
+            + replayed.describe()
+        )
+
+
+@pytest.mark.severity1
+def test_logout_ends_the_session_on_the_server(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
+    settings: Settings, journey: MakeJourney,
+) -> None:
+    user = users.create(tag="logout")
+    trip = journey(page, "logout")
+    with trip.step("sign in", Expected(authenticated=True, email=user.email)):
+        sign_in(page, profile, user.email, user.password)
+    with trip.step("sign out", Expected(authenticated=False)):
+        signed_out = sign_out(page, profile)
+    replayed = replay_cookies(browser, target.base_url, signed_out.cookies_before,
+                              profile.session_probe, settings.http_timeout)
+    assert not replayed.authenticated, (
+        "logout only cleared the browser: the cookies held before sign-out, replayed in a "
+        "fresh browser context, are still signed in on the server\n  " + replayed.describe()
+    )

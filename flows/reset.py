@@ -44,14 +44,14 @@ def reset_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: float)
 def use_reset_link(page: Page, profile: TargetProfile, link: str, new_password: SecretStr) -> ResetAttempt:
     form = ResetFormPage(page, profile)
     form.open_link(link)
-    landed = first_visible(page, {"form": form.landmark(), "invalid": form.element("invalid_heading")},
+    landed = first_visible(page, {"form": form.landmark(), "invalid": form.invalid_heading},
                            step="open reset link")
     if landed == "invalid":
         return ResetAttempt(link, "invalid", text_of(form.error_alert))
     form.set_password(new_password.get_secret_value())
     landed = first_visible(
         page,
-        {"changed": form.element("done_heading"), "invalid": form.element("invalid_heading"),
+        {"changed": form.done_heading, "invalid": form.invalid_heading,
          "form_refused": form.error_alert},
         step="submit new password",
     )

@@ -97,7 +97,7 @@ def sign_out(page: Page, profile: TargetProfile) -> SignOut:
         shell.open()
     shell.sign_out()
     login = LoginPage(page, profile)
-    first_visible(page, {"login": login.landmark(), "signed_out": shell.element("sign_in_link")},
+    first_visible(page, {"login": login.landmark(), "signed_out": shell.sign_in_link},
                   step="sign out")
     return SignOut(cookies, page.url)
 

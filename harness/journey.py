@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from harness.oracle import BackendSession, Expected, SessionView, UiSession, assert_consistent
+from harness.oracle import BackendSession, Expected, SessionReader, SessionView, assert_consistent
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Journey:
     """One user's path through the app, cross-checked after every step."""
 
     name: str
-    ui: UiSession
+    ui: SessionReader
     backend: BackendSession
     records: list[StepRecord] = field(default_factory=list)
 

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import jmespath
-from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.errors import SessionProbeError
-from harness.locate import read_value, resolve
-from harness.profile import LocatorSpec, SessionProbe, TargetProfile
-
-SHELL_DEFAULTS = {
-    "current_user": LocatorSpec(test_id="current-user"),
-    "current_roles": LocatorSpec(test_id="current-roles"),
-}
+from harness.profile import SessionProbe
 
 
 @dataclass(frozen=True)
@@ -137,31 +131,10 @@ class BackendSession:
         return replace(view, roles=roles, evidence=f"{view.evidence}; GET {url} → {status} {body[:200]}")
 
 
-class UiSession:
-    """Reads who the account shell (header) says is signed in, as it is right now."""
+class SessionReader(Protocol):
+    """One side's reader: the backend's endpoint here, the UI's shell in pages/account.py."""
 
-    def __init__(self, page: Page, profile: TargetProfile) -> None:
-        self._page = page
-        self._profile = profile
-
-    def _element(self, name: str) -> LocatorSpec:
-        return self._profile.locator("shell", name) or SHELL_DEFAULTS[name]
-
-    def read(self) -> SessionView:
-        self._page.wait_for_load_state("domcontentloaded")
-        user = resolve(self._page, self._element("current_user"))
-        roles_el = resolve(self._page, self._element("current_roles"))
-        where = self._page.url
-        if user.count() == 0 or not user.first.is_visible():
-            return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
-        email = read_value(user, self._element("current_user")).strip()
-        roles: tuple[str, ...] | None = None
-        if roles_el.count() > 0:
-            text = read_value(roles_el, self._element("current_roles"))
-            roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
-        return SessionView(
-            source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"
-        )
+    def read(self) -> SessionView: ...
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, Page
 
-from harness.profile import LocatorSpec
+from harness.oracle import SessionView
+from harness.profile import LocatorSpec, TargetProfile
 from pages.base import Screen
 
 
@@ -22,6 +23,14 @@ class AccountShell(Screen):
     @property
     def current_user(self) -> Locator:
         return self.element("current_user")
+
+    @property
+    def current_roles(self) -> Locator:
+        return self.element("current_roles")
+
+    @property
+    def sign_in_link(self) -> Locator:
+        return self.element("sign_in_link")
 
     @property
     def sign_out_button(self) -> Locator:
@@ -65,3 +74,27 @@ class AccountShell(Screen):
     def sign_out(self) -> None:
         self.sign_out_button.click()
         self.page.wait_for_load_state("domcontentloaded")
+
+
+class UiSession:
+    """Who the account shell says is signed in, as it is right now (the oracle's UI side;
+    the shell's locators live in AccountShell only)."""
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self._page = page
+        self._shell = AccountShell(page, profile)
+
+    def read(self) -> SessionView:
+        self._page.wait_for_load_state("domcontentloaded")
+        where = self._page.url
+        user = self._shell.current_user
+        if user.count() == 0 or not user.first.is_visible():
+            return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
+        email = self._shell.read("current_user").strip()
+        roles: tuple[str, ...] | None = None
+        if self._shell.current_roles.count() > 0:
+            text = self._shell.read("current_roles")
+            roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
+        return SessionView(
+            source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"
+        )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from playwright.sync_api import Locator
+
 from harness.profile import LocatorSpec
 from pages.base import Screen
 
@@ -35,13 +37,21 @@ class ResetFormPage(Screen):
         "done_heading": LocatorSpec(role="heading", name="Password changed"),
     }
 
+    @property
+    def invalid_heading(self) -> Locator:
+        return self.element("invalid_heading")
+
+    @property
+    def done_heading(self) -> Locator:
+        return self.element("done_heading")
+
     def open_link(self, link: str) -> None:
         self.page.goto(link)
         self.page.wait_for_load_state("domcontentloaded")
 
     def set_password(self, password: str) -> None:
         self.element("password_field").fill(password)
-        if self.profile.locator(self.screen, "password_confirm_field"):  # only if the form has one
+        if self.defines("password_confirm_field"):  # only if the form has one
             self.element("password_confirm_field").fill(password)
         self.element("submit_button").click()
         self.page.wait_for_load_state("domcontentloaded")

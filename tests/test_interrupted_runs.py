@@ -28,7 +28,7 @@ from tests.slowproxy import slow_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "admin@sandbox.test"
-ONE_USER_TEST = "e2e/test_login.py::test_session_id_changes_at_signin"
+ONE_USER_TEST = "e2e/test_sessions.py::test_session_id_changes_at_signin"
 
 
 @dataclass
@@ -150,10 +150,11 @@ def test_a_target_that_dies_mid_run_ends_it_with_one_sentence(
     env = suite_env(sandbox, sandbox.target.base_url, tmp_path / "state",
                     PYTHONPATH=str(tmp_path))
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", "e2e/test_login.py", "e2e/test_reset.py",
-                           "e2e/test_roles.py", "--browser", "chromium", "-q", "-p", "no:randomly",
-                           "-p", "kill_target"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-m", "pytest", "e2e/test_login.py",
+                           "e2e/test_sessions.py::test_session_id_changes_at_signin",
+                           "e2e/test_reset.py", "e2e/test_roles.py", "--browser", "chromium",
+                           "-q", "-p", "no:randomly", "-p", "kill_target"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     assert done.returncode == 2, output[-3000:]  # pytest's "interrupted"
     assert "stopped answering during" in output, output[-3000:]

@@ -15,13 +15,13 @@ from harness.oracle import (
     BackendSession,
     Expected,
     SessionView,
-    UiSession,
     assert_consistent,
     parse_roles_answer,
     parse_session_answer,
     select,
 )
 from harness.profile import LocatorSpec, SessionProbe, load_profile
+from pages.account import UiSession
 from tests.webserver import serve
 
 PROFILE = load_profile("sandbox")

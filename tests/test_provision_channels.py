@@ -166,7 +166,8 @@ def test_pool_accounts_are_borrowed_restored_and_kept(tmp_path: Path) -> None:
         SANDBOX, tmp_path,
         "e2e/test_reset.py::test_reset_replaces_the_old_password",
         "e2e/test_roles.py::test_role_downgrade_by_an_admin_channel_holds_at_the_next_request",
-        "e2e/test_login.py", "e2e/test_mfa.py::test_used_totp_code_is_refused",
+        "e2e/test_login.py", "e2e/test_sessions.py::test_logout_ends_the_session_on_the_server",
+        "e2e/test_mfa.py::test_used_totp_code_is_refused",
         extra_env={"E2E_POOL": json.dumps(pool)}, before=provision)
     assert run.code == 0, run.output[-3000:]
     assert run.outcomes["test_logout_ends_the_session_on_the_server"] == "passed"  # after the reset

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.hygiene
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_AND_HOOK = [
-    "e2e/test_login.py::test_session_id_changes_at_signin",
+    "e2e/test_sessions.py::test_session_id_changes_at_signin",
     "e2e/test_reset.py::test_expired_reset_link_is_refused_and_password_unchanged",
 ]
 

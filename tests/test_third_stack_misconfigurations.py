@@ -19,7 +19,7 @@ CAUGHT_BY = {
         "e2e/test_signup.py::test_signin_before_activation_is_refused",
         "sign-up signed the new account in at once"),
     "signed_cookie_sessions": (
-        "e2e/test_login.py::test_logout_ends_the_session_on_the_server",
+        "e2e/test_sessions.py::test_logout_ends_the_session_on_the_server",
         "logout only cleared the browser"),
     "revealing_reset": (
         "e2e/test_reset.py::test_unknown_email_gets_the_same_reset_answer_and_no_reset_link",
