@@ -201,7 +201,10 @@ def test_walk_every_screen(
         try:
             step()
         except Exception as exc:  # noqa: BLE001 (the walk reports where it stopped, then fails)
-            stopped = f"the walk stopped at '{name}': {str(exc).strip().splitlines()[0][:300]}"
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
+            waiting = next((ln.strip() for ln in lines if "waiting for" in ln), "")
+            stopped = (f"the walk stopped at '{name}': {lines[0][:200]}"
+                       + (f" ({waiting[:200]})" if waiting else ""))
             walk.photograph(name)
             break
     with capsys.disabled():
