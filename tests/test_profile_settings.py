@@ -72,3 +72,35 @@ def test_bad_settings_name_the_variable_without_echoing_it(monkeypatch: pytest.M
     message = str(caught.value)
     assert "E2E_BASE_URL" in message and "E2E_IMAP_PORT" in message
     assert "not-a-port" not in message
+
+
+def test_a_profile_extends_another_table_by_table(tmp_path: Path) -> None:
+    child = tmp_path / "child.toml"
+    child.write_text(
+        f'extends = "{(Path(__file__).parent.parent / "targets" / "sandbox.toml").as_posix()}"\n'
+        'name = "child"\n[launch]\nargs = ["--shape", "reauth"]\n'
+        '[locators.reauth]\nheading = { role = "heading", name = "Confirm your password" }\n',
+        encoding="utf-8")
+    profile = load_profile(str(child))
+    assert profile.name == "child"
+    assert profile.launch is not None and profile.launch.module == "sandbox"  # kept from the base
+    assert profile.launch.args == ["--shape", "reauth"]
+    assert profile.session_probe.cookie_name == "authprobe_session"
+    assert profile.locator("reauth", "heading") is not None
+    assert profile.locator("password_change", "new_password_confirm_field") is not None
+
+
+def test_extends_that_goes_round_or_nowhere_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('extends = "./b.toml"\nname = "a"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('extends = "./a.toml"\nname = "b"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="goes round in a circle"):
+        load_profile(str(tmp_path / "a.toml"))
+    (tmp_path / "c.toml").write_text('extends = "./missing.toml"\nname = "c"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"No target profile at .*missing.toml \(extended by"):
+        load_profile(str(tmp_path / "c.toml"))
+
+
+def test_every_shipped_profile_and_shape_variant_loads() -> None:
+    targets = Path(__file__).parent.parent / "targets"
+    for path in sorted(targets.glob("*.toml")) + sorted(targets.glob("shapes/*.toml")):
+        assert load_profile(str(path)).name
