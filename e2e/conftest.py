@@ -342,8 +342,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write(f"authprobe: artifacts under {artifacts.path} scanned, none of the run's secrets found.")
     if shapes:
         # Traces hold the throwaway users' typed passwords and one-time links by design.
-        write(f"authprobe: {shapes} token-shaped value(s) (throwaway passwords, one-time links) in "
-              f"the artifacts; `authprobe scan {artifacts.path}` lists them.")
+        write(f"authprobe: {shapes} other secret-like value(s) (throwaway passwords, session "
+              f"cookies, one-time links) in the artifacts; `authprobe scan {artifacts.path}` lists them.")
 
 
 # ---------------------------------------------------------------- MFA users

@@ -93,7 +93,7 @@ def _scan(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.scan import scan_command
     from harness.settings import load_settings
 
-    return scan_command(list(args.paths), load_settings().secrets())
+    return scan_command(list(args.paths), load_settings().secrets(), output=args.format)
 
 
 def _audit(args: argparse.Namespace, extra: list[str]) -> int:
@@ -142,8 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("target", help="profile name in targets/ (dashes or underscores)")
     serve.set_defaults(handler=_serve)
 
-    scan = sub.add_parser("scan", help="scan artifacts for the run's secrets and token shapes")
+    scan = sub.add_parser("scan", help="scan files for the run's secrets (in any encoding, inside "
+                          "zips) and for secrets detect-secrets recognises; a folder in git: the "
+                          "files git would track")
     scan.add_argument("paths", nargs="+")
+    scan.add_argument("--format", choices=("text", "sarif"), default="text",
+                      help="text (default) or SARIF 2.1.0 JSON on stdout")
     scan.set_defaults(handler=_scan)
 
     audit = sub.add_parser("audit", help="audit the suite for hard-coded secrets and auth mocks")

@@ -1,14 +1,22 @@
-"""The artifact scanner and the private artifact folder, on planted secrets."""
+"""The scanner (run secrets, detect-secrets, storage states) and the private artifact folder."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
+import os
+import secrets
 import stat
+import string
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -16,21 +24,22 @@ from playwright.sync_api import Browser
 from pydantic import SecretStr
 
 from harness.artifacts import ArtifactDir, make_private_dir, scan_after_run
-from harness.scan import Finding, format_findings, scan_command, scan_paths
+from harness.scan import STORAGE_STATE, Finding, format_findings, scan_command, scan_paths
 from tests.test_watch import launch_chromium
 
 pytestmark = pytest.mark.hygiene
 
 ADMIN_TOKEN = "adm-7Qx9-LongLived-Token"
 SECRETS = {"E2E_ADMIN_TOKEN": SecretStr(ADMIN_TOKEN)}
-JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXBhcnQ"
-SHAPES = {  # shape: (text starting with the match, a value that must not be printed)
-    "JWT": (f"{JWT}; path=/", JWT),
-    "bearer token": ("Bearer abcdefghijklmnopqrstuvwxyz0123\r\n", "uvwxyz0123"),
-    "AWS access key id": ("AKIAABCDEFGHIJKLMNOP ", "AKIAABCDEFGHIJKLMNOP"),
-    "private key": ("-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret", "MIIBsecret"),
-    "credential in query": ("?password=hunter22&user=a HTTP/1.1", "hunter22"),
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXBhcnQ"  # pragma: allowlist secret
+DETECTED = {  # detect-secrets' type: (text starting with the value, a part that must not be printed)
+    "JSON Web Token": (f"{JWT}; path=/", JWT),
+    "AWS Access Key": ("AKIAABCDEFGHIJKLMNOP ", "AKIAABCDEFGHIJKLMNOP"),  # pragma: allowlist secret
+    "Private Key": ("-----BEGIN RSA PRIVATE KEY-----\nMIIBsecret", "MIIBsecret"),  # pragma: allowlist secret
+    "Secret Keyword": ("?password=hunter22&user=a HTTP/1.1", "hunter22"),
 }
+AUTHPROBE = Path(sys.executable).with_name("authprobe")
+DETECT_SECRETS = Path(sys.executable).with_name("detect-secrets")
 
 
 @pytest.fixture(scope="module")
@@ -118,17 +127,17 @@ def test_secrets_shorter_than_eight_characters_are_not_searched(
     assert "abc1234" not in out + err
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_token_shapes_are_flagged_without_their_values(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], shape: str
+@pytest.mark.parametrize("kind", sorted(DETECTED))
+def test_detect_secrets_flags_values_in_trace_members_without_printing_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
     with zipfile.ZipFile(tmp_path / "trace.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("resources/abc", f"before {SHAPES[shape][0]} after")
+        archive.writestr("resources/abc", f"before {DETECTED[kind][0]} after")
 
     assert scan_command([str(tmp_path)], {}) == 1
     out, err = capsys.readouterr()
-    assert f"trace.zip!resources/abc:7: token shape: {shape}" in out
-    assert SHAPES[shape][1] not in out + err
+    assert f"trace.zip!resources/abc:1: {kind}\n" in out
+    assert DETECTED[kind][1] not in out + err
 
 
 def test_harmless_text_has_no_findings(tmp_path: Path) -> None:
@@ -206,3 +215,261 @@ def test_artifact_folder_and_files_are_private(tmp_path: Path) -> None:
     assert mode(make_private_dir(artifacts.path)) == 0o700
 
     assert artifacts.scan(SECRETS) == []
+
+
+# ------------------------------------------------------- repositories (git) and detect-secrets
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def random_text(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def git(repo: Path, *args: str) -> None:
+    """git with a neutral configuration (no global hooks, excludes or signing)."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                    *args], check=True, capture_output=True, env=env, timeout=60)
+
+
+def new_repo(path: Path) -> Path:
+    path.mkdir()
+    git(path, "init", "-q")
+    return path
+
+
+def commit_all(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "planted")
+
+
+def aws_key() -> str:
+    return "AKIA" + random_text(string.ascii_uppercase + string.digits, 16)
+
+
+def plant_env(repo: Path) -> list[str]:
+    """A committed .env with real-looking values; lines 2-4 hold them."""
+    values = [secrets.token_urlsafe(12), "sk_live_" + random_text(ALNUM, 99), secrets.token_hex(20)]
+    (repo / ".env").write_text(
+        "# staging\n"
+        f"DATABASE_URL=postgres://app:{values[0]}@db/app\n"
+        f"STRIPE_SECRET_KEY={values[1]}\n"
+        f"API_TOKEN={values[2]}\n"
+        "DEBUG=false\n"
+    )
+    return values
+
+
+def plant_storage_state(repo: Path) -> tuple[str, list[str]]:
+    """A Playwright storage state as `context.storage_state(path=...)` writes it."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = b64url(json.dumps({"sub": "u-" + secrets.token_hex(4), "exp": 1999999999}).encode())
+    jwt = f"{header}.{claims}.{b64url(secrets.token_bytes(32))}"
+    cookie = secrets.token_urlsafe(32)
+    state = {
+        "cookies": [{"name": "sessionid", "value": cookie, "domain": "staging.example.com", "path": "/",
+                     "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}],
+        "origins": [{"origin": "https://staging.example.com",
+                     "localStorage": [{"name": "access_token", "value": jwt}]}],
+    }
+    path = repo / "e2e" / ".auth" / "staging.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(state, indent=2))
+    return "e2e/.auth/staging.json", [cookie, jwt, jwt.rsplit(".", 1)[1]]
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def assert_never_shown(output: str, values: list[str]) -> None:
+    for value in values:
+        assert value not in output, "a planted value was printed"
+        assert hashlib.sha1(value.encode()).hexdigest() not in output, "a planted value's hash was printed"
+
+
+def test_committed_env_and_storage_state_are_reported_by_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    planted = plant_env(repo)
+    state, in_state = plant_storage_state(repo)
+    commit_all(repo)
+    jwt_line = line_of(repo / state, "access_token") + 1
+
+    assert scan_command([str(repo)], {}) == 1
+    out, err = capsys.readouterr()
+
+    lines = set(out.splitlines())
+    assert {
+        f"{repo}/.env:2: Basic Auth Credentials",
+        f"{repo}/.env:3: Stripe Access Key",
+        f"{repo}/.env:4: Hex High Entropy String",  # by detect-secrets' config-file reading
+        f"{repo}/{state}:2: {STORAGE_STATE}",
+        f"{repo}/{state}:{jwt_line}: JSON Web Token",
+    } <= lines, out
+    assert out.splitlines()[-1].startswith(f"{len(lines) - 1} finding(s) in 2 file(s) of 2 scanned")
+    assert_never_shown(out + err, planted + in_state)
+
+
+def test_sarif_names_rule_file_and_line_and_no_value_nor_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    planted = plant_env(repo)
+    state, in_state = plant_storage_state(repo)
+    commit_all(repo)
+    token = "adm-" + secrets.token_urlsafe(24)
+    (repo / "notes.txt").write_text(f"the admin token is\n  {token}\n")  # untracked, not ignored
+
+    assert scan_command([str(repo)], {"E2E_ADMIN_TOKEN": SecretStr(token)}, output="sarif") == 1
+    out, err = capsys.readouterr()
+    assert_never_shown(out + err, [*planted, *in_state, token])
+
+    log = json.loads(out)
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    assert run["tool"]["driver"]["name"] == "authprobe scan"
+    assert run["originalUriBaseIds"]["SCANROOT"]["uri"] == repo.resolve().as_uri() + "/"
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert len(rules) == len(set(rules))
+
+    def where(result: dict[str, Any]) -> tuple[str, str, int]:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uriBaseId"] == "SCANROOT"
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        return result["ruleId"], location["artifactLocation"]["uri"], location["region"]["startLine"]
+
+    assert {
+        ("detect-secrets/stripe-access-key", ".env", 3),
+        ("detect-secrets/hex-high-entropy-string", ".env", 4),
+        ("authprobe/playwright-storage-state", state, 2),
+        ("authprobe/run-secret", "notes.txt", 2),
+    } <= {where(result) for result in run["results"]}
+
+
+def test_console_script_reports_both_planted_files_and_never_prints_them(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    planted = plant_env(repo)
+    state, in_state = plant_storage_state(repo)
+    commit_all(repo)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+
+    done = subprocess.run([str(AUTHPROBE), "scan", "repo"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 1, done
+    assert "repo/.env:3: Stripe Access Key" in done.stdout, done.stdout
+    assert "repo/.env:4: Hex High Entropy String" in done.stdout, done.stdout
+    assert f"repo/{state}:2: {STORAGE_STATE}" in done.stdout, done.stdout
+    assert_never_shown(done.stdout + done.stderr, planted + in_state)
+
+
+def test_storage_state_is_recognised_by_its_shape_alone(tmp_path: Path) -> None:
+    # an Express session cookie: its "%" and "." keep detect-secrets' entropy plugins off it
+    sid = f"s%3A{secrets.token_urlsafe(24)}.{secrets.token_urlsafe(32)}"
+    signed_in = {"cookies": [{"name": "connect.sid", "value": sid, "domain": "app.test"}], "origins": []}
+    (tmp_path / "user.json").write_text(json.dumps(signed_in))
+    (tmp_path / "anonymous.json").write_text(json.dumps({"cookies": [], "origins": []}))
+    (tmp_path / "har.json").write_text(json.dumps({"log": {"entries": [{"cookies": []}]}}))
+
+    assert [(Path(f.path).name, f.line, f.kind) for f in scan_paths([tmp_path], {})] == [
+        ("user.json", 1, STORAGE_STATE)
+    ]
+
+
+def test_allowlist_pragma_silences_a_line_but_never_a_run_secret(tmp_path: Path) -> None:
+    token = "adm-" + secrets.token_urlsafe(24)
+    key, allowed = aws_key(), aws_key()
+    (tmp_path / "settings.py").write_text(
+        f'A = "{key}"\n'
+        f'B = "{allowed}"  # pragma: allowlist secret\n'
+        f'C = "{token}"  # pragma: allowlist secret\n'
+    )
+    findings = scan_paths([tmp_path], {"E2E_ADMIN_TOKEN": SecretStr(token)})
+    assert [(f.line, f.kind) for f in findings] == [(1, "AWS Access Key"), (3, "secret E2E_ADMIN_TOKEN")]
+
+
+def test_baseline_at_the_repository_root_skips_the_findings_it_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "config").mkdir()
+    env = repo / "config" / ".env"
+    env.write_text(f"STRIPE_SECRET_KEY=sk_live_{random_text(ALNUM, 99)}\n")
+    commit_all(repo)
+    baseline = subprocess.run([str(DETECT_SECRETS), "scan"], cwd=repo, capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+    assert '"config/.env"' in baseline  # the key is listed, by its hash
+    (repo / ".secrets.baseline").write_text(baseline)
+    env.write_text(env.read_text() + f"API_TOKEN={secrets.token_hex(20)}\n")
+
+    findings = scan_paths([repo / "config"], {})  # a folder below the root: paths from the root
+
+    assert [(f.path, f.line, f.kind) for f in findings] == [
+        (f"{repo}/config/.env", 2, "Hex High Entropy String")
+    ]
+    (repo / ".secrets.baseline").unlink()
+    assert (f"{repo}/config/.env", 1, "Stripe Access Key") in {
+        (f.path, f.line, f.kind) for f in scan_paths([repo / "config"], {})
+    }
+
+
+def test_a_repository_gives_the_files_git_would_track_an_ignored_folder_all_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / ".gitignore").write_text("test-results/\n*.log\n")
+    (repo / "committed.yaml").write_text(f'aws_key: "{aws_key()}"\n')
+    commit_all(repo)
+    (repo / "untracked.toml").write_text(f'aws_key = "{aws_key()}"\n')
+    (repo / "debug.log").write_text(f"{aws_key()}\n")
+    (repo / "test-results" / "t1").mkdir(parents=True)
+    (repo / "test-results" / "t1" / "network.txt").write_text(f"{aws_key()}\n")
+
+    assert {Path(f.path).name for f in scan_paths([repo], {})} == {"committed.yaml", "untracked.toml"}
+    assert [Path(f.path).name for f in scan_paths([repo / "test-results"], {})] == ["network.txt"]
+    assert [Path(f.path).name for f in scan_paths([repo / "debug.log"], {})] == ["debug.log"]
+
+    assert scan_command([str(repo / "test-results")], {}) == 1
+    capsys.readouterr()
+    (repo / "committed.yaml").write_text("nothing: here\n")
+    (repo / "untracked.toml").unlink()
+    assert scan_command([str(repo)], {}) == 0
+    assert capsys.readouterr().out == f"scan: 0 findings in 2 files (the files git would track in {repo})\n"
+
+
+def test_archive_members_go_through_a_private_folder_removed_even_on_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from detect_secrets.core import scan as detect
+
+    with zipfile.ZipFile(tmp_path / "trace.zip", "w") as archive:
+        archive.writestr("resources/page.html", f"<p>{aws_key()}</p>")
+        archive.writestr("resources/second.html", "<p>never reached</p>")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    scan_file = detect.scan_file
+    seen: list[tuple[str, int, int, int]] = []
+
+    def scan_then_fail(filename: str) -> Iterator[Any]:
+        path = Path(filename)
+        on_disk = sum(1 for p in temp.rglob("*") if p.is_file())  # only the member being scanned
+        seen.append((path.name, stat.S_IMODE(path.stat().st_mode),
+                     stat.S_IMODE(path.parent.stat().st_mode), on_disk))
+        if len(seen) > 1:
+            raise RuntimeError("detector broke")
+        yield from scan_file(filename)
+
+    monkeypatch.setattr(detect, "scan_file", scan_then_fail)
+    with pytest.raises(RuntimeError, match="detector broke"):
+        scan_paths([tmp_path / "trace.zip"], {})
+
+    assert seen == [("page.html", 0o600, 0o700, 1), ("second.html", 0o600, 0o700, 1)]
+    assert list(temp.iterdir()) == []
