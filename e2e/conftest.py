@@ -23,26 +23,26 @@ from e2e.provisioning import (  # noqa: F401 - fixtures and hooks of the suite's
     users,
 )
 from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, USER_LEDGER, stop_run
-from harness.artifacts import ArtifactDir
 from harness.errors import AuthprobeError, ConfigError
 from harness.hooks import HookUnavailable, TestHooks
-from harness.hygiene import (
+from harness.journey import Journey
+from harness.mail import Inbox
+from harness.oracle import BackendSession
+from harness.profile import TargetProfile, load_profile
+from harness.settings import Settings, load_settings
+from harness.target import Target, answers, preflight, resolve_target
+from pages import locator_problems
+from pages.account import UiSession
+from runsecurity.artifacts import ArtifactDir
+from runsecurity.hygiene import (
     RedactingStream,
     contains_secret,
     install_redacting_excepthook,
     redact,
     run_secrets,
 )
-from harness.journey import Journey
-from harness.mail import Inbox
-from harness.oracle import BackendSession
-from harness.profile import TargetProfile, load_profile
-from harness.scan import format_findings
-from harness.settings import Settings, load_settings
-from harness.target import Target, answers, preflight, resolve_target
-from harness.watch import DataFlowLog, EgressWatch
-from pages import locator_problems
-from pages.account import UiSession
+from runsecurity.scan import format_findings
+from runsecurity.watch import DataFlowLog, EgressWatch
 
 # ---------------------------------------------------------------- configuration
 

@@ -1,6 +1,6 @@
 """Data-flow hygiene: where session and one-time tokens, passwords and pages end up.
 
-Each check's judgement lives in `harness.hygiene`/`harness.watch`, so the tool's own
+Each check's judgement lives in `runsecurity.hygiene`/`runsecurity.watch`, so the tool's own
 tests can plant each problem and prove the same code flags it.
 """
 
@@ -18,7 +18,14 @@ from flows.access import open_page
 from flows.account import activate, sign_up
 from flows.reset import request_reset, reset_link, use_reset_link
 from flows.session import sign_in, sign_out
-from harness.hygiene import (
+from harness.mail import Inbox
+from harness.oracle import BackendSession
+from harness.profile import TargetProfile
+from harness.settings import Settings
+from harness.target import Target
+from harness.users import ThrowawayUser, ThrowawayUsers, new_password
+from pages.account import AccountShell
+from runsecurity.hygiene import (
     call_hooks_unlocked,
     cookie_problems,
     hook_lock_problems,
@@ -26,14 +33,7 @@ from harness.hygiene import (
     missing_no_store,
     storage_problems,
 )
-from harness.mail import Inbox
-from harness.oracle import BackendSession
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
-from harness.watch import DataFlowLog, EgressWatch, echoed, tokens_in_urls, without_query
-from pages.account import AccountShell
+from runsecurity.watch import DataFlowLog, EgressWatch, echoed, tokens_in_urls, without_query
 
 pytestmark = pytest.mark.hygiene
 

@@ -90,8 +90,8 @@ def _serve(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _scan(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.scan import scan_command
     from harness.settings import load_settings
+    from runsecurity.scan import scan_command
 
     return scan_command(list(args.paths), load_settings().secrets(), output=args.format)
 
@@ -103,7 +103,7 @@ def _audit(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _mutants(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.mutants import mutants_command
+    from selftest.mutants import mutants_command
 
     return mutants_command(list_only=args.list, only=args.only, as_json=args.json, jobs=args.jobs)
 

@@ -17,7 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Error, Playwright, sync_playwright
 from pydantic import SecretStr
 
-from harness.hygiene import (
+from harness.profile import Hooks, HttpOperation, TargetProfile
+from harness.settings import Settings
+from harness.target import Target
+from pages.account import AccountShell
+from runsecurity.hygiene import (
     cache_problems,
     call_hooks_unlocked,
     contains_secret,
@@ -28,11 +32,7 @@ from harness.hygiene import (
     run_secrets,
     storage_problems,
 )
-from harness.profile import Hooks, HttpOperation, TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.watch import DataFlowLog
-from pages.account import AccountShell
+from runsecurity.watch import DataFlowLog
 from tests.test_watch import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.hygiene

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.mutants import (
+from sandbox.defects import CATALOGUE
+from selftest.mutants import (
     DEFAULT_ORDER_FILE,
     ORDER_ENV,
     SuiteRun,
@@ -22,8 +23,7 @@ from harness.mutants import (
     run_suite,
     updated_order,
 )
-from harness.mutants_plugin import FIRST_TESTS_ENV
-from sandbox.defects import CATALOGUE
+from selftest.mutants_plugin import FIRST_TESTS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def _run_tiny(tmp_path: Path, first: list[str], *extra: str) -> tuple[list[str],
     junit = tmp_path / "junit.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "-p", "harness.mutants_plugin", "--junitxml", str(junit), "--rootdir", str(tmp_path),
+         "-p", "selftest.mutants_plugin", "--junitxml", str(junit), "--rootdir", str(tmp_path),
          "-c", os.devnull, *extra, str(tmp_path)],
         cwd=tmp_path, env={**os.environ, FIRST_TESTS_ENV: "\n".join(first)},
         capture_output=True, text=True, timeout=120,

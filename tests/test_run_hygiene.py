@@ -20,9 +20,9 @@ from textwrap import dedent
 import pytest
 from pydantic import SecretStr
 
-from harness.scan import scan_paths
 from harness.settings import Settings
 from harness.target import Target, start_sandbox
+from runsecurity.scan import scan_paths
 
 pytestmark = pytest.mark.hygiene
 

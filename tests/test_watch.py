@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pydantic import SecretStr
 
-from harness.watch import (
+from runsecurity.watch import (
     DataFlowLog,
     EgressViolation,
     EgressWatch,

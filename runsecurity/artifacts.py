@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from harness.scan import Finding, scan_paths
+from runsecurity.scan import Finding, scan_paths
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600

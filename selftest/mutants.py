@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from harness.mutants_plugin import FIRST_TESTS_ENV
 from sandbox.defects import CATALOGUE, UnknownDefectError, validate_defects
+from selftest.mutants_plugin import FIRST_TESTS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER_ENV = "AUTHPROBE_MUTANTS_ORDER"
@@ -155,7 +155,7 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
         }
         command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",
                    *(["-x"] if stop_first else []), "-p", "no:cacheprovider",
-                   "-p", "harness.mutants_plugin",
+                   "-p", "selftest.mutants_plugin",
                    "--junitxml", str(junit), "--output", str(work / "test-results")]
         # own session: a timeout kills pytest, its sandbox and its browsers together
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 
 from harness.httpops import send
 from harness.profile import Hooks
-from harness.scan import MIN_SECRET_LENGTH, secret_forms
 from harness.settings import Settings
 from harness.target import Target
+from runsecurity.scan import MIN_SECRET_LENGTH, secret_forms
 
 REFUSED_STATUSES = frozenset({401, 403, 404})
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")

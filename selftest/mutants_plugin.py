@@ -2,7 +2,7 @@
 
 Test prioritisation for `authprobe mutants`: with `-x`, the test that caught a defect last
 time fails first and ends the run; if it no longer fails, the unchanged suite still runs.
-Load it with `-p harness.mutants_plugin`; nothing is deselected, only reordered.
+Load it with `-p selftest.mutants_plugin`; nothing is deselected, only reordered.
 """
 
 from __future__ import annotations
