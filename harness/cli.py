@@ -97,9 +97,9 @@ def _scan(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _audit(args: argparse.Namespace, extra: list[str]) -> int:
-    from harness.audit import audit_command
+    from runsecurity.audit import audit_command
 
-    return audit_command(args.root)
+    return audit_command(args.root, output=args.format)
 
 
 def _mutants(args: argparse.Namespace, extra: list[str]) -> int:
@@ -150,8 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="text (default) or SARIF 2.1.0 JSON on stdout")
     scan.set_defaults(handler=_scan)
 
-    audit = sub.add_parser("audit", help="audit the suite for hard-coded secrets and auth mocks")
+    audit = sub.add_parser("audit", help="audit a suite for what replaces the target: routes on its "
+                           "origin, HTTP mocks, patches, planted auth state, written credentials")
     audit.add_argument("root", nargs="?", default=".")
+    audit.add_argument("--format", choices=("text", "sarif"), default="text",
+                       help="text (default) or SARIF 2.1.0 JSON on stdout")
     audit.set_defaults(handler=_audit)
 
     sweep = sub.add_parser("sweep", help="remove throwaway users earlier runs had to leave on the "

@@ -404,6 +404,19 @@ def _work_tree(directory: Path) -> tuple[Path, str] | None:
     return Path(top), prefix
 
 
+def _excluded_files(top: Path) -> list[re.Pattern[str]]:
+    """The `--exclude-files` regexes the baseline was written with (detect-secrets records
+    them under filters_used): files the project keeps out of the scan, such as test corpora."""
+    try:
+        data = json.loads((top / BASELINE_NAME).read_text(encoding="utf-8"))
+        patterns = [pattern for used in data.get("filters_used", [])
+                    if used.get("path") == "detect_secrets.filters.regex.should_exclude_file"
+                    for pattern in used.get("pattern", [])]
+        return [re.compile(pattern) for pattern in patterns]
+    except (OSError, ValueError, AttributeError, re.error):
+        return []
+
+
 def _load_baseline(top: Path, warn: Warn) -> frozenset[tuple[str, str, str]]:
     path = top / BASELINE_NAME
     if not path.is_file():
@@ -446,6 +459,8 @@ def list_root(path: Path, warn: Warn = _warn_stderr) -> Root:
         warn(f"git could not list the files in {path} ({reason}); every file in it is scanned")
         return Root(path, path, _walk(path), "walk", None, frozenset())
     names = dict.fromkeys(os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
+    excluded = _excluded_files(tree[0])  # the baseline's --exclude-files, by repo-relative path
+    names = {n: None for n in names if not any(x.search(f"{prefix}{n}") for x in excluded)}
     # deleted but not yet staged, submodules and links to folders: nothing to read as a file
     files = tuple(sorted(n for n in names if os.path.lexists(path / n) and not (path / n).is_dir()))
     return Root(path, path, files, "git", prefix, baseline)

@@ -420,6 +420,21 @@ def test_baseline_at_the_repository_root_skips_the_findings_it_lists(
     }
 
 
+def test_files_the_baseline_excludes_are_not_scanned(tmp_path: Path) -> None:
+    """detect-secrets' `scan --exclude-files REGEX` is recorded in the baseline and kept."""
+    repo = new_repo(tmp_path / "repo")
+    for folder in ("corpus", "app"):
+        (repo / folder).mkdir()
+        (repo / folder / ".env").write_text(f"STRIPE_SECRET_KEY=sk_live_{random_text(ALNUM, 99)}\n")
+    commit_all(repo)
+    baseline = subprocess.run([str(DETECT_SECRETS), "scan", "--exclude-files", "^corpus/"], cwd=repo,
+                              capture_output=True, text=True, check=True, timeout=60).stdout
+    (repo / ".secrets.baseline").write_text(baseline)
+    (repo / "app" / ".env").write_text(f"STRIPE_SECRET_KEY=sk_live_{random_text(ALNUM, 99)}\n")
+    assert {(f.path, f.kind) for f in scan_paths([repo], {})} == {
+        (f"{repo}/app/.env", "Stripe Access Key")}
+
+
 def test_a_repository_gives_the_files_git_would_track_an_ignored_folder_all_of_its_own(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
