@@ -103,7 +103,11 @@ def test_ctrl_c_while_the_admin_api_is_slow_leaks_nothing_and_the_next_run_clean
             run.send_signal(signal.SIGINT)
             time.sleep(1.0)
         out, err = run.communicate(timeout=60)
-        assert run.returncode in (1, 2), (run.returncode, out[-2000:], err[-2000:])
+        # One press: pytest's own exit codes. A second press may land while the first one's
+        # report is still printing (on a loaded machine it does), and then the process ends by
+        # SIGINT, as Python does for a repeated Ctrl-C; what matters is what follows.
+        allowed = (1, 2) if presses == 1 else (1, 2, -signal.SIGINT)
+        assert run.returncode in allowed, (run.returncode, out[-2000:], err[-2000:])
         assert_no_secret(sandbox, out, err)
         assert not re.search(r"Bearer (?!\[E2E_ADMIN_TOKEN\])", out + err)
         left = [u for u in sandbox.users() if u != ADMIN]
