@@ -6,9 +6,7 @@ options from playwright.config.py → inbox, throwaway users, hooks, journeys.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +20,13 @@ from e2e.provisioning import (  # noqa: F401 - fixtures and hooks of the suite's
     pytest_runtest_call,
     users,
 )
-from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, USER_LEDGER, stop_run
+from e2e.run_end import (  # noqa: F401 - the run's end, once per run (also under xdist)
+    _private_artifacts,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
+from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, stop_run
 from harness.errors import AuthprobeError, ConfigError
 from harness.hooks import HookUnavailable, TestHooks
 from harness.journey import Journey
@@ -33,7 +37,6 @@ from harness.settings import Settings, load_settings
 from harness.target import Target, answers, preflight, resolve_target
 from pages import locator_problems
 from pages.account import UiSession
-from runsecurity.artifacts import ArtifactDir
 from runsecurity.hygiene import (
     RedactingStream,
     contains_secret,
@@ -41,7 +44,6 @@ from runsecurity.hygiene import (
     redact,
     run_secrets,
 )
-from runsecurity.scan import format_findings
 from runsecurity.watch import DataFlowLog, EgressWatch
 
 # ---------------------------------------------------------------- configuration
@@ -270,9 +272,6 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
 
 # ---------------------------------------------------------------- artifacts of the run
 
-ARTIFACTS = pytest.StashKey[ArtifactDir]()
-
-
 def _given(config: pytest.Config, flag: str) -> bool:
     return any(arg == flag or arg.startswith(flag + "=") for arg in config.invocation_params.args)
 
@@ -303,64 +302,3 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.screenshot = screenshot
     if not _given(config, "--output"):
         config.option.output = settings.artifacts_dir
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> None:
-    """The artifact folder, 0700, made after pytest-playwright emptied it."""
-    pytestconfig.stash[ARTIFACTS] = ArtifactDir(Path(pytestconfig.option.output))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Seal the kept artifacts 0600 and scan them for the run's secrets; findings fail the run."""
-    artifacts = session.config.stash.get(ARTIFACTS, None)
-    if artifacts is None or not artifacts.path.is_dir():
-        return
-    if not any(artifacts.path.iterdir()):
-        with contextlib.suppress(OSError):  # nothing kept: leave nothing behind
-            artifacts.path.rmdir()
-        return
-    artifacts.seal()
-    secrets = session.config.stash.get(RUN_SECRETS, None)
-    if secrets is None:
-        try:
-            secrets = run_secrets(load_settings(), None)
-        except AuthprobeError:
-            secrets = {}
-    findings = artifacts.scan(secrets)
-    leaks = [f for f in findings if f.kind.startswith("secret")]
-    shapes = len(findings) - len(leaks)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter is not None else print
-    if leaks:
-        write(format_findings(leaks))
-        write(f"authprobe: the run's secrets are in {len(leaks)} place(s) of the artifacts under "
-              f"{artifacts.path}; do not publish them, and find what recorded them.")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    else:
-        write(f"authprobe: artifacts under {artifacts.path} scanned, none of the run's secrets found.")
-    if shapes:
-        # Traces hold the throwaway users' typed passwords and one-time links by design.
-        write(f"authprobe: {shapes} other secret-like value(s) (throwaway passwords, session "
-              f"cookies, one-time links) in the artifacts; `authprobe scan {artifacts.path}` lists them.")
-
-
-# ---------------------------------------------------------------- MFA users
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Where the run's time went outside the browser: TOTP windows and mail."""
-    from harness.mail import MAIL_STATS
-    from harness.otp import LEDGER
-
-    if MAIL_STATS.waits or LEDGER.seconds_waited:
-        terminalreporter.write_line(
-            f"authprobe: waited {LEDGER.seconds_waited:.1f} s for TOTP windows; "
-            f"{MAIL_STATS.seconds:.1f} s for {MAIL_STATS.waits} mail(s)"
-        )
-    ledger = terminalreporter.config.stash.get(USER_LEDGER, None)
-    if ledger is not None and ledger.entries:
-        terminalreporter.write_line(ledger.summary())
-        for entry in ledger.left():
-            terminalreporter.write_line(f"  left on the target: {entry.email} ({entry.cleaned})")

@@ -134,6 +134,47 @@ def test_end_of_run_scan_fails_a_run_whose_trace_holds_the_admin_token(
     assert token not in run.stdout + run.stderr and token.encode() not in run.junit
 
 
+PLANT_TYPED_SANDBOX_TOKEN = """
+    import os
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def type_the_sandbox_token(page, target):
+        # the hook token of the sandbox this process started: only it knows the value
+        token = target.hook_token.get_secret_value()
+        with open(os.environ["PLANTED_TYPED"], "a") as typed:  # the test's oracle
+            typed.write(token + " ")
+        page.set_content('<input aria-label="token">')
+        page.get_by_label("token").fill(token)
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_leak_of_a_secret_only_the_run_knew_fails_serial_and_parallel_runs_alike(
+    workers: list[str], tmp_path: Path
+) -> None:
+    """Each process starts its own sandbox; under xdist only the controller sees all artifacts."""
+    typed = tmp_path / "typed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env.update({"E2E_KEEP_ARTIFACTS": "always", "E2E_ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+                "PYTHONPATH": str(tmp_path), "E2E_STATE_DIR": str(tmp_path / "state"),
+                "PLANTED_TYPED": str(typed)})
+    (tmp_path / "planted_plugin.py").write_text(dedent(PLANT_TYPED_SANDBOX_TOKEN))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *LOGIN_AND_HOOK, "--browser", "chromium", "-q",
+         "--tracing", "on", "-p", "planted_plugin", "-p", "no:randomly", *workers],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    tokens = set(typed.read_text().split())
+    assert len(tokens) == (2 if workers else 1), f"{len(tokens)} sandbox(es) started:\n{out[-3000:]}"
+    assert "2 passed" in done.stdout, out[-3000:]
+    assert done.returncode == 1, f"the run passed although its traces hold a hook token:\n{out[-3000:]}"
+    assert ": secret E2E_HOOK_TOKEN" in done.stdout, out[-3000:]
+    places = done.stdout.count(": secret E2E_HOOK_TOKEN")
+    assert places >= len(tokens), f"not every process's leak was found:\n{done.stdout[-3000:]}"
+    assert not any(token in out for token in tokens), "a hook token in the run's output"
+
+
 PLANT_FAILING_TEST = """
     import pytest
 
