@@ -119,22 +119,39 @@ def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
     for run in dead_runs(state_dir):
         if run.base_url != base_url:
             continue
-        left = []
-        for email in run.pending:
-            account = Account(email, None, provisioner.profile.roles.default)
-            cleaned, _ = remove_account(provisioner, account)
-            if cleaned.startswith("left"):
-                left.append(email)
-                _append(run.path, {"op": "left", "email": email, "why": cleaned})
-            else:
-                _append(run.path, {"op": "cleaned", "email": email, "how": cleaned})
-            report(f"{email}: {cleaned}")
+        claim = FileLock(run.path.with_suffix(".lock"))
+        try:  # one recoverer per dead run (xdist workers start together)
+            claim.acquire(timeout=0)
+        except Timeout:
+            continue
+        if not run.path.exists():  # another process recovered it between listing and claim
+            claim.release()
+            continue
+        try:
+            left = _recover_run(run, provisioner, report)
+        finally:
+            claim.release()
         removed += len(run.pending) - len(left)
         still += len(left)
         if not left:
             run.path.unlink(missing_ok=True)
             run.path.with_suffix(".lock").unlink(missing_ok=True)
     return removed, still
+
+
+def _recover_run(run: DeadRun, provisioner: Provisioner, report: Callable[[str], None]) -> list[str]:
+    """Remove one dead run's pending users; returns the ones still left."""
+    left = []
+    for email in run.pending:
+        account = Account(email, None, provisioner.profile.roles.default)
+        cleaned, _ = remove_account(provisioner, account)
+        if cleaned.startswith("left"):
+            left.append(email)
+            _append(run.path, {"op": "left", "email": email, "why": cleaned})
+        else:
+            _append(run.path, {"op": "cleaned", "email": email, "how": cleaned})
+        report(f"{email}: {cleaned}")
+    return left
 
 
 def recover_by_listing(provisioner: Provisioner, address_base: str, grace_s: float,

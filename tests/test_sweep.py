@@ -79,6 +79,36 @@ def test_sweep_removes_the_recorded_users_and_keeps_the_others(
     assert _pending(state, "https://elsewhere.example.test") == ["qa+far@example.test"]
 
 
+def test_two_sweeps_at_once_remove_each_left_user_once(
+    sandbox: tuple[Target, Path], tmp_path: Path,
+) -> None:
+    """What xdist workers do when they start together after a killed run: one recovers it."""
+    target, db = sandbox
+    left = [f"qa+twice{n}-{secrets.token_hex(3)}@sandbox.test" for n in range(6)]
+    for email in left:
+        assert _admin(db, "create", email, password="pw-" + secrets.token_urlsafe(12)).returncode == 0
+    state = tmp_path / "state"
+    journal = RunJournal(state, "sandbox", target.base_url)
+    for email in left:
+        journal.creating(email)
+    journal.close()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    assert target.admin_token is not None
+    env.update({"E2E_BASE_URL": target.base_url, "E2E_STATE_DIR": str(state),
+                "E2E_PROVISION": "admin_api", "E2E_ADMIN_TOKEN": target.admin_token.get_secret_value()})
+    sweeps = [subprocess.Popen([sys.executable, "-m", "harness.cli", "sweep"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+              for _ in range(2)]
+    said = "".join(sweep.communicate(timeout=120)[0] for sweep in sweeps)
+    assert all(sweep.returncode == 0 for sweep in sweeps), said
+    for email in left:
+        assert said.count(f"{email}: ") == 1, said
+    users = [json.loads(line)["email"] for line in _admin(db, "list").stdout.splitlines()]
+    assert not set(left) & set(users)
+    assert _pending(state, target.base_url) == []
+
+
 def test_sweep_without_a_base_url_says_what_to_set(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     env["E2E_STATE_DIR"] = str(tmp_path)
