@@ -83,10 +83,11 @@ def find_browser(browser_name: str, explicit: str | None, playwright: Any = None
 
 
 def launch_options(
-    browser_name: str, explicit_path: str | None, playwright: Any = None
+    browser_name: str, explicit_path: str | None, playwright: Any = None, find: bool = True
 ) -> dict[str, Any]:
+    """Launch options; `find=False` when a browser channel (`--browser-channel`) names it."""
     options: dict[str, Any] = {"timeout": LAUNCH_TIMEOUT_MS}
-    path = find_browser(browser_name, explicit_path, playwright)
+    path = find_browser(browser_name, explicit_path, playwright) if find else None
     if path:
         options["executable_path"] = path
     if browser_name == "chromium":

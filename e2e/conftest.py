@@ -6,12 +6,19 @@ options from playwright.config.py → inbox, throwaway users, hooks, journeys.
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import APIRequestContext, BrowserContext, Page, Playwright
+from playwright.sync_api import APIRequestContext, BrowserContext, Playwright
 
+from e2e.journeys import (  # noqa: F401 - journeys in traces, reports, JUnit and HTML
+    _remember_output_path,
+    attach_journeys,
+    journey,
+)
 from e2e.provisioning import (  # noqa: F401 - fixtures and hooks of the suite's plugin
     MfaUser,
     account_pool,
@@ -29,14 +36,11 @@ from e2e.run_end import (  # noqa: F401 - the run's end, once per run (also unde
 from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, stop_run
 from harness.errors import AuthprobeError, ConfigError
 from harness.hooks import HookUnavailable, TestHooks
-from harness.journey import Journey
 from harness.mail import Inbox
-from harness.oracle import BackendSession
 from harness.profile import TargetProfile, load_profile
 from harness.settings import Settings, load_settings
 from harness.target import Target, answers, preflight, resolve_target
 from pages import locator_problems
-from pages.account import UiSession
 from runsecurity.hygiene import (
     RedactingStream,
     contains_secret,
@@ -49,10 +53,15 @@ from runsecurity.watch import DataFlowLog, EgressWatch
 # ---------------------------------------------------------------- configuration
 
 
+def _base_url_option(config: pytest.Config) -> str | None:
+    """pytest-playwright's `--base-url` (or the `base_url` ini value): the target's origin."""
+    return config.getoption("--base-url", None) or config.getini("base_url") or None
+
+
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings(pytestconfig: pytest.Config) -> Settings:
     try:
-        return load_settings()
+        return load_settings(_base_url_option(pytestconfig))
     except AuthprobeError as exc:
         stop_run(exc)
         raise
@@ -118,16 +127,28 @@ def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any], browser_name: str, settings: Settings,
     playwright: Playwright,
 ) -> dict[str, Any]:
+    """playwright.config.py's launch options under pytest-playwright's (--headed, --slowmo,
+    --browser-channel win); a channel replaces the browser we would look for."""
+    options: dict[str, Any] = {}
     try:
-        options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright)
+        options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright,
+                                           find=settings.browser_path is not None
+                                           or "channel" not in browser_type_launch_args)
     except PW_CONFIG.BrowserNotFound as exc:
         stop_run(exc)
     return {**options, **browser_type_launch_args}
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(target: Target) -> dict[str, Any]:
-    return PW_CONFIG.context_options(target.base_url)
+def base_url(target: Target) -> str:
+    """pytest-playwright's meaning, kept: the origin of the app under test (the sandbox's too)."""
+    return target.base_url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], target: Target) -> dict[str, Any]:
+    """playwright.config.py's context options under pytest-playwright's (--device, --video)."""
+    return {**PW_CONFIG.context_options(target.base_url), **browser_context_args}
 
 
 @pytest.fixture(autouse=True)
@@ -208,37 +229,10 @@ def require_hook(profile: TargetProfile, target: Target) -> Callable[[str], None
     return check
 
 
-# ---------------------------------------------------------------- journeys
-
-
-@pytest.fixture
-def journey(
-    request: pytest.FixtureRequest, profile: TargetProfile, settings: Settings
-) -> Callable[[Page, str], Journey]:
-    """Factory: a Journey cross-checking UI and backend of one page after each step."""
-    made: list[Journey] = []
-    request.node.stash[JOURNEYS] = made
-
-    def make(page: Page, name: str) -> Journey:
-        journey = Journey(name, UiSession(page, profile),
-                          BackendSession(page.context.request, profile.session_probe,
-                                         settings.http_timeout))
-        made.append(journey)
-        return journey
-
-    return make
-
-
-JOURNEYS = pytest.StashKey[list[Journey]]()
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if report.when == "call":
-        for made in item.stash.get(JOURNEYS, []):
-            if made.records:
-                report.sections.append((f"journey {made.name}", made.report()))
+    attach_journeys(item, report)
     _redact_report(report, item.config.stash.get(RUN_SECRETS, {}))
     base_url = item.config.stash.get(BASE_URL, None)
     if report.failed and base_url and not item.session.shouldstop and not answers(base_url):
@@ -251,7 +245,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
-    """Keep the run's secrets out of the terminal and JUnit XML.
+    """Keep the run's secrets out of the terminal, JUnit XML and the HTML report.
 
     Playwright's error messages list request headers (an admin token included), and
     captured output holds whatever a library printed.
@@ -262,6 +256,8 @@ def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
     if contains_secret(text, secrets):
         report.longrepr = redact(text, secrets)
     report.sections = [(title, redact(content, secrets)) for title, content in report.sections]
+    report.user_properties = [(name, redact(str(value), secrets))
+                              for name, value in report.user_properties]
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
@@ -273,7 +269,10 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
 # ---------------------------------------------------------------- artifacts of the run
 
 def _given(config: pytest.Config, flag: str) -> bool:
-    return any(arg == flag or arg.startswith(flag + "=") for arg in config.invocation_params.args)
+    """Whether the user set `flag`: on the command line, in PYTEST_ADDOPTS or in `addopts`."""
+    args = [*config.invocation_params.args, *shlex.split(os.environ.get("PYTEST_ADDOPTS", "")),
+            *config.getini("addopts")]
+    return any(arg == flag or arg.startswith(flag + "=") for arg in args)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's terminal reporter exists

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from flows.provision import SignupChannel
+from harness.browser_config import load_browser_config
 from harness.sweep import RunJournal
 from harness.users import UserLedger
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_playwright_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("authprobe_playwright_config",
-                                                  ROOT / "playwright.config.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PW_CONFIG = _load_playwright_config()
+PW_CONFIG = load_browser_config()
 RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
 BASE_URL = pytest.StashKey[str]()
 

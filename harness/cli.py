@@ -108,6 +108,12 @@ def _mutants(args: argparse.Namespace, extra: list[str]) -> int:
     return mutants_command(list_only=args.list, only=args.only, as_json=args.json, jobs=args.jobs)
 
 
+def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.doctor import doctor_command
+
+    return doctor_command(args.base_url)
+
+
 def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.sweep import sweep_command
 
@@ -156,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("text", "sarif"), default="text",
                        help="text (default) or SARIF 2.1.0 JSON on stdout")
     audit.set_defaults(handler=_audit)
+
+    doctor = sub.add_parser("doctor", help="check the configuration without running the suite: "
+                            "settings, target, session endpoint, mail, browser, tokens, pages")
+    doctor.add_argument("--base-url", help="the target's origin (as pytest's --base-url)")
+    doctor.set_defaults(handler=_doctor)
 
     sweep = sub.add_parser("sweep", help="remove throwaway users earlier runs had to leave on the "
                            "target (E2E_BASE_URL), with the channels the profile has")

@@ -96,10 +96,23 @@ class Settings(BaseSettings):
         return found
 
 
-def load_settings() -> Settings:
-    """Read settings, turning validation errors into one sentence per bad variable."""
+def load_settings(base_url_option: str | None = None) -> Settings:
+    """Read settings, turning validation errors into one sentence per bad variable.
+
+    `base_url_option` is pytest's `--base-url` (pytest-base-url, which pytest-playwright
+    uses): the same meaning as E2E_BASE_URL, and a run given two different origins stops.
+    """
     try:
-        return Settings()
+        if not base_url_option:
+            return Settings()
+        if not base_url_option.startswith(("http://", "https://")):
+            raise ConfigError(f"--base-url {base_url_option!r} must start with http:// or https://.")
+        from_env = Settings().base_url
+        option = base_url_option.rstrip("/")
+        if from_env is not None and from_env != option:
+            raise ConfigError(f"--base-url {option} and E2E_BASE_URL {from_env} name different "
+                              "targets; give one of them (or the same origin in both).")
+        return Settings(base_url=option)
     except SettingsError as exc:
         raise ConfigError(f"Invalid configuration: {exc}; fix the variable or .env.") from None
     except ValidationError as exc:

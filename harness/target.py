@@ -235,6 +235,16 @@ def answers(base_url: str, timeout_s: float = 2.0) -> bool:
 
 def _check_tokens(target: Target, profile: TargetProfile, timeout_s: float) -> None:
     """A harmless authenticated call per token: a wrong one stops the run here, not in every test."""
+    for _, problem in token_checks(target, profile, timeout_s):
+        if problem is not None:
+            raise ConfigError(problem)
+
+
+def token_checks(target: Target, profile: TargetProfile,
+                 timeout_s: float) -> list[tuple[str, str | None]]:
+    """Per token the target has a use for: (setting, None if accepted or the one-sentence problem).
+
+    The call is harmless: the profile's delete-user (or first hook) for an address nobody has."""
     nobody = {"email": f"authprobe-preflight-{secrets.token_hex(4)}@invalid.test", "role": "",
               "kind": "reset", "seconds": 0, "idle_seconds": 0, "age_seconds": 0}
     checks: list[tuple[str, HttpOperation, dict[str, str]]] = []
@@ -246,6 +256,7 @@ def _check_tokens(target: Target, profile: TargetProfile, timeout_s: float) -> N
     if hook is not None and target.hook_token is not None:
         checks.append(("E2E_HOOK_TOKEN", hook,
                        {profile.hooks.token_header: target.hook_token.get_secret_value()}))
+    results: list[tuple[str, str | None]] = []
     for setting, operation, headers in checks:
         path = operation.path.format(**{k: quote(str(v), safe="") for k, v in nobody.items()})
         body = fill(operation.json_body, nobody) if operation.json_body is not None else None
@@ -253,8 +264,11 @@ def _check_tokens(target: Target, profile: TargetProfile, timeout_s: float) -> N
             answer = httpget.get(target.base_url + path, timeout_s, method=operation.method,
                                  headers=headers, body=body)
         except (httpget.DeadlineExceeded, urllib.error.URLError, OSError):
-            raise ConfigError(f"{operation.method} {operation.path} (checking {setting}) got no "
-                              f"answer within {timeout_s:g} s; check the target.") from None
-        if answer.status in (401, 403):
-            raise ConfigError(f"{setting} was refused by the target ({operation.method} "
-                              f"{operation.path} answered {answer.status}); set the right value.")
+            results.append((setting, f"{operation.method} {operation.path} (checking {setting}) "
+                                     f"got no answer within {timeout_s:g} s; check the target."))
+            continue
+        refused = answer.status in (401, 403)
+        results.append((setting, f"{setting} was refused by the target ({operation.method} "
+                                 f"{operation.path} answered {answer.status}); set the right value."
+                        if refused else None))
+    return results

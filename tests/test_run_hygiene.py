@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from harness.settings import Settings
 from harness.target import Target, start_sandbox
 from runsecurity.scan import scan_paths
+from tests.suite_env import suite_env_for
 
 pytestmark = pytest.mark.hygiene
 
@@ -59,14 +60,7 @@ def secrets_of(target: Target) -> dict[str, SecretStr]:
 
 def run_e2e(target: Target, tmp: Path, *args: str, plugin: str | None = None) -> Run:
     """The suite pointed at `target`, keeping every artifact, with JUnit XML."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
-    env.update({
-        "E2E_BASE_URL": target.base_url, "E2E_IMAP_HOST": target.imap_host,
-        "E2E_IMAP_PORT": str(target.imap_port), "E2E_IMAP_USER": target.imap_user,
-        "E2E_IMAP_SSL": "false", "E2E_MAIL_ADDRESS": target.mail_address,
-        "E2E_KEEP_ARTIFACTS": "always", "E2E_ARTIFACTS_DIR": str(tmp / "artifacts"),
-        **{name: secret.get_secret_value() for name, secret in secrets_of(target).items()},
-    })
+    env = suite_env_for(target, tmp, E2E_KEEP_ARTIFACTS="always")
     command = [sys.executable, "-m", "pytest", *args, "--browser", "chromium", "-q",
                "--tracing", "on", "--junitxml", str(tmp / "junit.xml")]
     if plugin is not None:
