@@ -38,6 +38,7 @@ def journey(
     """Factory: a Journey cross-checking UI and backend of one page after each step."""
     made: list[Journey] = []
     request.node.stash[JOURNEYS] = made
+    remember_output_path(request)
     config = request.config
     live = _live_printer(config, request.node.nodeid) if config.get_verbosity() > 0 else None
 
@@ -102,10 +103,9 @@ def _failure_artifacts(item: pytest.Item) -> list[Any]:
     return extras
 
 
-@pytest.fixture(autouse=True)
-def _remember_output_path(request: pytest.FixtureRequest, output_path: str) -> None:
+def remember_output_path(request: pytest.FixtureRequest) -> None:
     """Where pytest-playwright keeps this test's trace and screenshot (its `output_path`)."""
-    request.node.stash[OUTPUT_PATH] = Path(output_path)
+    request.node.stash[OUTPUT_PATH] = Path(request.getfixturevalue("output_path"))
 
 
 def _artifact_folder(item: pytest.Item) -> Path | None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from e2e.runtime import RUN_SECRETS, USER_LEDGER
+from e2e.runtime import ACTIVE, RUN_SECRETS, USER_LEDGER
 from harness.errors import AuthprobeError
 from harness.settings import load_settings
 from harness.users import LedgerEntry, UserLedger
@@ -77,12 +77,6 @@ def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> None:
-    """The artifact folder, 0700, made after pytest-playwright emptied it."""
-    pytestconfig.stash[ARTIFACTS] = ArtifactDir(Path(pytestconfig.option.output))
-
-
 @pytest.hookimpl(trylast=True)  # after pytest-playwright and the session's teardown
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A worker hands its secrets and tally to the controller; the one process seals and scans."""
@@ -94,7 +88,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "tally": RunTally.of_this_process(config).as_part(),
         }
         return
-    seal_and_scan(session)
+    if config.stash.get(ACTIVE, False):
+        seal_and_scan(session)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -116,7 +111,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Where the run's time went outside the browser, and the users it made: once per run."""
     config = terminalreporter.config
-    if is_worker(config):
+    if is_worker(config) or not config.stash.get(ACTIVE, False):
         return
     tally = config.stash.get(WORKERS_TALLY, None) or RunTally.of_this_process(config)
     for line in tally.lines():

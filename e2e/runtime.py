@@ -14,6 +14,7 @@ from harness.users import UserLedger
 
 PW_CONFIG = load_browser_config()
 RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
+ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (e2e/plugin.py decides)
 BASE_URL = pytest.StashKey[str]()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from e2e.conftest import MfaUser
+from e2e.provisioning import MfaUser
 from flows.session import sign_in, sign_out, submit_mfa_code, submit_password, submit_recovery_code
 from harness.journey import Journey
 from harness.oracle import Expected

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from e2e.conftest import MfaUser
+from e2e.provisioning import MfaUser
 from flows.reset import request_reset, reset_link, use_reset_link
 from flows.session import sign_in
 from harness.hooks import TestHooks

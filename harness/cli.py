@@ -18,20 +18,46 @@ from harness.errors import AuthprobeError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _suite_dir() -> Path:
+    """The shipped e2e suite: e2e/ in a clone, the installed `e2e` package otherwise."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("e2e")  # located, not imported: the CLI runs it in pytest
+    assert spec is not None and spec.origin is not None, "authprobe is installed without its suite"
+    return Path(spec.origin).resolve().parent
+
+
+def _target_env(target: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if target:  # a path is made absolute: pytest may run from elsewhere
+        env["E2E_TARGET"] = (str(Path(target).expanduser().resolve())
+                             if target.endswith(".toml") or "/" in target else target)
+    return env
+
+
 def _run_suite(args: argparse.Namespace, extra: list[str]) -> int:
-    command = [sys.executable, "-m", "pytest", str(ROOT / "e2e"), "--browser", args.browser, *extra]
+    """The shipped suite against the configured target, from the user's folder (.env there)."""
+    command = [sys.executable, "-m", "pytest", str(_suite_dir()), "--browser", args.browser,
+               "-p", "no:cacheprovider", *extra]
     if args.headed:
         command += ["--headed", "--slowmo", "300"]
-    return subprocess.call(command, cwd=ROOT)
+    return subprocess.call(command, env=_target_env(args.target))
 
 
 def _profile_check(args: argparse.Namespace, extra: list[str]) -> int:
     """Walk the target's screens once and count every locator (e2e/profile_check.py)."""
-    command = [sys.executable, "-m", "pytest", str(ROOT / "e2e" / "profile_check.py"),
-               "--browser", args.browser, "-q", "--tb=line", "-p", "no:randomly", *extra]
+    command = [sys.executable, "-m", "pytest", str(_suite_dir() / "profile_check.py"),
+               "--browser", args.browser, "-q", "--tb=line", "-p", "no:randomly",
+               "-p", "no:cacheprovider", *extra]
     if args.headed:
         command += ["--headed", "--slowmo", "300"]
-    return subprocess.call(command, cwd=ROOT)
+    return subprocess.call(command, env=_target_env(args.target))
+
+
+def _init(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.init import init_command
+
+    return init_command(args.name, Path.cwd())
 
 
 def _sandbox(args: argparse.Namespace, extra: list[str]) -> int:
@@ -127,7 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the e2e suite (extra arguments go to pytest)")
     run.add_argument("--browser", default="chromium")
     run.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
+    run.add_argument("--target", help="a profile: name of a shipped one or a path to a .toml "
+                     "(default: E2E_TARGET)")
     run.set_defaults(handler=_run_suite)
+
+    init = sub.add_parser("init", help="write a commented profile skeleton and a .env.example "
+                          "here (never overwrites)")
+    init.add_argument("--name", default="myapp", help="profile name (the file is NAME.toml)")
+    init.set_defaults(handler=_init)
 
     profile = sub.add_parser("profile", help="work on a target profile (E2E_TARGET)")
     profile_sub = profile.add_subparsers(dest="profile_command", required=True)
@@ -137,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "extra arguments go to pytest)")
     check.add_argument("--browser", default="chromium")
     check.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
+    check.add_argument("--target", help="a profile name or path (default: E2E_TARGET)")
     check.set_defaults(handler=_profile_check)
 
     sandbox = sub.add_parser("sandbox", help="start the reference app + mail sink (args: see --help)",

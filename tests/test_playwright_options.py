@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -35,7 +37,8 @@ RECORDER = """
     def record_the_context(page):
         yield
         seen = {"viewport": page.viewport_size, "agent": page.evaluate("navigator.userAgent"),
-                "video": page.video is not None, "origin": page.evaluate("location.origin")}
+                "video": page.video is not None, "origin": page.evaluate("location.origin"),
+                "headless": "HeadlessChrome" in page.evaluate("navigator.userAgent")}
         with open(os.environ["RECORDED"], "w") as out:
             json.dump(seen, out)
 """
@@ -58,13 +61,14 @@ def sandbox() -> Iterator[Target]:
 
 
 def run_check(target: Target, tmp: Path, *args: str, base_url: bool = True,
-              **env_extra: str) -> Run:
+              wrapper: tuple[str, ...] = (), **env_extra: str) -> Run:
+    tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "recorder.py").write_text(dedent(RECORDER))
     recorded = tmp / "seen.json"
     env = suite_env_for(target, tmp, base_url=base_url, RECORDED=str(recorded),
                         PYTHONPATH=str(tmp), **env_extra)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", CHECK, "--browser", "chromium", "-q",
+    done = subprocess.run([*wrapper, sys.executable, "-m", "pytest", CHECK, "--browser", "chromium", "-q",
                            "-p", "recorder", "-p", "no:randomly", *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     seen = json.loads(recorded.read_text()) if recorded.exists() else {}
@@ -157,3 +161,35 @@ def test_base_url_and_a_different_e2e_base_url_stop_with_one_sentence(
     assert f"--base-url {elsewhere} and E2E_BASE_URL {other} name different targets" in run.out
     assert "Traceback" not in run.out
     assert not os.path.exists(tmp_path / "seen.json")
+
+
+needs_xvfb = pytest.mark.skipif(shutil.which("xvfb-run") is None,
+                                reason="headed runs need a display: apt-get install xvfb")
+
+
+@needs_xvfb
+def test_headed_with_slowmo_runs_in_a_visible_browser(sandbox: Target, tmp_path: Path) -> None:
+    fast = run_check(sandbox, tmp_path / "fast", wrapper=("xvfb-run", "-a"))
+    slow = run_check(sandbox, tmp_path / "slow", "--headed", "--slowmo", "300",
+                     wrapper=("xvfb-run", "-a"))
+    assert fast.code == 0 and slow.code == 0, slow.out[-3000:]
+    assert fast.seen["headless"] is True and slow.seen["headless"] is False
+    # two sign-in attempts: at least five browser actions, each 300 ms slower (2.5 s measured)
+    assert slow.seconds > fast.seconds + 1.5, (fast.seconds, slow.seconds)
+
+
+@needs_xvfb
+def test_pwdebug_hands_the_run_to_the_playwright_inspector(sandbox: Target, tmp_path: Path) -> None:
+    """PWDEBUG=1 opens a headed browser and pauses at the first action until someone resumes."""
+    env = suite_env_for(sandbox, tmp_path, PWDEBUG="1")
+    process = subprocess.Popen(["xvfb-run", "-a", sys.executable, "-m", "pytest", CHECK,
+                                "--browser", "chromium", "-q", "-p", "no:randomly"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=20)  # the same check finishes in a few seconds without PWDEBUG
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    assert "passed" not in out, out[-2000:]
