@@ -60,8 +60,8 @@ enumeration_safe = true            # same answer for unknown and known emails
 names = ["member"]
 default = "member"
 resources = [
-  # { path = "/admin", kind = "page", allowed = ["admin"], nav_link = "Admin" },
-  # { path = "/api/admin/users", kind = "api", allowed = ["admin"] },
+  # {{ path = "/admin", kind = "page", allowed = ["admin"], nav_link = "Admin" }},
+  # {{ path = "/api/admin/users", kind = "api", allowed = ["admin"] }},
 ]
 
 [provision]  # how throwaway users are made: your own sign-up and activation mail by default

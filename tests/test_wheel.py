@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import selectors
 import subprocess
@@ -81,11 +82,12 @@ def test_installed_from_a_wheel_the_suite_runs_from_another_folder(tmp_path: Pat
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "✗" not in doctor.stdout and "browser: chromium" in doctor.stdout
 
-        run = subprocess.run([str(authprobe), "run", "--target", "myapp.toml", "-q", "-rs",
-                              "-m", "login or signup or reset"],
+        run = subprocess.run([str(authprobe), "run", "--target", "myapp.toml", "-q", "-n", "2"],
                              cwd=home, env=clean_env, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-        assert " passed" in run.stdout and "failed" not in run.stdout
+        summary = run.stdout.strip().splitlines()[-1]
+        assert re.search(r"\b\d+ passed", summary) and not re.search(r"\b\d+ (failed|error)", summary)
+        assert "xfailed" in summary  # the profile's accepted risks, strict: as in our own CI
         assert "throwaway user(s) created" in run.stdout
         assert not (home / "test-results").exists() or not any((home / "test-results").iterdir())
     finally:

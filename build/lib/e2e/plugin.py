@@ -1,0 +1,104 @@
+"""authprobe's pytest plugin (entry point `pytest11: authprobe`), one concern per module.
+
+It gives any test the fixtures of the shipped suite: `settings`, `profile`, `target`,
+`inbox`, `api`, `hooks`, `users`, `mfa_user`, `journey` (the UI/backend oracle after each
+step), `provisioner`. Its hooks redact the run's secrets, attach journeys to reports, and
+seal and scan the artifacts once per run (e2e/run_end.py).
+
+pytest-playwright's own fixtures are extended (e2e/browser.py) only in an authprobe run:
+one that runs the shipped suite (`pytest e2e/`, `pytest --pyargs e2e`), or a user's own
+tests with `authprobe = true` in their pytest ini (or `--authprobe`). Other Playwright
+tests in the same environment keep pytest-playwright's behaviour untouched.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from e2e import browser
+from e2e.configuration import profile, settings, target  # noqa: F401 - fixtures
+from e2e.journeys import journey  # noqa: F401 - fixture
+from e2e.provisioning import (  # noqa: F401 - fixtures and hook
+    account_pool,
+    mfa_user,
+    provisioner,
+    pytest_runtest_call,
+    users,
+)
+from e2e.reporting import (  # noqa: F401 - hooks
+    pytest_exception_interact,
+    pytest_runtest_makereport,
+    redact_and_keep_artifacts,
+)
+from e2e.run_end import (  # noqa: F401 - hooks: the run's end, once per run (also under xdist)
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
+from e2e.runtime import ACTIVE
+from e2e.services import api, egress, flows_log, hooks, inbox, require_hook  # noqa: F401
+
+SUITE_DIR = Path(__file__).resolve().parent
+MARKERS = [
+    "signup: sign-up and activation",
+    "login: sign-in and sign-out",
+    "mfa: TOTP enrollment, challenge, recovery codes",
+    "reset: password reset",
+    "password: password change by a signed-in user",
+    "roles: roles and permissions",
+    "sessions: session lifetime, fixation, logout",
+    "concurrency: concurrent and shared-device sign-ins",
+    "hygiene: secrets, egress, data flows of the run",
+    "severity1: a broken invariant here is a security hole or locks users out",
+    "severity2: a broken invariant here degrades security or usability",
+    "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("authprobe")
+    group.addoption("--authprobe", action="store_true", default=False,
+                    help="treat these tests as authprobe checks (browser settings, artifacts, "
+                         "seal and scan), as the shipped suite is")
+    parser.addini("authprobe", type="bool", default=False,
+                  help="this project's tests are authprobe checks (as --authprobe)")
+
+
+def _inside_suite(arg: str, pyargs: bool) -> bool:
+    """Whether a command-line argument names the shipped suite or something in it."""
+    named = arg.split("::")[0]
+    if pyargs and not Path(named).exists():
+        try:
+            spec = importlib.util.find_spec(named)
+        except (ImportError, ValueError):
+            return False
+        if spec is None or spec.origin is None:
+            return False
+        path = Path(spec.origin).parent if spec.origin.endswith("__init__.py") else Path(spec.origin)
+    else:
+        path = Path(named)
+    resolved = path.resolve()
+    return resolved == SUITE_DIR or SUITE_DIR in resolved.parents
+
+
+def is_authprobe_run(config: pytest.Config) -> bool:
+    if config.getoption("--authprobe") or config.getini("authprobe"):
+        return True
+    pyargs = bool(config.getoption("pyargs", False))
+    return any(_inside_suite(arg, pyargs) for arg in config.args)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's terminal reporter exists
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    active = is_authprobe_run(config)
+    config.stash[ACTIVE] = active
+    redact_and_keep_artifacts(config, active)
+    if active and not config.pluginmanager.is_registered(browser):
+        # registered now, after every entry-point plugin: each override gets pytest-playwright's value
+        config.pluginmanager.register(browser, "authprobe-browser")
+

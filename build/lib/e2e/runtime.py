@@ -1,0 +1,36 @@
+"""What the suite's plugin modules share: the browser config, stash keys, stopping and saying."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from flows.provision import SignupChannel
+from harness.browser_config import load_browser_config
+from harness.sweep import RunJournal
+from harness.users import UserLedger
+
+PW_CONFIG = load_browser_config()
+RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
+ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (e2e/plugin.py decides)
+BASE_URL = pytest.StashKey[str]()
+
+
+def stop_run(error: Exception) -> None:
+    """End the run with the error's one sentence, no traceback wall."""
+    pytest.exit(f"authprobe: {error}", returncode=3)
+
+
+USER_LEDGER = pytest.StashKey[UserLedger]()
+SIGNUP = pytest.StashKey[SignupChannel]()
+JOURNAL = pytest.StashKey[RunJournal | None]()
+
+
+def say(config: pytest.Config, line: str) -> None:
+    """A line on the terminal now, even from inside a fixture (where output is captured)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        (reporter.write_line if reporter is not None else print)(line)

@@ -1,0 +1,38 @@
+"""Sign-in: wrong credentials are refused alike (fixation and logout: test_sessions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from flows.session import sign_in
+from harness.journey import Journey
+from harness.oracle import Expected
+from harness.profile import TargetProfile
+from harness.users import ThrowawayUsers, new_password
+
+pytestmark = pytest.mark.login
+MakeJourney = Callable[[Page, str], Journey]
+
+
+@pytest.mark.severity2
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+) -> None:
+    user = users.create(tag="enum")
+    trip = journey(page, "wrong credentials")
+    with trip.step("sign in with a wrong password", Expected(authenticated=False)):
+        wrong = sign_in(page, profile, user.email, new_password())
+    with trip.step("sign in with an unknown email", Expected(authenticated=False)):
+        unknown = sign_in(page, profile, users.address("nobody"), new_password())
+    assert wrong.outcome == "refused" and unknown.outcome == "refused", (
+        f"wrong credentials were not refused: wrong password → {wrong.outcome}, "
+        f"unknown email → {unknown.outcome}"
+    )
+    if profile.policy.enumeration_safe:
+        assert wrong.message == unknown.message, (
+            "account enumeration: the error for a wrong password differs from the one for an "
+            f"unknown email: {wrong.message!r} vs {unknown.message!r}"
+        )

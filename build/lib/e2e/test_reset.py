@@ -1,0 +1,167 @@
+"""Password reset: single-use expiring links, no enumeration, sessions ended, MFA kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from e2e.provisioning import MfaUser
+from flows.reset import request_reset, reset_link, use_reset_link
+from flows.session import sign_in
+from harness.hooks import TestHooks
+from harness.journey import Journey
+from harness.mail import Inbox
+from harness.oracle import Expected
+from harness.profile import TargetProfile
+from harness.settings import Settings
+from harness.users import ThrowawayUsers, new_password
+
+pytestmark = pytest.mark.reset
+MakeJourney = Callable[[Page, str], Journey]
+
+
+@pytest.mark.severity1
+def test_reset_replaces_the_old_password(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    journey: MakeJourney,
+) -> None:
+    user = users.create(tag="reset")
+    request_reset(page, profile, user.email)
+    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    new = new_password()
+    attempt = use_reset_link(page, profile, link, new)
+    assert attempt.outcome == "changed", (
+        f"reset with a fresh link failed: {attempt.outcome} ({attempt.message})"
+    )
+    trip = journey(page, "after reset")
+    with trip.step("sign in with the old password", Expected(authenticated=False)):
+        old = sign_in(page, profile, user.email, user.password)
+    assert old.outcome == "refused", "the old password still works after a reset"
+    with trip.step("sign in with the new password", Expected(authenticated=True, email=user.email)):
+        fresh = sign_in(page, profile, user.email, new)
+    assert fresh.outcome == "signed_in", f"the new password does not work: {fresh.message}"
+
+
+@pytest.mark.severity1
+def test_reset_link_cannot_be_used_twice(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+) -> None:
+    user = users.create(tag="reset-twice")
+    request_reset(page, profile, user.email)
+    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    assert use_reset_link(page, profile, link, new_password()).outcome == "changed"
+    second_password = new_password()
+    second = use_reset_link(page, profile, link, second_password)
+    assert second.outcome == "invalid", (
+        f"reset link reusable: a second use of the same link ended in '{second.outcome}'"
+    )
+    assert sign_in(page, profile, user.email, second_password).outcome == "refused", (
+        "reset link reusable: the password set through the second use of the link works"
+    )
+
+
+@pytest.mark.severity1
+def test_expired_reset_link_is_refused_and_password_unchanged(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    hooks: TestHooks, require_hook: Callable[[str], None],
+) -> None:
+    require_hook("backdate_tokens")
+    user = users.create(tag="reset-expired")
+    request_reset(page, profile, user.email)
+    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    aged = hooks.backdate_tokens(user.email, kind="reset",
+                                 seconds=profile.policy.reset_token_ttl_seconds + 60)
+    assert aged >= 1, "the backdate_tokens hook aged no reset token"
+    attempt = use_reset_link(page, profile, link, new_password())
+    assert attempt.outcome == "invalid", (
+        f"reset link never expires: a link older than {profile.policy.reset_token_ttl_seconds} s "
+        f"ended in '{attempt.outcome}'"
+    )
+    assert attempt.message, "an expired reset link was refused without a message to the user"
+    assert sign_in(page, profile, user.email, user.password).outcome == "signed_in", (
+        "the password changed although the reset link had expired"
+    )
+
+
+@pytest.mark.severity2
+def test_unknown_email_gets_the_same_reset_answer_and_no_reset_link(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+) -> None:
+    """Same answer on screen; no mail, or (by policy) a notice with no link and no account data."""
+    user = users.create(tag="reset-known")
+    known = request_reset(page, profile, user.email)
+    reset_link(inbox, profile, user.email, settings.mail_timeout)  # consume it
+    stranger = users.address("reset-unknown")
+    unknown = request_reset(page, profile, stranger)
+    if profile.policy.enumeration_safe:
+        assert known.message == unknown.message, (
+            "account enumeration in reset: the answer for an unknown email differs from the one "
+            f"for an account: {unknown.message!r} vs {known.message!r}"
+        )
+    if profile.policy.reset_mail_to_unknown == "none":
+        inbox.assert_none(to=stranger, within=3.0)
+        return
+    notice = inbox.wait_for(to=stranger, timeout=settings.mail_timeout)
+    links = [link for link in notice.links() if re.search(profile.mail.reset_link, link)]
+    assert not links, f"the notice to an unknown address carries a reset link: {links}"
+    body = f"{notice.subject}\n{notice.text}\n{notice.html}".lower()
+    assert user.email.lower() not in body, "the notice to an unknown address names another account"
+
+
+@pytest.mark.severity1
+def test_reset_ends_the_users_sessions_in_other_browsers(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    new_context: Callable[..., BrowserContext], journey: MakeJourney,
+) -> None:
+    if not profile.policy.reset_ends_other_sessions:
+        pytest.skip(f"target {profile.name} keeps other sessions on reset (profile policy)")
+    user = users.create(tag="reset-sessions")
+    other = new_context().new_page()
+    other_trip = journey(other, "other device")
+    with other_trip.step("sign in on another device", Expected(authenticated=True, email=user.email)):
+        sign_in(other, profile, user.email, user.password)
+    request_reset(page, profile, user.email)
+    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    assert use_reset_link(page, profile, link, new_password()).outcome == "changed"
+    with other_trip.step("next request on the other device", Expected(authenticated=False)):
+        other.goto(profile.paths.account)
+    # the journey's cross-check above fails with both sides shown if the session survived
+
+
+@pytest.mark.severity1
+def test_mfa_is_still_required_after_a_reset(
+    page: Page, profile: TargetProfile, inbox: Inbox, settings: Settings,
+    mfa_user: Callable[..., MfaUser], journey: MakeJourney,
+) -> None:
+    enrolled = mfa_user(tag="reset-mfa")
+    request_reset(page, profile, enrolled.user.email)
+    link = reset_link(inbox, profile, enrolled.user.email, settings.mail_timeout)
+    new = new_password()
+    assert use_reset_link(page, profile, link, new).outcome == "changed"
+    trip = journey(page, "sign-in after reset")
+    with trip.step("password step with the new password", Expected(authenticated=False)):
+        result = sign_in(page, profile, enrolled.user.email, new)
+    assert result.outcome == "mfa_required", (
+        f"reset skipped MFA: after a password reset the password alone led to '{result.outcome}'"
+    )
+
+
+@pytest.mark.severity1
+def test_reset_works_for_every_role(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+) -> None:
+    broken: list[str] = []
+    for role in profile.roles.names:
+        user = users.create(role=role, tag=f"reset-{role}")
+        request_reset(page, profile, user.email)
+        link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+        new = new_password()
+        attempt = use_reset_link(page, profile, link, new)
+        result = sign_in(page, profile, user.email, new)
+        if attempt.outcome != "changed" or result.outcome != "signed_in":
+            broken.append(f"{role}: reset {attempt.outcome}, sign-in with new password {result.outcome}")
+        page.context.clear_cookies()
+    assert not broken, "password reset is broken for some roles: " + "; ".join(broken)

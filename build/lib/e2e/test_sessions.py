@@ -1,0 +1,183 @@
+"""Sessions: a new id at sign-in, logout that ends them on the server, idle and absolute
+expiry, MFA after expiry (cookie flags and caching: test_hygiene).
+
+Expiry is produced with the target's test hook that ages sessions (never by sleeping);
+the TTLs come from the profile's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from flows.access import open_page
+from flows.mfa import enroll_totp
+from flows.session import sign_in, sign_out, submit_password
+from harness.hooks import TestHooks
+from harness.journey import Journey
+from harness.oracle import Expected, replay_cookies
+from harness.profile import TargetProfile
+from harness.settings import Settings
+from harness.target import Target
+from harness.users import ThrowawayUser, ThrowawayUsers
+from pages.account import AccountShell
+from pages.login import LoginPage
+
+pytestmark = pytest.mark.sessions
+MakeJourney = Callable[[Page, str], Journey]
+RequireHook = Callable[[str], None]
+BEYOND_S = 60  # how far past a TTL the hook ages a session
+
+
+def _ttl(profile: TargetProfile, require_hook: RequireHook, name: str) -> int:
+    require_hook("backdate_sessions")
+    ttl: int | None = getattr(profile.policy, name)
+    if ttl is None:
+        pytest.skip(f"target {profile.name} states no policy.{name} in its profile")
+    return ttl
+
+
+def _sign_in(page: Page, profile: TargetProfile, user: ThrowawayUser, trip: Journey) -> None:
+    with trip.step("sign in", Expected(authenticated=True, email=user.email)):
+        result = sign_in(page, profile, user.email, user.password)
+    assert result.outcome == "signed_in", f"setup: sign-in failed: {result.outcome} ({result.message})"
+
+
+def _age_sessions(hooks: TestHooks, user: ThrowawayUser, *, idle: int = 0, age: int = 0) -> None:
+    aged = hooks.backdate_sessions(user.email, idle_seconds=idle, age_seconds=age)
+    assert aged > 0, f"setup: the session hook aged no session of {user.email}"
+
+
+def _assert_expired(page: Page, profile: TargetProfile, user: ThrowawayUser, trip: Journey,
+                    invariant: str) -> None:
+    """Open the account page as the next request; it must need sign-in and forget the user.
+
+    The journey step cross-checks UI and backend first: a UI that still shows the user to a
+    backend that ended the session is the mismatch both sides of the report show."""
+    with trip.step("open the account page after expiry", Expected(authenticated=False)):
+        visit = open_page(page, profile, profile.paths.account)
+    shown = AccountShell(page, profile).visible_text()
+    assert visit.shows_sign_in, (
+        f"{invariant}: the protected page {profile.paths.account} did not send the user to "
+        f"sign in again: {visit.describe()}"
+    )
+    assert user.email.lower() not in shown.lower(), (
+        f"{invariant}, and the UI must not keep showing it: the backend has ended the session "
+        f"but the page still shows the old identity {user.email} at {page.url}"
+    )
+
+
+def _signed_in_then_aged(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    journey: MakeJourney, tag: str, *, idle: int = 0, age: int = 0,
+) -> tuple[ThrowawayUser, Journey]:
+    user = users.create(tag=tag)
+    trip = journey(page, f"{tag} expiry")
+    _sign_in(page, profile, user, trip)
+    _age_sessions(hooks, user, idle=idle, age=age)
+    return user, trip
+
+
+@pytest.mark.severity1
+def test_idle_session_expires_and_the_ui_forgets_the_user(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
+    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "idle",
+                                      idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip,
+                    f"a session idle for longer than {idle_ttl}s must be over")
+
+
+@pytest.mark.severity1
+def test_absolute_timeout_ends_even_an_active_session(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    absolute_ttl = _ttl(profile, require_hook, "absolute_ttl_seconds")
+    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "absolute",
+                                      age=absolute_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip,
+                    f"a session older than {absolute_ttl}s must be over even though it was "
+                    "active a moment ago")
+
+
+@pytest.mark.severity1
+def test_reauthentication_after_expiry_still_requires_mfa(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
+    require_hook: RequireHook, journey: MakeJourney,
+) -> None:
+    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
+    if profile.policy.mfa == "off":
+        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
+    user = users.create(tag="reauth-mfa")
+    trip = journey(page, "re-authentication after expiry")
+    _sign_in(page, profile, user, trip)
+    enrollment = enroll_totp(page, profile)
+    totp = enrollment.totp(profile)
+    users.remember_mfa(user.email, totp, enrollment.recovery_codes)
+    with trip.step("sign out", Expected(authenticated=False)):
+        sign_out(page, profile)
+    with trip.step("sign in with password and TOTP", Expected(authenticated=True, email=user.email)):
+        full = sign_in(page, profile, user.email, user.password, totp)
+    assert full.outcome == "signed_in", f"setup: MFA sign-in failed: {full.outcome} ({full.message})"
+    _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, profile, user, trip,
+                    f"a session idle for longer than {idle_ttl}s must be over")
+
+    again = submit_password(page, profile, user.email, user.password)
+    ui, backend = trip.ui.read(), trip.backend.read()
+    assert again.outcome == "mfa_required" and not backend.authenticated, (
+        "re-authentication after session expiry must ask for the second factor again: after "
+        f"the password alone the app answered {again.outcome} at {again.url}\n  "
+        f"{ui.describe()}\n  {backend.describe()}"
+    )
+    trip.check("password step done, MFA pending: nobody signed in yet", Expected(authenticated=False))
+
+
+@pytest.mark.severity1
+def test_session_id_changes_at_signin(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
+    settings: Settings,
+) -> None:
+    user = users.create(tag="fixation")
+    cookie_name = profile.session_probe.cookie_name
+    LoginPage(page, profile).open()
+    before = [c for c in page.context.cookies() if c["name"] == cookie_name]
+    result = sign_in(page, profile, user.email, user.password)
+    assert result.outcome == "signed_in", f"sign-in failed: {result.outcome} ({result.message})"
+    after = {c["value"] for c in page.context.cookies() if c["name"] == cookie_name}
+    assert after, f"no {cookie_name} cookie after sign-in; check session_probe.cookie_name"
+    if before:
+        assert before[0]["value"] not in after, (
+            f"session fixation: the {cookie_name} cookie issued before sign-in is the one that "
+            "is authenticated after it (the id was not rotated)"
+        )
+        replayed = replay_cookies(browser, target.base_url, before, profile.session_probe,
+                                  settings.http_timeout)
+        assert not replayed.authenticated, (
+            "session fixation: the pre-sign-in cookie is authenticated on the server\n  "
+            + replayed.describe()
+        )
+
+
+@pytest.mark.severity1
+def test_logout_ends_the_session_on_the_server(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
+    settings: Settings, journey: MakeJourney,
+) -> None:
+    user = users.create(tag="logout")
+    trip = journey(page, "logout")
+    with trip.step("sign in", Expected(authenticated=True, email=user.email)):
+        sign_in(page, profile, user.email, user.password)
+    with trip.step("sign out", Expected(authenticated=False)):
+        signed_out = sign_out(page, profile)
+    replayed = replay_cookies(browser, target.base_url, signed_out.cookies_before,
+                              profile.session_probe, settings.http_timeout)
+    assert not replayed.authenticated, (
+        "logout only cleared the browser: the cookies held before sign-out, replayed in a "
+        "fresh browser context, are still signed in on the server\n  " + replayed.describe()
+    )

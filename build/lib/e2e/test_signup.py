@@ -1,0 +1,103 @@
+"""Sign-up and email activation, cross-checked with the backend after every step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+from pydantic import SecretStr
+
+from flows.account import activate, activation_link, open_activation_link, sign_up
+from flows.session import sign_in
+from harness.journey import Journey
+from harness.mail import Inbox
+from harness.oracle import Expected
+from harness.profile import TargetProfile
+from harness.settings import Settings
+from harness.users import ThrowawayUsers, new_password
+
+pytestmark = pytest.mark.signup
+MakeJourney = Callable[[Page, str], Journey]
+
+
+@pytest.mark.severity1
+def test_signup_activation_signin_agree_after_every_step(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, journey: MakeJourney,
+    settings: Settings,
+) -> None:
+    password = new_password()
+    email = users.address("signup", password)
+    trip = journey(page, "sign-up to sign-in")
+    with trip.step("sign up", Expected(authenticated=False)):
+        signed_up = sign_up(page, profile, email, password)
+    assert signed_up.accepted, f"sign-up of {email} was refused: {signed_up.message}"
+    with trip.step("open the emailed activation link"):
+        activation = activate(page, profile, inbox, email, settings.mail_timeout)
+    assert activation.activated, f"activation link {activation.link} failed: {activation.message}"
+    with trip.step("sign in", Expected(authenticated=True, email=email)):
+        result = sign_in(page, profile, email, password)
+    assert result.outcome == "signed_in", f"sign-in after activation: {result.outcome} ({result.message})"
+
+
+@pytest.mark.severity1
+def test_signin_before_activation_is_refused(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+) -> None:
+    if not profile.policy.email_verification_required:
+        pytest.skip(f"target {profile.name} does not require email verification (profile policy)")
+    password = new_password()
+    email = users.address("unactivated", password)
+    trip = journey(page, "sign-in before activation")
+    signed_up = sign_up(page, profile, email, password)
+    assert not signed_up.signed_in, (
+        "sign-up signed the new account in at once, before its email address was verified "
+        f"(the profile says email_verification_required); at {page.url}")
+    assert signed_up.accepted, f"sign-up of {email} was refused: {signed_up.message}"
+    trip.check("after sign-up", Expected(authenticated=False))
+    with trip.step("sign in before activating", Expected(authenticated=False)):
+        result = sign_in(page, profile, email, password)
+    assert result.outcome == "refused", (
+        f"an account that never opened its activation link could sign in: outcome "
+        f"{result.outcome} at {result.url}"
+    )
+    assert result.message, "sign-in was refused without any error shown to the user"
+
+
+@pytest.mark.severity1
+def test_activation_link_cannot_be_used_twice(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    journey: MakeJourney,
+) -> None:
+    password = new_password()
+    email = users.address("activate-twice", password)
+    assert sign_up(page, profile, email, password).accepted
+    link = activation_link(inbox, profile, email, settings.mail_timeout)
+    first = open_activation_link(page, profile, email, link)
+    assert first.activated, f"first use of the activation link failed: {first.message}"
+    trip = journey(page, "activation link reuse")
+    with trip.step("open the same activation link again", Expected(authenticated=False)):
+        second = open_activation_link(page, profile, email, link)
+    assert not second.activated, (
+        f"activation link is reusable: the second visit of {link.split('?')[0]}?token=… "
+        "showed success again"
+    )
+
+
+@pytest.mark.severity2
+def test_password_with_special_characters_survives_signup_and_signin(
+    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    journey: MakeJourney,
+) -> None:
+    special = SecretStr(' sp ace "dq" \'sq\' ünïcødé ✓ <>&%+ end ')  # audit: allow (throwaway test value)
+    email = users.address("special-password", special)
+    assert sign_up(page, profile, email, special).accepted
+    assert activate(page, profile, inbox, email, settings.mail_timeout).activated
+    trip = journey(page, "special password")
+    with trip.step("sign in with the exact password typed at sign-up",
+                   Expected(authenticated=True, email=email)):
+        result = sign_in(page, profile, email, special)
+    assert result.outcome == "signed_in", (
+        "a password with spaces, quotes, unicode and <>&%+ did not survive sign-up → sign-in "
+        f"unchanged: {result.outcome} ({result.message})"
+    )

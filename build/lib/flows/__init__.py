@@ -1,0 +1,1 @@
+"""User journeys composed from pages. Flows never assert; they return what happened."""

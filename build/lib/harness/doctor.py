@@ -1,0 +1,230 @@
+"""`authprobe doctor`: is this configuration ready to run, without running the suite?
+
+One line per check, ✓ or ✗ with what to fix: settings (every problem at once), profile,
+target, session endpoint (anonymous answer read with the profile's JMESPath), roles
+endpoint, IMAP login and IDLE, the browser (found, version, launches), the admin and
+hook tokens (one harmless call each), and every `[paths]` page. Checks run side by side
+under one deadline, so unreachable hosts cost seconds, not a timeout each.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import time
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness import httpget
+from harness.errors import AuthprobeError
+from harness.oracle import parse_roles_answer, parse_session_answer
+from harness.profile import TargetProfile, load_profile
+from harness.settings import Settings, load_settings
+from harness.target import Target, answers, configured_target, token_checks
+
+DEADLINE_S = 12.0
+OK, FAIL, NOTE = "✓", "✗", "·"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    mark: str  # OK, FAIL or NOTE (not checked here, and why)
+    said: str
+
+    def line(self) -> str:
+        return f"{self.mark} {self.name}: {self.said}"
+
+
+def _http_problem(url: str, exc: Exception) -> str:
+    if isinstance(exc, httpget.DeadlineExceeded):
+        return f"{exc}; check the target or raise E2E_HTTP_TIMEOUT"
+    return f"no answer from {url} ({getattr(exc, 'reason', exc)}); check E2E_BASE_URL"
+
+
+def _session_check(target: Target, profile: TargetProfile, timeout: float) -> Result:
+    name = "session endpoint"
+    url = target.base_url + profile.session_probe.url
+    try:
+        answer = httpget.get(url, timeout)
+        state = parse_session_answer(profile.session_probe, answer.status, answer.content_type,
+                                     answer.body, url)
+    except (httpget.DeadlineExceeded, urllib.error.URLError, OSError) as exc:
+        return Result(name, FAIL, _http_problem(url, exc))
+    except AuthprobeError as exc:
+        return Result(name, FAIL, str(exc))
+    if state.authenticated:
+        return Result(name, FAIL, f"GET {url} says someone is signed in without a cookie; "
+                                  "check session_probe in the profile")
+    return Result(name, OK, f"GET {profile.session_probe.url} → {answer.status}, read as signed out")
+
+
+def _roles_check(target: Target, profile: TargetProfile, timeout: float) -> Result:
+    name = "roles endpoint"
+    assert profile.session_probe.roles_url is not None
+    url = target.base_url + profile.session_probe.roles_url
+    try:
+        answer = httpget.get(url, timeout)
+        parse_roles_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
+    except (httpget.DeadlineExceeded, urllib.error.URLError, OSError) as exc:
+        return Result(name, FAIL, _http_problem(url, exc))
+    except AuthprobeError as exc:
+        return Result(name, FAIL, str(exc))
+    return Result(name, OK, f"GET {profile.session_probe.roles_url} → {answer.status}")
+
+
+def _page_check(target: Target, path: str, screen: str, timeout: float) -> Result:
+    name = f"page {screen}"
+    url = target.base_url + path
+    try:
+        answer = httpget.get(url, timeout)
+    except (httpget.DeadlineExceeded, urllib.error.URLError, OSError) as exc:
+        return Result(name, FAIL, _http_problem(url, exc))
+    if answer.status >= 400 and answer.status not in (401, 403):
+        return Result(name, FAIL, f"GET {path} → {answer.status}; fix [paths] {screen} in the profile")
+    return Result(name, OK, f"GET {path} → {answer.status}")
+
+
+def _page_checks(target: Target, path: str, screen: str, timeout: float) -> list[Result]:
+    return [_page_check(target, path, screen, timeout)]
+
+
+def _mail_check(target: Target) -> Result:
+    name = "IMAP"
+    try:
+        with target.inbox() as box:
+            idle = box.supports_idle
+    except AuthprobeError as exc:
+        return Result(name, FAIL, str(exc))
+    where = f"{target.imap_user}@{target.imap_host}:{target.imap_port}"
+    if not idle:
+        return Result(name, OK, f"logged in as {where}; no IDLE, mail is polled every second")
+    return Result(name, OK, f"logged in as {where}, IDLE supported")
+
+
+def _browser_check(settings: Settings) -> Result:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from harness.browser_config import load_browser_config
+
+    name = "browser"
+    config = load_browser_config()
+    try:
+        with sync_playwright() as playwright:
+            options = config.launch_options("chromium", settings.browser_path, playwright)
+            browser = playwright.chromium.launch(**{**options, "timeout": 10_000})
+            version = browser.version
+            browser.close()
+    except config.BrowserNotFound as exc:
+        return Result(name, FAIL, str(exc))
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()[0]
+        return Result(name, FAIL, f"chromium did not launch ({first}); run bin/setup or set "
+                                  "E2E_BROWSER_PATH")
+    where = options.get("executable_path", "Playwright's own build")
+    return Result(name, OK, f"chromium {version} ({where}) launches")
+
+
+def _token_results(target: Target, profile: TargetProfile, timeout: float) -> list[Result]:
+    results = []
+    for setting, problem in token_checks(target, profile, timeout):
+        name = "admin token" if setting == "E2E_ADMIN_TOKEN" else "hook token"
+        results.append(Result(name, FAIL, problem) if problem is not None
+                       else Result(name, OK, f"{setting} accepted (one harmless call)"))
+    return results
+
+
+Check = tuple[str, Callable[[], list[Result]]]  # its name (for a timeout) and what it does
+
+
+def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[Check]:
+    timeout = min(settings.http_timeout, DEADLINE_S - 2)
+    checks: list[Check] = [
+        ("session endpoint", lambda: [_session_check(target, profile, timeout)]),
+        ("IMAP", lambda: [_mail_check(target)]),
+        ("browser", lambda: [_browser_check(settings)]),
+    ]
+    if profile.session_probe.roles_url is not None:
+        checks.append(("roles endpoint", lambda: [_roles_check(target, profile, timeout)]))
+    if target.admin_token is not None or target.hook_token is not None:
+        checks.append(("tokens", lambda: _token_results(target, profile, timeout)))
+    for screen, path in profile.paths.model_dump().items():
+        if path:
+            checks.append((f"page {screen}", functools.partial(_page_checks, target, path, screen,
+                                                               timeout)))
+    return checks
+
+
+def _unconfigured_notes(settings: Settings, profile: TargetProfile) -> list[Result]:
+    notes = []
+    if profile.admin_api is not None and settings.admin_token is None:
+        notes.append(Result("admin token", NOTE, "E2E_ADMIN_TOKEN is not set; the profile's "
+                                                 "[admin_api] will not be used"))
+    if profile.hooks.all() and settings.hook_token is None:
+        notes.append(Result("hook token", NOTE, "E2E_HOOK_TOKEN is not set; checks that need "
+                                                "test hooks will be skipped"))
+    return notes
+
+
+def diagnose(base_url_option: str | None = None) -> list[Result]:
+    """Every check's result, in a fixed order, within DEADLINE_S."""
+    try:
+        settings = load_settings(base_url_option)
+    except AuthprobeError as exc:
+        return [Result("settings", FAIL, str(exc))]
+    results = [Result("settings", OK, f"target {settings.target}")]
+    try:
+        profile = load_profile(settings.target)
+    except AuthprobeError as exc:
+        return [*results, Result("profile", FAIL, str(exc))]
+    results.append(Result("profile", OK, f"{profile.name} loaded"))
+    if settings.base_url is None:
+        started = "starts with each run" if profile.launch is not None else "has no [launch]"
+        return [*results, Result("target", NOTE if profile.launch else FAIL,
+                                 f"E2E_BASE_URL is unset: {profile.name} {started}; to check a "
+                                 f"running one, `authprobe serve {profile.name}` and set "
+                                 "E2E_BASE_URL and the E2E_IMAP_* variables it prints")]
+    try:
+        target = configured_target(settings)
+    except AuthprobeError as exc:
+        return [*results, Result("target", FAIL, str(exc)),
+                *_run_all([("browser", lambda: [_browser_check(settings)])])]
+    checks = _checks(settings, profile, target)
+    if not answers(target.base_url, timeout_s=min(3.0, settings.http_timeout)):
+        results.append(Result("target", FAIL, f"nothing answers at {target.base_url}; check "
+                                              "E2E_BASE_URL and that the app is running"))
+        checks = [check for check in checks if check[0] in ("IMAP", "browser")]
+    else:
+        results.append(Result("target", OK, f"{target.base_url} answers"))
+    return [*results, *_run_all(checks), *_unconfigured_notes(settings, profile)]
+
+
+def _run_all(checks: list[Check]) -> list[Result]:
+    """Run the checks side by side; one still running at the deadline is a failure."""
+    ends = time.monotonic() + DEADLINE_S
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(len(checks), 1),
+                                                 thread_name_prefix="authprobe-doctor")
+    futures = [(name, pool.submit(check)) for name, check in checks]
+    results: list[Result] = []
+    for name, future in futures:
+        try:
+            results.extend(future.result(timeout=max(ends - time.monotonic(), 0)))
+        except concurrent.futures.TimeoutError:
+            results.append(Result(name, FAIL, f"no result within {DEADLINE_S:g} s; the host "
+                                              "does not answer"))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
+def doctor_command(base_url_option: str | None = None) -> int:
+    started = time.monotonic()
+    results = diagnose(base_url_option)
+    for result in results:
+        print(result.line(), flush=True)
+    failed = sum(result.mark == FAIL for result in results)
+    seconds = time.monotonic() - started
+    print(f"authprobe doctor: {len(results) - failed} of {len(results)} checks fine"
+          + (f", {failed} to fix" if failed else "") + f" ({seconds:.1f} s).")
+    return 1 if failed else 0

@@ -1,0 +1,45 @@
+"""Page objects, one per screen (see pages/base.py)."""
+
+from __future__ import annotations
+
+import difflib
+
+from harness.profile import TargetProfile
+
+
+def known_locators() -> dict[str, set[str]]:
+    """Every screen and the element names its page object reads (what [locators] may set)."""
+    from pages import account, activation, admin, login, mfa, password, reauth, reset, signup  # noqa: F401
+    from pages.base import COMMON, Screen
+
+    known: dict[str, set[str]] = {}
+
+    def walk(cls: type[Screen]) -> None:
+        for sub in cls.__subclasses__():
+            if "screen" in sub.__dict__:
+                known.setdefault(sub.screen, set()).update(
+                    {"heading", *COMMON, *sub.defaults, *sub.optional})
+            walk(sub)
+
+    walk(Screen)
+    return known
+
+
+def locator_problems(profile: TargetProfile) -> list[str]:
+    """Screens and elements in `[locators]` that no page object reads (typos, mostly)."""
+    known = known_locators()
+    problems = []
+    for screen, elements in profile.locators.items():
+        if screen not in known:
+            near = difflib.get_close_matches(screen, known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problems.append(f"[locators.{screen}] is not a screen authprobe knows{hint}; "
+                            f"screens: {', '.join(sorted(known))}")
+            continue
+        for element in elements:
+            if element not in known[screen]:
+                near = difflib.get_close_matches(element, known[screen], n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                problems.append(f"[locators.{screen}] {element} is not an element of that "
+                                f"screen{hint}; its elements: {', '.join(sorted(known[screen]))}")
+    return problems

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page
+
+from harness.oracle import SessionView
+from harness.profile import LocatorSpec, TargetProfile
+from pages.base import Screen
+
+
+class AccountShell(Screen):
+    """The signed-in frame on every page: who am I, navigation, sign out."""
+
+    screen = "shell"
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Your account"),
+        "current_user": LocatorSpec(test_id="current-user"),
+        "current_roles": LocatorSpec(test_id="current-roles"),
+        "sign_out_button": LocatorSpec(role="button", name="Sign out"),
+        "sign_in_link": LocatorSpec(role="link", name="Sign in"),
+        "mfa_link": LocatorSpec(role="link", name="Two-factor authentication"),
+    }
+
+    @property
+    def current_user(self) -> Locator:
+        return self.element("current_user")
+
+    @property
+    def current_roles(self) -> Locator:
+        return self.element("current_roles")
+
+    @property
+    def sign_in_link(self) -> Locator:
+        return self.element("sign_in_link")
+
+    @property
+    def sign_out_button(self) -> Locator:
+        return self.element("sign_out_button")
+
+    def open(self) -> None:
+        self.goto(self.profile.paths.account)
+
+    def nav_link(self, name: str) -> Locator:
+        return self.page.get_by_role("link", name=name, exact=True)
+
+    def open_at(self, epoch_ms: float) -> None:
+        """Have the browser load the account page at wall-clock time `epoch_ms`; returns at once."""
+        self.page.evaluate(
+            "([path, at]) => { window.__authprobeLeaving = true;"
+            " setTimeout(() => { window.location.href = path; },"
+            " Math.max(0, at - Date.now())); }",
+            [self.profile.paths.account, epoch_ms],
+        )
+
+    def visible_text(self) -> str:
+        """Everything the page shows, header included (to look for a previous user's traces)."""
+        return self.page.locator("body").inner_text()
+
+    def stored_values(self) -> dict[str, str]:
+        """Web storage of this origin: `local:KEY` and `session:KEY` → value."""
+        stored: dict[str, str] = self.page.evaluate(
+            """() => {
+                const out = {};
+                for (const [kind, store] of [["local", localStorage], ["session", sessionStorage]]) {
+                    for (let i = 0; i < store.length; i++) {
+                        const key = store.key(i);
+                        out[kind + ":" + key] = store.getItem(key) ?? "";
+                    }
+                }
+                return out;
+            }"""
+        )
+        return stored
+
+    def sign_out(self) -> None:
+        self.sign_out_button.click()
+        self.page.wait_for_load_state("domcontentloaded")
+
+
+class UiSession:
+    """Who the account shell says is signed in, as it is right now (the oracle's UI side;
+    the shell's locators live in AccountShell only)."""
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self._page = page
+        self._shell = AccountShell(page, profile)
+
+    def read(self) -> SessionView:
+        self._page.wait_for_load_state("domcontentloaded")
+        where = self._page.url
+        user = self._shell.current_user
+        if user.count() == 0 or not user.first.is_visible():
+            return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
+        email = self._shell.read("current_user").strip()
+        roles: tuple[str, ...] | None = None
+        if self._shell.current_roles.count() > 0:
+            text = self._shell.read("current_roles")
+            roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
+        return SessionView(
+            source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"
+        )

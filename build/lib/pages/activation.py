@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from playwright.sync_api import Locator
+
+from harness.profile import LocatorSpec
+from pages.base import Screen
+
+
+class ActivationResultPage(Screen):
+    """The page an activation link lands on; success and failure have their own headings.
+
+    Some apps verify the address only when the user presses a button on that page (link
+    prefetchers in mail clients then cannot activate accounts): the profile's
+    `confirm_button` names it, and the flow presses it whenever it shows.
+    """
+
+    screen = "activation"
+    optional = ("confirm_button",)
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Account activated"),
+        "failed_heading": LocatorSpec(role="heading", name="Activation failed"),
+    }
+
+    def open_link(self, link: str) -> None:
+        self.page.goto(link)
+
+    @property
+    def failed_heading(self) -> Locator:
+        return self.element("failed_heading")
+
+    @property
+    def confirm_button(self) -> Locator | None:
+        """The button that completes activation, if this app has one."""
+        return self.element("confirm_button") if self.defines("confirm_button") else None

@@ -1,0 +1,96 @@
+"""What every page object shares: profile-overridable locators and `expect_loaded`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from playwright.sync_api import Locator, Page, expect
+
+from harness.locate import read_value, resolve
+from harness.profile import LocatorSpec, TargetProfile
+
+COMMON = {
+    "error_alert": LocatorSpec(role="alert"),
+    "status_message": LocatorSpec(role="status"),
+}
+
+
+class Screen:
+    """One screen of the target. Subclasses name the screen and their default locators."""
+
+    screen: ClassVar[str]
+    defaults: ClassVar[dict[str, LocatorSpec]] = {}
+    optional: ClassVar[tuple[str, ...]] = ()  # elements only a profile defines (no default)
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self.page = page
+        self.profile = profile
+
+    def element(self, name: str) -> Locator:
+        spec = self.profile.locator(self.screen, name) or self.defaults.get(name)
+        if spec is None:
+            spec = COMMON[name]
+        return resolve(self.page, spec)
+
+    def goto(self, url: str) -> None:
+        """Open `url`; answer a re-authentication prompt if the app puts one in the way."""
+        from pages.reauth import answer_reauth_prompt  # noqa: PLC0415 (it builds on Screen)
+
+        self.page.goto(url)
+        self.page.wait_for_load_state("domcontentloaded")
+        answer_reauth_prompt(self.page, self.profile)
+
+    def read(self, name: str) -> str:
+        """An element's value as the app shows it (see harness.locate.read_value)."""
+        spec = self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
+        return read_value(self.element(name), spec)
+
+    def defines(self, name: str) -> bool:
+        """Whether the profile gives this screen an optional element (one only some apps have)."""
+        return self.profile.locator(self.screen, name) is not None
+
+    @property
+    def error_alert(self) -> Locator:
+        return self.element("error_alert")
+
+    @property
+    def status_message(self) -> Locator:
+        return self.element("status_message")
+
+    def landmark(self) -> Locator:
+        return self.element("heading")
+
+    def expect_loaded(self) -> None:
+        """Prove this is the screen (its landmark is visible)."""
+        expect(self.landmark()).to_be_visible()
+
+    def is_showing(self) -> bool:
+        return self.landmark().count() > 0 and self.landmark().first.is_visible()
+
+
+class CredentialsForm(Screen):
+    """A screen with an email field, a password field and a submit button (sign-in, sign-up)."""
+
+    optional: ClassVar[tuple[str, ...]] = ("password_confirm_field",)
+
+    @property
+    def email_field(self) -> Locator:
+        return self.element("email_field")
+
+    @property
+    def password_field(self) -> Locator:
+        return self.element("password_field")
+
+    @property
+    def submit_button(self) -> Locator:
+        return self.element("submit_button")
+
+    def fill_credentials(self, email: str, password: str) -> None:
+        self.email_field.fill(email)
+        self.password_field.fill(password)
+        if self.defines("password_confirm_field"):  # only if the form has one
+            self.element("password_confirm_field").fill(password)
+
+    def submit(self) -> None:
+        self.submit_button.click()
+        self.page.wait_for_load_state("domcontentloaded")

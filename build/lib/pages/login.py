@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from playwright.sync_api import Locator
+from pydantic import SecretStr
+
+from harness.profile import LocatorSpec
+from pages.base import CredentialsForm, Screen
+from pages.reauth import remember_password
+
+
+class LoginPage(CredentialsForm):
+    screen = "login"
+    optional = ("password_confirm_field", "reset_link")
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Sign in"),
+        "email_field": LocatorSpec(label="Email"),
+        "password_field": LocatorSpec(label="Password"),
+        "submit_button": LocatorSpec(role="button", name="Sign in"),
+    }
+
+    def open(self, next_path: str | None = None) -> None:
+        url = self.profile.paths.login + (f"?next={next_path}" if next_path else "")
+        self.page.goto(url)
+        self.expect_loaded()
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.fill_credentials(email, password)
+        remember_password(self.page, SecretStr(password))  # for re-authentication prompts
+        self.submit()
+
+    def submit_at(self, epoch_ms: float) -> None:
+        """Have the browser press submit at wall-clock time `epoch_ms`; returns at once.
+
+        Several browsers given the same moment submit together, however slow it was to
+        reach each of them.
+        """
+        self.submit_button.evaluate(
+            "(button, at) => { window.__authprobeLeaving = true;"
+            " setTimeout(() => button.click(), Math.max(0, at - Date.now())); }",
+            epoch_ms,
+        )
+
+
+class SignInRefusedPage(Screen):
+    """Screens some apps send a refused sign-in to instead of an error on the form ("verify
+    your email", "account locked"); the profile names the headings it has."""
+
+    screen = "sign_in_refused"
+    optional = ("unverified_heading", "locked_heading")
+
+    def outcomes(self) -> dict[str, Locator]:
+        return {name: self.element(name) for name in self.optional if self.defines(name)}

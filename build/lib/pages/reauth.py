@@ -1,0 +1,52 @@
+"""Re-authentication prompts ("confirm your password", sudo mode).
+
+Apps ask for the password again before sensitive screens, sometimes even right after
+sign-in. A profile that defines `[locators.reauth]` turns this on: every page object's
+`goto` then answers the prompt wherever it appears, with the password the browser context
+last signed in (or changed its password) with.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from playwright.sync_api import BrowserContext, Page
+from pydantic import SecretStr
+
+from harness.errors import FlowError
+from harness.profile import TargetProfile
+from pages.base import Screen
+
+_PASSWORDS: WeakKeyDictionary[BrowserContext, SecretStr] = WeakKeyDictionary()
+
+
+def remember_password(page: Page, password: SecretStr) -> None:
+    """The password this browser context's user signed in with, for later prompts."""
+    _PASSWORDS[page.context] = password
+
+
+class ReauthPage(Screen):
+    """The prompt itself: a heading, a password field and a submit button."""
+
+    screen = "reauth"
+    optional = ("password_field", "submit_button")
+
+
+def answer_reauth_prompt(page: Page, profile: TargetProfile) -> bool:
+    """If the page is a re-authentication prompt, answer it; True when one was answered."""
+    if "reauth" not in profile.locators:
+        return False
+    prompt = ReauthPage(page, profile)
+    if not prompt.is_showing():
+        return False
+    password = _PASSWORDS.get(page.context)
+    if password is None:
+        raise FlowError(f"{page.url} asks to confirm the password, but this browser has not "
+                        "signed in through authprobe, so it does not know it.")
+    prompt.element("password_field").fill(password.get_secret_value())
+    prompt.element("submit_button").click()
+    page.wait_for_load_state("domcontentloaded")
+    if prompt.is_showing():
+        raise FlowError(f"the re-authentication prompt at {page.url} refused the password "
+                        "this browser signed in with.")
+    return True

@@ -1,0 +1,91 @@
+"""Screen recipes from the profile: what a person does on an app's own screens, step by step.
+
+Admin screens and self-service pages differ too much between apps for fixed page objects
+(an add-user form may span two pages, a back office may be one table), so the profile
+writes the steps and these page objects play them with the locators it gives.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect
+
+from harness.locate import resolve
+from harness.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
+from pages.reauth import answer_reauth_prompt
+
+
+class RecipeStepError(Exception):
+    """A step of a screen recipe found nothing to act on (names the step and the page)."""
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def filled_spec(spec: LocatorSpec, values: dict[str, str]) -> LocatorSpec:
+    """The locator with `{email}`-style placeholders replaced (never the password)."""
+    safe = {key: value for key, value in values.items() if key != "password"}
+    update = {field: _filled(getattr(spec, field), safe)
+              for field in ("name", "label", "test_id", "text", "css")
+              if getattr(spec, field) is not None}
+    return spec.model_copy(update=update)
+
+
+def describe(step: ScreenStep) -> str:
+    """A step as the profile wrote it, for error messages (values are left out)."""
+    target = getattr(step, step.action)
+    if isinstance(target, LocatorSpec):
+        shown = ", ".join(f"{k}={v!r}" for k, v in target.model_dump(exclude_defaults=True).items())
+        return f"{step.action} {{{shown}}}"
+    return f"{step.action} {target}"
+
+
+class RecipeScreen:
+    """Plays one recipe on a page; returns False when `present` says the user is not there."""
+
+    def __init__(self, page: Page, profile: TargetProfile) -> None:
+        self.page = page
+        self.profile = profile
+
+    def locate(self, spec: LocatorSpec, values: dict[str, str]) -> Locator:
+        return resolve(self.page, filled_spec(spec, values)).first
+
+    def play(self, recipe: ScreenRecipe, values: dict[str, str]) -> bool:
+        leading_gotos = True
+        for number, step in enumerate(recipe.steps, start=1):
+            if leading_gotos and step.goto is None:
+                leading_gotos = False
+                if recipe.present is not None and resolve(
+                        self.page, filled_spec(recipe.present, values)).count() == 0:
+                    return False
+            try:
+                self._do(step, values)
+            except (PlaywrightError, AssertionError) as exc:
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise RecipeStepError(
+                    f"step {number} ({describe(step)}) failed on {self.page.url}: "
+                    f"{first_line[:200]}") from None
+        return True
+
+    def _do(self, step: ScreenStep, values: dict[str, str]) -> None:
+        if step.goto is not None:
+            self.page.goto(_filled(step.goto, {k: v for k, v in values.items() if k != "password"}))
+            self.page.wait_for_load_state("domcontentloaded")
+            answer_reauth_prompt(self.page, self.profile)
+            return
+        spec = getattr(step, step.action)
+        locator = self.locate(spec, values)
+        if step.fill is not None:
+            locator.fill(_filled(step.value or "", values))
+        elif step.select is not None:
+            locator.select_option(_filled(step.value or "", values))
+        elif step.check is not None:
+            locator.check()
+        elif step.uncheck is not None:
+            locator.uncheck()
+        elif step.click is not None:
+            locator.click()
+            self.page.wait_for_load_state("domcontentloaded")
+        else:
+            expect(locator).to_be_visible()

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from playwright.sync_api import Locator
+
+from harness.profile import LocatorSpec
+from pages.base import Screen
+
+
+class ResetRequestPage(Screen):
+    screen = "reset_request"
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Reset your password"),
+        "email_field": LocatorSpec(label="Email"),
+        "submit_button": LocatorSpec(role="button", name="Send reset link"),
+    }
+
+    def open(self) -> None:
+        self.page.goto(self.profile.paths.reset_request)
+        self.expect_loaded()
+
+    def request_reset(self, email: str) -> None:
+        self.element("email_field").fill(email)
+        self.element("submit_button").click()
+        self.page.wait_for_load_state("domcontentloaded")
+
+
+class ResetFormPage(Screen):
+    """Where a reset link lands: the new-password form (or an invalid-link page)."""
+
+    screen = "reset_form"
+    optional = ("password_confirm_field",)
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Choose a new password"),
+        "password_field": LocatorSpec(label="New password"),
+        "submit_button": LocatorSpec(role="button", name="Set new password"),
+        "invalid_heading": LocatorSpec(role="heading", name="Reset link invalid"),
+        "done_heading": LocatorSpec(role="heading", name="Password changed"),
+    }
+
+    @property
+    def invalid_heading(self) -> Locator:
+        return self.element("invalid_heading")
+
+    @property
+    def done_heading(self) -> Locator:
+        return self.element("done_heading")
+
+    def open_link(self, link: str) -> None:
+        self.page.goto(link)
+        self.page.wait_for_load_state("domcontentloaded")
+
+    def set_password(self, password: str) -> None:
+        self.element("password_field").fill(password)
+        if self.defines("password_confirm_field"):  # only if the form has one
+            self.element("password_confirm_field").fill(password)
+        self.element("submit_button").click()
+        self.page.wait_for_load_state("domcontentloaded")

@@ -1,0 +1,37 @@
+"""Sandbox configuration: one frozen value handed to `create_app`, so a test can build
+an app with exactly the TTLs, tokens, defects and shapes it wants."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Literal
+
+HashProfile = Literal["fast", "default"]
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything the app needs to know; secrets are plain here because the app owns them."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 0
+    mail_from: str = "authprobe sandbox <no-reply@sandbox.test>"
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    hook_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    test_mode: bool = False
+    idle_ttl: int = 1800
+    absolute_ttl: int = 28800
+    reset_ttl: int = 900
+    activation_ttl: int = 86400
+    defects: frozenset[str] = frozenset()
+    # UI/API shapes of real auth stacks (sandbox/shapes.py); none = the documented default.
+    shapes: frozenset[str] = frozenset()
+    db_path: str | None = None
+    # "fast" lowers argon2 cost so test suites stay quick; never for a real deployment.
+    hash_profile: HashProfile = "default"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")

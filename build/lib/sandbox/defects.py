@@ -1,0 +1,48 @@
+"""Seeded defects: realistic bugs toggled by name, so the e2e suite can prove it catches them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+CATALOGUE: dict[str, str] = {
+    "client_only_logout": "logout clears the cookie but the server session stays valid",
+    "ui_cached_identity": "header renders a cached display identity after the session is gone",
+    "activation_not_required": "accounts can sign in before activating their email",
+    "activation_link_reusable": "activation token is not consumed on use",
+    "reset_link_reusable": "password reset token is not consumed on use",
+    "reset_link_never_expires": "password reset token TTL is not checked",
+    "reset_keeps_other_sessions": "password reset leaves the user's other sessions alive",
+    "reset_breaks_for_second_role": "reset reports success but does not save for non-member roles",
+    "reset_skips_mfa": "password reset silently turns MFA off",
+    "password_change_keeps_other_sessions": "password change leaves the user's other sessions alive",
+    "password_change_skips_current_password": "password change accepts any value as the current password",
+    "mfa_skippable_by_navigation": "protected pages accept a session that skipped the MFA step",
+    "totp_replay_accepted": "a TOTP code can be used twice (no last-used timecode check)",
+    "recovery_code_reusable": "MFA recovery codes are not consumed on use",
+    "role_downgrade_cached": "roles are cached in the session, so downgrades wait for re-login",
+    "ui_hides_api_allows": "role-protected JSON APIs check authentication only, not role",
+    "session_fixation": "session id is not rotated at sign-in",
+    "cookie_missing_httponly": "session cookie lacks the HttpOnly flag",
+    "enumeration_in_reset": "reset form tells whether an account exists for an email",
+    "password_chars_stripped": "input sanitizer alters passwords at sign-up but not at login",
+    "idle_timeout_not_enforced": "idle session TTL is not checked",
+    "reauth_skips_mfa": "a recent MFA success lets sign-in skip MFA ('trusted for this period')",
+    "concurrent_session_crosstalk": "header identity comes from shared state, leaking across users",
+    "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",
+}
+
+
+class UnknownDefectError(ValueError):
+    """A defect name that is not in the catalogue."""
+
+
+def validate_defects(names: Iterable[str]) -> frozenset[str]:
+    """Return the names as a frozenset, or raise naming the unknown ones and the known ones."""
+    chosen = frozenset(names)
+    unknown = sorted(chosen - CATALOGUE.keys())
+    if unknown:
+        raise UnknownDefectError(
+            f"Unknown defect {', '.join(unknown)}; known defects are: "
+            f"{', '.join(sorted(CATALOGUE))}."
+        )
+    return chosen

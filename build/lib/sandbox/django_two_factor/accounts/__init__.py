@@ -1,0 +1,1 @@
+"""The project's user model (email as the identity), its admin and the registration glue."""

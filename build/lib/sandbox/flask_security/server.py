@@ -1,0 +1,64 @@
+"""`python -m sandbox.flask_security`: the Flask-Security-Too app plus the mail sink.
+
+Same contract as `python -m sandbox` (docs/sandbox.md): secrets from the environment,
+one JSON ready line on stdout, SIGTERM/SIGINT/SIGHUP (and, on Linux, the end of the process
+that started it) stop everything promptly, a temp database goes with its directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from sandbox.app import remove_stale_scratch, scratch_dir
+from sandbox.flask_security.app import FlaskSecurityConfig, create_app
+from sandbox.mailsink import MailSink
+from sandbox.server import (
+    announce,
+    die_with_launcher,
+    env_secret,
+    launch_parser,
+    run_until_stopped,
+    serve_wsgi_until_stopped,
+)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    return launch_parser("python -m sandbox.flask_security", __doc__,
+                         "fast password hashing for test runs (this app has no test hooks)"
+                         ).parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    generated: dict[str, str] = {}
+    admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
+    imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
+    sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
+                    imap_user=args.mail_address, imap_password=imap_password)
+    await sink.start()
+    scratch = None if args.db else scratch_dir()
+    try:
+        db_path = Path(args.db) if scratch is None else Path(scratch) / "app.db"
+        app = create_app(FlaskSecurityConfig(
+            smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
+            db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
+        ))
+        await serve_wsgi_until_stopped(
+            app, args.host, args.port, "flask-security",
+            lambda port: announce(f"http://{args.host}:{port}", sink, generated,
+                                  test_mode=False, defects=[], who="flask-security"))  # no hooks
+    finally:
+        try:
+            await sink.stop()
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if not die_with_launcher():
+        remove_stale_scratch()
+        return 0
+    return run_until_stopped(serve(parse_args(argv)))

@@ -1,0 +1,1 @@
+"""The shipped target profiles (TOML), installed with the package."""
