@@ -26,6 +26,8 @@ from harness.settings import Settings
 from harness.target import Target, start_sandbox
 from tests.slowproxy import slow_proxy
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "admin@sandbox.test"
 ONE_USER_TEST = "e2e/test_sessions.py::test_session_id_changes_at_signin"

@@ -25,6 +25,8 @@ import pytest
 from harness.target import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "e2e/test_login.py::test_wrong_password_and_unknown_email_get_the_same_answer"
 VIEWPORT = {"width": 1280, "height": 800}  # playwright.config.py's

@@ -19,6 +19,8 @@ import pytest
 from harness.target import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 OWN_JOURNEY = """
     from flows.session import sign_in, sign_out
     from harness.oracle import Expected

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.profile import TARGETS_DIR
+
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,6 +26,8 @@ from harness.profile import TARGETS_DIR, load_profile
 from harness.settings import Settings
 from harness.target import Target, start_sandbox
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_EMAIL = "admin@sandbox.test"
 

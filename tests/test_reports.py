@@ -22,6 +22,8 @@ from harness.target import Target
 from runsecurity.scan import scan_paths
 from tests.suite_env import started_sandbox, suite_env_for
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "e2e/test_sessions.py::test_idle_session_expires_and_the_ui_forgets_the_user"
 

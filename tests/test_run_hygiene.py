@@ -25,7 +25,7 @@ from harness.target import Target, start_sandbox
 from runsecurity.scan import scan_paths
 from tests.suite_env import suite_env_for
 
-pytestmark = pytest.mark.hygiene
+pytestmark = [pytest.mark.hygiene, pytest.mark.whole_runs]  # e2e in a subprocess: the long job
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_AND_HOOK = [

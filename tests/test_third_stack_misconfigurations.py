@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CAUGHT_BY = {

@@ -1,0 +1,27 @@
+"""The tool's own tests: `pytest tests/` is the quick job (the README's second command).
+
+Tests that run the whole e2e suite or an installation in a subprocess (`whole_runs`) and
+the mutation matrix (`mutation`) take minutes each: they are left out unless a `-m`
+expression asks for them (`.ci/run` runs them as a job of their own on every submission).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LONG_JOBS = ("whole_runs", "mutation")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("markexpr"):
+        return  # the user chose
+    long = [item for item in items if any(item.get_closest_marker(m) for m in LONG_JOBS)]
+    if long:
+        config.hook.pytest_deselected(items=long)
+        items[:] = [item for item in items if item not in long]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("markexpr"):
+        return None
+    return (f"authprobe tests: the quick job; the long ones run with -m \"{' or '.join(LONG_JOBS)}\"")
