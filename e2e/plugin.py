@@ -40,6 +40,7 @@ from e2e.run_end import (  # noqa: F401 - hooks: the run's end, once per run (al
 )
 from e2e.runtime import ACTIVE
 from e2e.services import api, egress, flows_log, hooks, inbox, require_hook  # noqa: F401
+from e2e.signed_in import signed_in, signed_in_states  # noqa: F401 - stored sign-in state
 
 SUITE_DIR = Path(__file__).resolve().parent
 MARKERS = [

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from e2e.signed_in import SignedInPage
 from flows.access import DirectRequest, PageVisit, open_page, request_directly
 from flows.session import sign_in
 from harness.journey import Journey
@@ -103,12 +104,12 @@ def _backend_violations(
 
 @pytest.mark.severity1
 def test_each_role_is_offered_and_shown_exactly_its_pages(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers,
+    signed_in: SignedInPage, profile: TargetProfile,
 ) -> None:
     _matrix(profile)
     problems: list[str] = []
     for role in profile.roles.names:
-        page = _signed_in_page(new_context, profile, users.create(role=role, tag=f"ui-{role}"))
+        page, _ = signed_in(role)
         problems.extend(_ui_violations(page, profile, role))
         page.context.close()
     assert not problems, (
@@ -119,12 +120,12 @@ def test_each_role_is_offered_and_shown_exactly_its_pages(
 
 @pytest.mark.severity1
 def test_backend_refuses_every_resource_outside_the_role_even_when_requested_directly(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
+    signed_in: SignedInPage, profile: TargetProfile, settings: Settings,
 ) -> None:
     _matrix(profile)
     problems: list[str] = []
     for role in profile.roles.names:
-        page = _signed_in_page(new_context, profile, users.create(role=role, tag=f"api-{role}"))
+        page, _ = signed_in(role)
         problems.extend(_backend_violations(page.context, profile, role, settings.http_timeout))
         page.context.close()
     assert not problems, (

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -298,7 +300,87 @@ def _progress(done: int, total: int, run: SuiteRun) -> None:
           file=sys.stderr, flush=True)
 
 
+class Progress:
+    """A line on stderr from the first second and every `every_s` after: elapsed, runs done,
+    and an estimate of what is left (per run: the mean of finished defect runs, or the clean
+    run's time until one has finished), so a long matrix never looks hung."""
+
+    def __init__(self, total: int, jobs: int, write: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic, every_s: float = 15.0) -> None:
+        self.total, self.jobs, self.every_s = total, max(jobs, 1), every_s
+        self._write = write or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._clock = clock
+        self._started = clock()
+        self._clean_s: float | None = None
+        self._done: list[float] = []
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._write(f"authprobe mutants: the clean suite first, then {self.total} defect(s) on "
+                    f"{self.jobs} job(s); a line every {self.every_s:g} s")
+        self._ticker = threading.Thread(target=self._tick, daemon=True, name="mutants-progress")
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def clean_done(self, seconds: float) -> None:
+        self._clean_s = seconds
+
+    def defect_done(self, seconds: float) -> None:
+        self._done.append(seconds)
+
+    def line(self) -> str:
+        elapsed = self._clock() - self._started
+        if self._clean_s is None:
+            return f"[{_clock_time(elapsed)}] clean run in progress; {self.total} defect(s) after it"
+        per_run = statistics.mean(self._done) if self._done else self._clean_s
+        left = (self.total - len(self._done)) * per_run / self.jobs
+        return (f"[{_clock_time(elapsed)}] {len(self._done)}/{self.total} defect(s) done; "
+                f"about {_clock_time(left)} left")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self._write(self.line())
+
+
+def _clock_time(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
 # ---------------------------------------------------------------- command
+
+
+def _run_matrix(defects: list[str], jobs: int,
+                progress: Progress) -> tuple[SuiteRun, list[SuiteRun]]:
+    """The clean run, then (only if it is green) each defect; runs in catalogue order."""
+    clean = run_suite(None, [])
+    _progress(0, len(defects), clean)
+    runs: list[SuiteRun] = []
+    if clean.outcome == "passed":
+        progress.clean_done(clean.seconds)
+        path = order_file()
+        memory = load_order(path)
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            futures = [pool.submit(confirmed_run, name, first_tests(name, memory))
+                       for name in defects]
+            for done, future in enumerate(as_completed(futures), start=1):
+                runs.append(future.result())
+                progress.defect_done(runs[-1].seconds)
+                _progress(done, len(defects), runs[-1])
+                # saved as it goes: an interrupted matrix still speeds up the next one
+                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n",
+                                encoding="utf-8")
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_live()
+            raise
+        pool.shutdown()
+        runs.sort(key=lambda run: defects.index(run.defect or ""))
+    return clean, runs
 
 
 def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, jobs: int) -> int:
@@ -319,28 +401,12 @@ def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, j
     defects = [name for name in CATALOGUE if name in chosen]
 
     started = time.monotonic()
-    clean = run_suite(None, [])
-    _progress(0, len(defects), clean)
-    runs: list[SuiteRun] = []
-    if clean.outcome == "passed":
-        path = order_file()
-        memory = load_order(path)
-        pool = ThreadPoolExecutor(max_workers=jobs)
-        try:
-            futures = [pool.submit(confirmed_run, name, first_tests(name, memory))
-                       for name in defects]
-            for done, future in enumerate(as_completed(futures), start=1):
-                runs.append(future.result())
-                _progress(done, len(defects), runs[-1])
-                # saved as it goes: an interrupted matrix still speeds up the next one
-                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n",
-                                encoding="utf-8")
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _kill_live()
-            raise
-        pool.shutdown()
-        runs.sort(key=lambda run: defects.index(run.defect or ""))
+    progress = Progress(len(defects), jobs)
+    progress.start()
+    try:
+        clean, runs = _run_matrix(defects, jobs, progress)
+    finally:
+        progress.stop()
     total_s = time.monotonic() - started
 
     caught = sum(run.outcome == "failed" for run in runs)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,34 @@ def test_mutation_matrix_catches_every_seeded_defect(tmp_path: Path) -> None:
 
 
 MATRIX_ARGS: list[str] = []  # the whole catalogue
+
+
+def test_progress_speaks_from_the_first_second_with_elapsed_time_and_an_estimate() -> None:
+    from selftest.mutants import Progress
+
+    now = [100.0]
+    said: list[str] = []
+    progress = Progress(4, jobs=2, write=said.append, clock=lambda: now[0], every_s=3600)
+    progress.start()
+    progress.stop()
+    assert said and "4 defect(s)" in said[0]  # before any run has finished
+    now[0] = 130.0
+    assert progress.line() == "[0:30] clean run in progress; 4 defect(s) after it"
+    progress.clean_done(60.0)
+    now[0] = 160.0
+    assert progress.line() == "[1:00] 0/4 defect(s) done; about 2:00 left"  # 4 × 60 s / 2 jobs
+    progress.defect_done(20.0)
+    progress.defect_done(40.0)
+    now[0] = 200.0
+    assert progress.line() == "[1:40] 2/4 defect(s) done; about 0:30 left"  # 2 × 30 s / 2 jobs
+
+
+def test_progress_ticks_on_its_own() -> None:
+    from selftest.mutants import Progress
+
+    said: list[str] = []
+    progress = Progress(1, jobs=1, write=said.append, every_s=0.05)
+    progress.start()
+    time.sleep(0.3)
+    progress.stop()
+    assert len(said) >= 3 and "clean run in progress" in said[-1]
