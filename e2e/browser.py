@@ -9,16 +9,20 @@ context gets the egress watch and the data-flow log; the artifact folder is priv
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from e2e.journeys import remember_output_path
 from e2e.run_end import ARTIFACTS
 from e2e.runtime import PW_CONFIG, stop_run
+from harness.errors import ConfigError
 from harness.settings import Settings
 from harness.target import Target
 from runsecurity.artifacts import ArtifactDir
@@ -33,10 +37,11 @@ def browser_type_launch_args(
     """playwright.config.py's launch options under pytest-playwright's (--headed, --slowmo,
     --browser-channel win); a channel replaces the browser we would look for."""
     options: dict[str, Any] = {}
+    remote = settings.browser_endpoint is not None  # the server finds its own browser
     try:
         options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright,
-                                           find=settings.browser_path is not None
-                                           or "channel" not in browser_type_launch_args)
+                                           find=settings.browser_path is not None or (
+                                               not remote and "channel" not in browser_type_launch_args))
     except PW_CONFIG.BrowserNotFound as exc:
         stop_run(exc)
     return {**options, **browser_type_launch_args}
@@ -88,3 +93,54 @@ def _private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> 
 def _remember_output_path(request: pytest.FixtureRequest) -> None:
     """So a failure's screenshot and trace reach the HTML report (e2e/journeys.py)."""
     remember_output_path(request)
+
+
+@pytest.fixture(scope="session")
+def connect_options(connect_options: dict[str, Any] | None, settings: Settings,
+                    browser_type_launch_args: dict[str, Any]) -> dict[str, Any] | None:
+    """E2E_BROWSER_ENDPOINT: every browser comes from a `playwright run-server` endpoint.
+
+    The server reads launch options from a header in its own (camelCase) spelling; the one
+    pytest-playwright sends is snake_case, so the server would ignore a browser path or args.
+    A server applies a path and args only when started with --unsafe (a loopback server)."""
+    if settings.browser_endpoint is None:
+        return connect_options
+    camel = {re.sub(r"_(\w)", lambda m: m.group(1).upper(), key): value
+             for key, value in browser_type_launch_args.items()}
+    headers = {**((connect_options or {}).get("headers") or {}),
+               "x-playwright-launch-options": json.dumps(camel)}
+    return {**(connect_options or {}), "endpoint": settings.browser_endpoint.get_secret_value(),
+            "timeout": PW_CONFIG.LAUNCH_TIMEOUT_MS, "headers": headers}
+
+
+@pytest.fixture(scope="session")
+def launch_browser(launch_browser: Callable[..., Browser],
+                   connect_options: dict[str, Any] | None) -> Callable[..., Browser]:
+    """pytest-playwright's launcher; a browser server that cannot serve this run is one sentence."""
+
+    def launch(**kwargs: Any) -> Browser:
+        try:
+            return launch_browser(**kwargs)
+        except PlaywrightError as exc:
+            if not connect_options:
+                raise
+            stop_run(ConfigError(remote_browser_problem(str(exc))))
+            raise
+
+    return launch
+
+
+def remote_browser_problem(error: str) -> str:
+    """The one sentence for a failed connection to E2E_BROWSER_ENDPOINT (never the endpoint)."""
+    from playwright._repo_version import version
+
+    mismatch = re.search(r"server version:\s*v?(\d+\.\d+(?:\.\d+)?)", error)
+    if "version" in error.lower() or "428" in error:
+        server = mismatch.group(1) if mismatch else "another version"
+        return (f"The browser server at E2E_BROWSER_ENDPOINT runs Playwright {server}, this run "
+                f"has {version}; run `playwright run-server` of the same version as this run's "
+                "Playwright (or install that version here).")
+    first = error.strip().splitlines()[0] if error.strip() else "no answer"
+    first = re.sub(r"wss?://\S+", "E2E_BROWSER_ENDPOINT", first)
+    return (f"Could not connect to the browser server at E2E_BROWSER_ENDPOINT ({first}); check "
+            "that `playwright run-server` is running there and the endpoint is right.")

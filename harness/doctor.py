@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import re
 import time
 import urllib.error
 from collections.abc import Callable
@@ -113,6 +114,12 @@ def _browser_check(settings: Settings) -> Result:
     config = load_browser_config()
     try:
         with sync_playwright() as playwright:
+            if settings.browser_endpoint is not None:  # a `playwright run-server` serves them
+                browser = playwright.chromium.connect(settings.browser_endpoint.get_secret_value(),
+                                                      timeout=10_000)
+                version = browser.version
+                browser.close()
+                return Result(name, OK, f"chromium {version} from E2E_BROWSER_ENDPOINT")
             options = config.launch_options("chromium", settings.browser_path, playwright)
             browser = playwright.chromium.launch(**{**options, "timeout": 10_000})
             version = browser.version
@@ -120,7 +127,10 @@ def _browser_check(settings: Settings) -> Result:
     except config.BrowserNotFound as exc:
         return Result(name, FAIL, str(exc))
     except PlaywrightError as exc:
-        first = str(exc).strip().splitlines()[0]
+        first = re.sub(r"wss?://\S+", "E2E_BROWSER_ENDPOINT", str(exc).strip().splitlines()[0])
+        if settings.browser_endpoint is not None:
+            return Result(name, FAIL, f"no browser from E2E_BROWSER_ENDPOINT ({first}); check the "
+                                      "server and that its Playwright version is this run's")
         return Result(name, FAIL, f"chromium did not launch ({first}); run bin/setup or set "
                                   "E2E_BROWSER_PATH")
     where = options.get("executable_path", "Playwright's own build")

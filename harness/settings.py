@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     egress_mode: Literal["enforce", "report"] = "enforce"
 
     browser_path: str | None = Field(default=None, description="explicit browser executable")
+    browser_endpoint: SecretStr | None = Field(
+        default=None, description="ws:// endpoint of a `playwright run-server` (Browserless, Moon, "
+        "a cloud grid); may carry a token, so it is a secret")
     mail_timeout: float = Field(default=30.0, gt=0)
     http_timeout: float = Field(default=5.0, gt=0)
     artifacts_dir: str = "test-results"

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import selectors
+import shutil
 import subprocess
 import sys
 import time
@@ -48,7 +49,12 @@ def _ready_line(process: subprocess.Popen[str], timeout_s: float = 60) -> dict[s
 def test_installed_from_a_wheel_the_suite_runs_from_another_folder(tmp_path: Path) -> None:
     dist, venv, home = tmp_path / "dist", tmp_path / "venv", tmp_path / "myapp"
     home.mkdir()
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], tmp_path)
+    source = tmp_path / "source"  # setuptools builds in the tree it is given: not in ours
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "build", "*.egg-info", "test-results", ".authprobe",
+        "__pycache__", ".mypy_cache", ".ruff_cache"))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
+         tmp_path)
     [wheel] = sorted(dist.glob("authprobe-*.whl"))
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python, authprobe = venv / "bin" / "python", venv / "bin" / "authprobe"

@@ -1,1 +1,0 @@
-"""User journeys composed from pages. Flows never assert; they return what happened."""

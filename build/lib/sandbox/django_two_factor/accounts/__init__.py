@@ -1,1 +1,0 @@
-"""The project's user model (email as the identity), its admin and the registration glue."""

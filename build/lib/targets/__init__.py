@@ -1,1 +1,0 @@
-"""The shipped target profiles (TOML), installed with the package."""
