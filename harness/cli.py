@@ -140,6 +140,12 @@ def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
     return doctor_command(args.base_url)
 
 
+def _load(args: argparse.Namespace, extra: list[str]) -> int:
+    from e2e.load import load_command
+
+    return load_command(args.users, args.seconds, args.allow_host)
+
+
 def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.sweep import sweep_command
 
@@ -201,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "settings, target, session endpoint, mail, browser, tokens, pages")
     doctor.add_argument("--base-url", help="the target's origin (as pytest's --base-url)")
     doctor.set_defaults(handler=_doctor)
+
+    load = sub.add_parser("load", help="N browser contexts signing in and out together for S "
+                          "seconds: p50/p95 sign-in time, errors, identity cross-talk")
+    load.add_argument("--users", type=int, default=10)
+    load.add_argument("--seconds", type=float, default=30)
+    load.add_argument("--allow-host", help="a non-loopback target host you mean to load")
+    load.set_defaults(handler=_load)
 
     sweep = sub.add_parser("sweep", help="remove throwaway users earlier runs had to leave on the "
                            "target (E2E_BASE_URL), with the channels the profile has")
