@@ -167,3 +167,11 @@ def test_no_secret_is_printed(sandbox: Target, tmp_path: Path) -> None:
     assert wrong not in run.out
     for secret in (sandbox.hook_token, sandbox.imap_password):
         assert secret is not None and secret.get_secret_value() not in run.out
+
+
+def test_a_roles_endpoint_that_is_not_there(sandbox: Target, tmp_path: Path) -> None:
+    mine = profile_with(tmp_path, '[session_probe]\nroles_url = "/api/no-roles"\n')
+    run = doctor(sandbox, tmp_path, E2E_TARGET=mine)
+    assert run.code == 1
+    [line] = run.failed()
+    assert line.startswith("✗ roles endpoint:") and "/api/no-roles" in line
