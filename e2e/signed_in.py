@@ -51,7 +51,8 @@ class SignedInStates:
     def page(self, role: str, new_context: Callable[..., BrowserContext]) -> tuple[Page, ThrowawayUser]:
         kept = self.stored.get(role)
         if kept is not None:
-            context = new_context(storage_state=kept.state)
+            # earned in this run through the sign-in screen, and confirmed with the backend below
+            context = new_context(storage_state=kept.state)  # audit: allow - earned this run
             view = BackendSession(context.request, self.profile.session_probe, self.timeout_s).read()
             if view.authenticated and (view.email or "").casefold() == kept.user.email.casefold():
                 return context.new_page(), kept.user
