@@ -19,9 +19,10 @@ from playwright.sync_api import Browser, sync_playwright
 
 from harness.browser_config import load_browser_config
 from harness.profile import load_profile
+from harness.users import new_password
 from tests.suite_env import started_sandbox
 
-PASSWORD = "bench-Passw0rd-9!"
+PASSWORD = new_password().get_secret_value()  # a throwaway user on a throwaway sandbox
 
 
 def timed(action: Callable[[], object], rounds: int) -> float:
