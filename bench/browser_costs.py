@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from harness.browser_config import load_browser_config
 from harness.profile import load_profile
@@ -65,7 +65,7 @@ def main() -> int:
             def new_page() -> None:
                 kept.new_page().close()
 
-            def sign_in_through_the_ui() -> None:
+            def signed_in_through_the_ui() -> BrowserContext:
                 context = browser.new_context(**context_args)
                 page = context.new_page()
                 page.goto(profile.paths.login)
@@ -73,16 +73,13 @@ def main() -> int:
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url("**/account**")
-                context.close()
+                return context
+
+            def sign_in_through_the_ui() -> None:
+                signed_in_through_the_ui().close()
 
             state = Path(scratch) / "state.json"
-            seed = browser.new_context(**context_args)
-            page = seed.new_page()
-            page.goto(profile.paths.login)
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url("**/account**")
+            seed = signed_in_through_the_ui()
             seed.storage_state(path=state)
             seed.close()
 

@@ -71,7 +71,8 @@ create = ["signup"]
 # [admin_api]
 # token_header = "Authorization"
 # token_prefix = "Bearer "
-# create_user = {{ method = "POST", path = "/api/admin/users", json = {{ email = "{{email}}", password = "{{password}}", role = "{{role}}" }} }}
+# create_user: a POST whose JSON body maps {{email}}, the run's generated password and {{role}};
+#   copy its shape from [admin_api] in targets/flask_security.toml (docs/onboarding.md)
 # delete_user = {{ method = "DELETE", path = "/api/admin/users/{{email}}", ok_status = [204, 404] }}
 # set_role = {{ method = "PUT", path = "/api/admin/users/{{email}}/role", json = {{ role = "{{role}}" }} }}
 
