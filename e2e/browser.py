@@ -4,7 +4,8 @@ Registered by the plugin only in a run of authprobe checks (e2e/plugin.py), afte
 pytest-playwright, so each override receives pytest-playwright's value and adds to it:
 launch options from playwright.config.py under `--headed`/`--slowmo`/`--browser-channel`;
 context options under `--device`/`--video`; `base_url` is the target's origin; every
-context gets the egress watch and the data-flow log; the artifact folder is private.
+context gets the egress watch, and the data-flow log when the test reads one (recording
+every body costs each navigation a round trip); the artifact folder is private.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def browser_type_launch_args(
     try:
         options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright,
                                            find=settings.browser_path is not None or (
-                                               not remote and "channel" not in browser_type_launch_args))
+                                               not remote and "channel" not in browser_type_launch_args),
+                                           headless=browser_type_launch_args.get("headless", True))
     except PW_CONFIG.BrowserNotFound as exc:
         stop_run(exc)
     return {**options, **browser_type_launch_args}
@@ -68,16 +70,20 @@ def _expect_timeouts() -> None:
 
 @pytest.fixture
 def new_context(
-    new_context: Callable[..., BrowserContext], egress: EgressWatch, flows_log: DataFlowLog
+    new_context: Callable[..., BrowserContext], egress: EgressWatch, request: pytest.FixtureRequest,
 ) -> Callable[..., BrowserContext]:
-    """pytest-playwright's factory, plus the egress watch and data-flow log on every context."""
+    """pytest-playwright's factory, plus the egress watch on every context and, for a test
+    that asks for `flows_log`, the data-flow log."""
+    flows_log: DataFlowLog | None = (request.getfixturevalue("flows_log")
+                                     if "flows_log" in request.fixturenames else None)
 
     def make(**kwargs: Any) -> BrowserContext:
         context = new_context(**kwargs)
         context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
         egress.attach(context)
-        flows_log.attach(context)
+        if flows_log is not None:
+            flows_log.attach(context)
         return context
 
     return make

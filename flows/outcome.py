@@ -21,9 +21,8 @@ def first_visible(page: Page, candidates: dict[str, Locator], *, step: str) -> s
             f"After '{step}' none of {names} appeared; the page is {page.url} "
             f"titled {page.title()!r}."
         ) from None
-    for name in names:
-        locator = candidates[name]
-        if locator.count() > 0 and locator.first.is_visible():
+    for name in names:  # is_visible() does not wait: one round trip per candidate
+        if candidates[name].first.is_visible():
             return name
     return names[-1]
 
