@@ -11,14 +11,15 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
-from pathlib import Path
 
 from imap_tools import AND, MailBoxUnencrypted
 from playwright.sync_api import sync_playwright
 
 BASE = os.environ["E2E_BASE_URL"]
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+# the browser authprobe launches headless (playwright.config.py): the same program on both sides
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 
 
 def activation_link(email: str, deadline_s: float = 30) -> str:
