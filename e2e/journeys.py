@@ -6,20 +6,27 @@ property, and pytest-html (`--html report.html --self-contained-html`) as a tabl
 mismatches highlighted, plus the failed test's screenshot and a link to its trace.
 pytest-html rather than Allure: one self-contained file that opens without a server or a
 Java CLI, which is what a person reading a nightly failure from CI artifacts has.
+
+Each journey's page also counts its calls to the session endpoint and the role APIs per page
+load (harness/calls.py); a page load over the profile's `calls_per_page_load` fails the
+test when it ends, listing the calls and the scripts that made them.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from e2e.runtime import say
+from harness.calls import EndpointCalls
 from harness.journey import Journey, StepRecord
 from harness.oracle import BackendSession
 from harness.profile import TargetProfile
@@ -34,23 +41,38 @@ OUTPUT_PATH = pytest.StashKey[Path]()
 @pytest.fixture
 def journey(
     request: pytest.FixtureRequest, profile: TargetProfile, settings: Settings
-) -> Callable[[Page, str], Journey]:
+) -> Iterator[Callable[[Page, str], Journey]]:
     """Factory: a Journey cross-checking UI and backend of one page after each step."""
     made: list[Journey] = []
     request.node.stash[JOURNEYS] = made
     remember_output_path(request)
     config = request.config
     live = _live_printer(config, request.node.nodeid) if config.get_verbosity() > 0 else None
+    counted: dict[Page, EndpointCalls] = {}
 
     def make(page: Page, name: str) -> Journey:
+        if page not in counted:
+            counted[page] = EndpointCalls(path for path, _ in profile.authorising_endpoints())
+            counted[page].attach(page)
         journey = Journey(name, UiSession(page, profile),
                           BackendSession(page.context.request, profile.session_probe,
                                          settings.http_timeout),
-                          trace=page.context.tracing, on_record=live)
+                          trace=page.context.tracing, on_record=live, budgets=profile.budgets,
+                          calls=counted[page])
         made.append(journey)
         return journey
 
-    return make
+    yield make
+    for page in counted:
+        with contextlib.suppress(PlaywrightError):
+            page.evaluate("0")  # the browser's last network events reach us before its answer
+    allowed = profile.budgets.calls_per_page_load
+    redundant = [line for calls in counted.values() for line in calls.over(allowed)]
+    if redundant:
+        pytest.fail("pages asked the session or role endpoints more often than the profile's "
+                    "[budgets] calls_per_page_load allows:\n  " + "\n  ".join(redundant),
+                    pytrace=False)
+
 
 
 def _live_printer(config: pytest.Config, nodeid: str) -> Callable[[Journey, StepRecord], None]:

@@ -53,6 +53,7 @@ MARKERS = [
     "sessions: session lifetime, fixation, logout",
     "concurrency: concurrent and shared-device sign-ins",
     "hygiene: secrets, egress, data flows of the run",
+    "budgets: step times judged against the profile's [budgets]",
     "severity1: a broken invariant here is a security hole or locks users out",
     "severity2: a broken invariant here degrades security or usability",
     "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",

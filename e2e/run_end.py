@@ -20,7 +20,9 @@ import pytest
 from pydantic import SecretStr
 
 from e2e.runtime import ACTIVE, RUN_SECRETS, USER_LEDGER
+from harness.budgets import STEP_TIMES, StepTimes, distribution, over_budget
 from harness.errors import AuthprobeError
+from harness.profile import Budgets, load_profile
 from harness.settings import load_settings
 from harness.users import LedgerEntry, UserLedger
 from runsecurity.artifacts import ArtifactDir
@@ -32,12 +34,13 @@ WORKER_OUTPUT = "authprobe"
 
 @dataclass
 class RunTally:
-    """What the summary counts: waits outside the browser and the run's users."""
+    """What the summary counts: waits outside the browser, the run's users, its step times."""
 
     mail_waits: int = 0
     mail_seconds: float = 0.0
     totp_seconds: float = 0.0
     users: UserLedger = field(default_factory=UserLedger)
+    step_times: StepTimes = field(default_factory=StepTimes)
 
     @classmethod
     def of_this_process(cls, config: pytest.Config) -> RunTally:
@@ -45,24 +48,36 @@ class RunTally:
         from harness.otp import LEDGER
 
         return cls(MAIL_STATS.waits, MAIL_STATS.seconds, LEDGER.seconds_waited,
-                   config.stash.get(USER_LEDGER, UserLedger()))
+                   config.stash.get(USER_LEDGER, UserLedger()), STEP_TIMES)
 
     def add(self, part: dict[str, Any]) -> None:
         self.mail_waits += int(part["mail_waits"])
         self.mail_seconds += float(part["mail_seconds"])
         self.totp_seconds += float(part["totp_seconds"])
         self.users.entries.extend(LedgerEntry(**entry) for entry in part["users"])
+        self.step_times.merge(part["step_times"])
 
     def as_part(self) -> dict[str, Any]:
         return {"mail_waits": self.mail_waits, "mail_seconds": self.mail_seconds,
                 "totp_seconds": self.totp_seconds,
-                "users": [asdict(entry) for entry in self.users.entries]}
+                "users": [asdict(entry) for entry in self.users.entries],
+                "step_times": self.step_times.samples}
+
+    def over_budget(self, budgets: Budgets) -> list[str]:
+        """Each step kind whose run-wide samples break the profile's budget."""
+        found = (over_budget(distribution(kind, seconds), getattr(budgets, kind), budgets.p95_factor)
+                 for kind, seconds in sorted(self.step_times.samples.items()))
+        return [problem for problem in found if problem]
 
     def lines(self) -> list[str]:
         said: list[str] = []
         if self.mail_waits or self.totp_seconds:
             said.append(f"authprobe: waited {self.totp_seconds:.1f} s for TOTP windows; "
                         f"{self.mail_seconds:.1f} s for {self.mail_waits} mail(s)")
+        if self.step_times.count():
+            said.append("authprobe: step times: " + "; ".join(
+                distribution(kind, seconds).line()
+                for kind, seconds in sorted(self.step_times.samples.items())))
         if self.users.entries:
             said.append(self.users.summary())
             said.extend(f"  left on the target: {e.email} ({e.cleaned})" for e in self.users.left())
@@ -90,6 +105,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if config.stash.get(ACTIVE, False):
         seal_and_scan(session)
+        judge_budgets(session)
+
+
+def judge_budgets(session: pytest.Session) -> None:
+    """A step kind over its budget across the run's samples fails the run, saying so."""
+    config = session.config
+    tally = config.stash.get(WORKERS_TALLY, None) or RunTally.of_this_process(config)
+    if not tally.step_times.count():
+        return
+    try:
+        budgets = load_profile(load_settings().target).budgets
+    except AuthprobeError:
+        return  # the run already stopped on its configuration, saying why
+    problems = tally.over_budget(budgets)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    for problem in problems:
+        write(f"authprobe: over budget: {problem} (profile [budgets])")
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page
 
+from harness.budgets import timed
 from harness.profile import TargetProfile
 from pages.admin import ForbiddenPage
 from pages.login import LoginPage
@@ -56,8 +57,9 @@ class DirectRequest:
 
 def open_page(page: Page, profile: TargetProfile, path: str) -> PageVisit:
     """Open `path` in the browser and note which screen it ended on."""
-    response = page.goto(path)
-    page.wait_for_load_state("domcontentloaded")
+    with timed("page_load"):
+        response = page.goto(path)
+        page.wait_for_load_state("domcontentloaded")
     return PageVisit(path, response.status if response else None, page.url,
                      ForbiddenPage(page, profile).is_showing(), LoginPage(page, profile).is_showing())
 

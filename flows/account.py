@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from flows.outcome import first_visible, text_of
+from harness.budgets import timed
 from harness.mail import Inbox
 from harness.profile import TargetProfile
 from pages.account import AccountShell
@@ -35,11 +36,12 @@ class Activation:
 def sign_up(page: Page, profile: TargetProfile, email: str, password: SecretStr) -> SignUpResult:
     form = SignupPage(page, profile)
     form.open()
-    form.sign_up(email, password.get_secret_value())
     done = SignupDonePage(page, profile)
     shell = AccountShell(page, profile)
-    landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert,
-                                  "signed_in": shell.current_user}, step="submit sign-up")
+    with timed("sign_up"):
+        form.sign_up(email, password.get_secret_value())
+        landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert,
+                                      "signed_in": shell.current_user}, step="submit sign-up")
     message = text_of(form.error_alert) if landed == "error" else None
     return SignUpResult(email, password, landed != "error", message, landed == "signed_in")
 

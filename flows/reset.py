@@ -9,6 +9,7 @@ from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from flows.outcome import first_visible, text_of
+from harness.budgets import timed
 from harness.mail import Inbox
 from harness.profile import TargetProfile
 from pages.reset import ResetFormPage, ResetRequestPage
@@ -48,11 +49,12 @@ def use_reset_link(page: Page, profile: TargetProfile, link: str, new_password: 
                            step="open reset link")
     if landed == "invalid":
         return ResetAttempt(link, "invalid", text_of(form.error_alert))
-    form.set_password(new_password.get_secret_value())
-    landed = first_visible(
-        page,
-        {"changed": form.done_heading, "invalid": form.invalid_heading,
-         "form_refused": form.error_alert},
-        step="submit new password",
-    )
+    with timed("reset"):
+        form.set_password(new_password.get_secret_value())
+        landed = first_visible(
+            page,
+            {"changed": form.done_heading, "invalid": form.invalid_heading,
+             "form_refused": form.error_alert},
+            step="submit new password",
+        )
     return ResetAttempt(link, landed, text_of(form.error_alert))  # type: ignore[arg-type]

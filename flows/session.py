@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from flows.outcome import first_visible, text_of
+from harness.budgets import timed
 from harness.otp import Totp
 from harness.profile import TargetProfile
 from pages.account import AccountShell
@@ -56,19 +57,22 @@ def submit_password(page: Page, profile: TargetProfile, email: str, password: Se
     """The password step only: lands signed in, at an MFA challenge, or refused."""
     login = LoginPage(page, profile)
     login.open(next_path)
-    login.sign_in(email, password.get_secret_value())
-    return _outcome(page, profile, email, login, "submit email and password")
+    with timed("sign_in"):
+        login.sign_in(email, password.get_secret_value())
+        return _outcome(page, profile, email, login, "submit email and password")
 
 
 def submit_mfa_code(page: Page, profile: TargetProfile, email: str, code: str) -> SignIn:
     challenge = MfaChallengePage(page, profile)
-    challenge.submit_code(code)
-    return _mfa_outcome(page, profile, email, "submit authentication code")
+    with timed("mfa"):
+        challenge.submit_code(code)
+        return _mfa_outcome(page, profile, email, "submit authentication code")
 
 
 def submit_recovery_code(page: Page, profile: TargetProfile, email: str, code: str) -> SignIn:
-    MfaChallengePage(page, profile).submit_recovery_code(code)
-    return _mfa_outcome(page, profile, email, "submit recovery code")
+    with timed("mfa"):
+        MfaChallengePage(page, profile).submit_recovery_code(code)
+        return _mfa_outcome(page, profile, email, "submit recovery code")
 
 
 def _mfa_outcome(page: Page, profile: TargetProfile, email: str, step: str) -> SignIn:

@@ -14,7 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from harness.budgets import STEP_TIMES
+from harness.calls import EndpointCalls
 from harness.oracle import BackendSession, Expected, SessionReader, SessionView, assert_consistent
+from harness.profile import Budgets
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class StepRecord:
     ui: SessionView | None
     backend: SessionView | None
     outcome: str
+    timed: tuple[tuple[str, float], ...] = ()  # budgeted steps inside it (harness/budgets.py)
 
     def line(self) -> str:
         ui = self.ui.describe() if self.ui else "ui: not read"
@@ -52,12 +56,17 @@ class Journey:
     records: list[StepRecord] = field(default_factory=list)
     trace: TraceGroups | None = None
     on_record: Callable[[Journey, StepRecord], None] | None = None
+    budgets: Budgets | None = None  # shown beside each budgeted step in the HTML report
+    calls: EndpointCalls | None = None  # told the current step, to name it in its findings
 
     @contextmanager
     def step(self, name: str, expect: Expected | None = None) -> Iterator[None]:
         if self.trace is not None:
             self.trace.group(f"{self.name}: {name}")
+        if self.calls is not None:
+            self.calls.step = f"{self.name}: {name}"
         try:
+            before = {kind: len(seconds) for kind, seconds in STEP_TIMES.samples.items()}
             started = time.monotonic()
             try:
                 yield
@@ -65,14 +74,16 @@ class Journey:
                 self._record(StepRecord(name, time.monotonic() - started, None, None, "error"))
                 raise
             acted = time.monotonic() - started
+            timed = tuple((kind, sample) for kind, seconds in STEP_TIMES.samples.items()
+                          for sample in seconds[before.get(kind, 0):])
             ui_view = self.ui.read()
             backend_view = self.backend.read()
             try:
                 assert_consistent(ui_view, backend_view, expect, step=name)
             except AssertionError:
-                self._record(StepRecord(name, acted, ui_view, backend_view, "mismatch"))
+                self._record(StepRecord(name, acted, ui_view, backend_view, "mismatch", timed))
                 raise
-            self._record(StepRecord(name, acted, ui_view, backend_view, "ok"))
+            self._record(StepRecord(name, acted, ui_view, backend_view, "ok", timed))
         finally:
             if self.trace is not None:
                 self.trace.group_end()
@@ -92,6 +103,13 @@ class Journey:
         lines.extend(record.line() for record in self.records)
         return "\n".join(lines)
 
+    def _budgeted(self, record: StepRecord) -> str:
+        """`<br>sign_in 0.41 s of 2.00 s` for each budgeted step timed inside the record."""
+        return "".join(
+            f"<br>{kind} {seconds:.2f} s" + (f" of {getattr(self.budgets, kind):.2f} s"
+                                             if self.budgets is not None else "")
+            for kind, seconds in record.timed)
+
     def as_html(self) -> str:
         """The journey as a table for the HTML report: a mismatch's row shows both sides."""
         rows = []
@@ -101,7 +119,7 @@ class Journey:
             style = {"mismatch": "background:#fde2e1", "error": "background:#fff3cd"}.get(
                 record.outcome, "")
             rows.append(f'<tr style="{style}"><td>{html.escape(record.name)}</td>'
-                        f"<td>{record.outcome}</td><td>{record.seconds:.2f} s</td>"
+                        f"<td>{record.outcome}</td><td>{record.seconds:.2f} s{self._budgeted(record)}</td>"
                         f"<td>{ui}</td><td>{backend}</td></tr>")
         return (f'<table class="journey"><caption>journey {html.escape(self.name)}</caption>'
                 "<tr><th>step</th><th>outcome</th><th>time</th><th>what the UI showed</th>"

@@ -153,6 +153,23 @@ class Policy(_Strict):
     tokens_in_local_storage: bool = False
 
 
+class Budgets(_Strict):
+    """Seconds each kind of step may take at the median of a run's samples (harness/budgets.py).
+
+    The defaults hold with room to spare on a loaded two-core CI machine; set yours from what
+    your users should wait, not from what the app does today."""
+
+    sign_in: float = Field(default=2.0, gt=0, description="submit email and password → landed")
+    mfa: float = Field(default=2.0, gt=0, description="submit the code → landed")
+    sign_up: float = Field(default=3.0, gt=0, description="submit the sign-up form → landed")
+    reset: float = Field(default=3.0, gt=0, description="submit the new password → landed")
+    page_load: float = Field(default=2.0, gt=0, description="open a protected page → loaded")
+    p95_factor: float = Field(default=3.0, ge=1,
+                              description="the 95th percentile may reach this × the budget")
+    calls_per_page_load: int = Field(
+        default=2, ge=1, description="calls one page load may make to each session or role API")
+
+
 class Resource(_Strict):
     """One protected page or endpoint and the roles allowed to use it."""
 
@@ -352,6 +369,7 @@ class TargetProfile(_Strict):
     mail: MailPatterns = MailPatterns()
     policy: Policy = Policy()
     roles: Roles = Roles()
+    budgets: Budgets = Budgets()
     admin_api: AdminApi | None = None
     admin_screen: AdminScreen | None = None
     commands: Commands | None = None
@@ -367,6 +385,15 @@ class TargetProfile(_Strict):
     accepted_risks: dict[str, str] = Field(
         default_factory=dict, description="check name → why a known failure is accepted"
     )
+
+    def authorising_endpoints(self) -> list[tuple[str, str]]:
+        """(path, a role allowed to read it) of each endpoint that says who the user is and what
+        they may do: the session endpoint, its roles endpoint, every role-protected API."""
+        probe = self.session_probe
+        found = [(probe.url, self.roles.default)]
+        if probe.roles_url:
+            found.append((probe.roles_url, self.roles.default))
+        return found + [(res.path, res.allowed[0]) for res in self.roles.resources if res.kind == "api"]
 
     def locator(self, screen: str, element: str) -> LocatorSpec | None:
         return self.locators.get(screen, {}).get(element)

@@ -111,7 +111,8 @@ def create_app(config: SandboxConfig) -> Starlette:
     )
     app = Starlette(
         routes=[*page_routes(sandbox), *api_routes(sandbox)],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware,
+                               reflect_origin="cors_reflects_origin" in config.defects)],
     )
     app.state.sandbox = sandbox
     app.state.engine = engine

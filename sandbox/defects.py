@@ -29,6 +29,9 @@ CATALOGUE: dict[str, str] = {
     "reauth_skips_mfa": "a recent MFA success lets sign-in skip MFA ('trusted for this period')",
     "concurrent_session_crosstalk": "header identity comes from shared state, leaking across users",
     "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",
+    "session_read_per_widget": "the account page's widgets each read the session endpoint themselves",
+    "slow_role_lookup": "every signed-in page waits 2.5 s for the header's role lookup",
+    "cors_reflects_origin": "JSON APIs echo any Origin with credentials allowed (and admit its preflight)",
 }
 
 

@@ -1,8 +1,14 @@
-"""Security headers on every response, including errors the framework produces itself."""
+"""Security headers on every response, including errors the framework produces itself.
+
+The sandbox answers no cross-origin request (no CORS headers, preflights refused), as an app
+whose pages and APIs share one origin should. The seeded defect `cors_reflects_origin` is the
+common misconfiguration: a CORS layer that echoes any Origin with credentials allowed.
+"""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS: dict[str, str] = {
@@ -16,12 +22,22 @@ SECURITY_HEADERS: dict[str, str] = {
 class SecurityHeadersMiddleware:
     """Adds the fixed headers; `Cache-Control: no-store` unless a handler chose otherwise."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, reflect_origin: bool = False) -> None:
         self.app = app
+        self.reflect_origin = reflect_origin  # the seeded defect cors_reflects_origin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        origin = Headers(scope=scope).get("origin") if self.reflect_origin else None
+        shared = origin is not None and scope["path"].startswith("/api/")
+        if shared and scope["method"] == "OPTIONS":
+            allowed = {"Access-Control-Allow-Origin": origin or "",
+                       "Access-Control-Allow-Credentials": "true",
+                       "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+                       "Access-Control-Allow-Headers": "Content-Type, Authorization"}
+            await Response(status_code=204, headers={**SECURITY_HEADERS, **allowed})(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -31,6 +47,10 @@ class SecurityHeadersMiddleware:
                     headers[name] = value
                 if "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
+                if shared:
+                    headers["Access-Control-Allow-Origin"] = origin or ""
+                    headers["Access-Control-Allow-Credentials"] = "true"
+                    headers["Vary"] = "Origin"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -296,6 +296,28 @@ async def account(ctx: Ctx) -> Response:
     return await _account_page(ctx, "Two-factor authentication is off." if off else None)
 
 
+# The account page's widgets read the session endpoint once, together; the seeded defect
+# session_read_per_widget has each widget ask for itself (a round trip per widget per page).
+ACCOUNT_JS = """
+const widgets = document.querySelectorAll("[data-widget]");
+function show(widget, session) {
+  const user = session.user || {};
+  const value = {"signed-in-as": user.email, "roles": (user.roles || []).join(", "),
+                 "second-factor": session.mfa_pending ? "yes" : "no"}[widget.dataset.widget];
+  widget.querySelector("span").textContent = value || "";
+}
+function readSession() { return fetch("/api/session").then((answer) => answer.json()); }
+%s
+"""
+ONE_READ = "readSession().then((session) => widgets.forEach((widget) => show(widget, session)));"
+READ_PER_WIDGET = "widgets.forEach((widget) => readSession().then((session) => show(widget, session)));"
+
+
+async def account_js(ctx: Ctx) -> Response:
+    body = ACCOUNT_JS % (READ_PER_WIDGET if ctx.has("session_read_per_widget") else ONE_READ)
+    return Response(body, media_type="text/javascript")
+
+
 async def _password_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
     return await render(ctx, "password_change.html", "password-change", "Change your password",
                         status_code, **values)
@@ -628,6 +650,7 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/login/recovery", login_recovery, post),
         route("/logout", logout, post),
         route("/account", account, get),
+        route("/static/account.js", account_js, get),
         route("/account/mfa", account_mfa, both),
         route("/account/mfa/disable", account_mfa_disable, post),
         route("/account/password", account_password, both),

@@ -6,6 +6,7 @@ against a clean and a defective app and asserts the two differ in the expected w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -202,6 +203,28 @@ def shared_device_cache(s: Server) -> Any:
     return s.signed_in(s.user()).get("/account").headers["Cache-Control"]
 
 
+def cors_reflects_origin(s: Server) -> Any:
+    client = s.signed_in(s.user())
+    origin = {"Origin": "https://elsewhere.example"}
+    answer = client.request("GET", "/api/session", headers=origin)
+    preflight = client.request("OPTIONS", "/api/session", headers={
+        **origin, "Access-Control-Request-Method": "PUT"})
+    return (answer.headers.get("Access-Control-Allow-Origin"),
+            answer.headers.get("Access-Control-Allow-Credentials"), preflight.status)
+
+
+def slow_role_lookup(s: Server) -> Any:
+    client = s.signed_in(s.user())
+    started = time.monotonic()
+    client.get("/account")
+    return time.monotonic() - started > 2.0
+
+
+def session_read_per_widget(s: Server) -> Any:
+    script = s.signed_in(s.user()).get("/static/account.js").text
+    return script.count("readSession()"), "widgets.forEach((widget) => readSession()" in script
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -228,6 +251,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "reauth_skips_mfa": ("/login/mfa", "/account"),
     "concurrent_session_crosstalk": (True, False),
     "shared_device_cache": ("no-store", "private, max-age=600"),
+    "slow_role_lookup": (False, True),
+    "session_read_per_widget": ((2, False), (2, True)),
+    "cors_reflects_origin": ((None, None, 405), ("https://elsewhere.example", "true", 204)),
 }
 PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
 

@@ -1,0 +1,49 @@
+"""Sign-in and protected pages within their budgets (the profile's `[budgets]`).
+
+Slow auth passes every functional check and still costs users. The flows time each
+sign-in and each protected page load; this check adds five of each and judges this
+worker's samples so far on their median (and 95th percentile), never on one noisy moment
+(harness/budgets.py). The other step kinds (MFA, sign-up, reset) are judged on the whole
+run's samples at its end (e2e/run_end.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from flows.access import open_page
+from flows.session import sign_out, submit_password
+from harness.budgets import STEP_TIMES, StepKind, distribution, over_budget
+from harness.journey import Journey
+from harness.oracle import Expected
+from harness.profile import TargetProfile
+from harness.users import ThrowawayUsers
+
+pytestmark = pytest.mark.budgets
+MakeJourney = Callable[[Page, str], Journey]
+SAMPLES = 5
+JUDGED: tuple[StepKind, ...] = ("sign_in", "page_load")
+
+
+@pytest.mark.severity2
+def test_sign_in_and_protected_pages_stay_within_their_budgets(
+    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+) -> None:
+    user = users.create(tag="budget")
+    trip = journey(page, "step budgets")
+    protected = profile.paths.account
+    for n in range(1, SAMPLES + 1):
+        with trip.step(f"sign in ({n} of {SAMPLES})", Expected(authenticated=True, email=user.email)):
+            result = submit_password(page, profile, user.email, user.password)
+        assert result.outcome == "signed_in", f"sign-in {n}: {result.outcome} ({result.message})"
+        with trip.step(f"open {protected} ({n} of {SAMPLES})", Expected(authenticated=True)):
+            open_page(page, profile, protected)
+        sign_out(page, profile)
+    budgets = profile.budgets
+    seen = [distribution(kind, STEP_TIMES.samples[kind]) for kind in JUDGED]
+    problems = [problem for problem in (over_budget(d, getattr(budgets, d.kind), budgets.p95_factor)
+                                        for d in seen) if problem]
+    assert not problems, "auth steps slower than the profile's [budgets] allow:\n  " + "\n  ".join(problems)
