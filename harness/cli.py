@@ -146,6 +146,12 @@ def _load(args: argparse.Namespace, extra: list[str]) -> int:
     return load_command(args.users, args.seconds, args.allow_host)
 
 
+def _triage(args: argparse.Namespace, extra: list[str]) -> int:
+    from harness.triage import triage_command
+
+    return triage_command(list(args.tests), args.runs, args.junit, args.browser, Path(args.output))
+
+
 def _sweep(args: argparse.Namespace, extra: list[str]) -> int:
     from harness.sweep import sweep_command
 
@@ -219,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "target (E2E_BASE_URL), with the channels the profile has")
     sweep.add_argument("--list", action="store_true", help="only list the users on record")
     sweep.set_defaults(handler=_sweep)
+
+    triage = sub.add_parser("triage", help="re-run each failed check in fresh browsers and say "
+                            "whether it is deterministic, flaky (a possible race) or the environment")
+    triage.add_argument("tests", nargs="*", help="what to run first (default: e2e/); ignored with --junit")
+    triage.add_argument("--junit", type=Path, help="triage the failures of an earlier run's JUnit XML")
+    triage.add_argument("--runs", type=int, default=3, help="re-runs per failed check (default 3)")
+    triage.add_argument("--browser", default="chromium")
+    triage.add_argument("--output", default="test-results",
+                        help="where the attempts' traces are kept (default test-results)")
+    triage.set_defaults(handler=_triage)
 
     mutants = sub.add_parser("mutants", help="prove the suite catches each seeded defect")
     mutants.add_argument("--list", action="store_true", help="print the defect catalogue")

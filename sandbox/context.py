@@ -9,6 +9,7 @@ stall every other request.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -169,6 +170,21 @@ def ensure_session(ctx: Ctx) -> ServerSession:
     return ctx.row
 
 
+# The seeded defect signin_race: sign-ins of one user close together write the same
+# "current session" record, and about a third of the time the later one's write is lost:
+# that browser is told it signed in and holds a session that belongs to nobody.
+_last_signin: dict[int, float] = {}
+RACE_WINDOW_S = 2.0
+RACE_ODDS = 1 / 3
+_race = random.Random()
+
+
+def _race_lost(user: User, now: float) -> bool:
+    last = _last_signin.get(user.id)
+    _last_signin[user.id] = now
+    return last is not None and now - last < RACE_WINDOW_S and _race.random() < RACE_ODDS
+
+
 def start_session(ctx: Ctx, user: User, *, mfa_pending: bool, next_path: str | None) -> None:
     """Sign-in and MFA completion: a fresh session id, so a planted id is worthless."""
     if ctx.has("session_fixation") and ctx.row is not None:
@@ -189,6 +205,8 @@ def start_session(ctx: Ctx, user: User, *, mfa_pending: bool, next_path: str | N
     row.last_seen = now
     row.csrf_token = new_token()
     row.cached_role = user.role
+    if ctx.has("signin_race") and not mfa_pending and _race_lost(user, now):
+        row.user_id, row.user = None, None
     ctx.row = row
     if ctx.has("ui_cached_identity") and not mfa_pending:
         ctx.display_cookie = f"{quote(user.email)}|{user.role}"

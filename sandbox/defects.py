@@ -31,6 +31,8 @@ CATALOGUE: dict[str, str] = {
     "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",
     "session_read_per_widget": "the account page's widgets each read the session endpoint themselves",
     "slow_role_lookup": "every signed-in page waits 2.5 s for the header's role lookup",
+    "signin_race": "two sign-ins of one user within 2 s: a third of the time the later one "
+                   "is lost (its session belongs to nobody)",
     "cors_reflects_origin": "JSON APIs echo any Origin with credentials allowed (and admit its preflight)",
 }
 

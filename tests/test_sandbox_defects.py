@@ -225,6 +225,16 @@ def session_read_per_widget(s: Server) -> Any:
     return script.count("readSession()"), "widgets.forEach((widget) => readSession()" in script
 
 
+def signin_race(s: Server) -> Any:
+    """20 users each sign in on two devices in quick succession: how many second ones lost?"""
+    lost = 0
+    for _ in range(20):
+        user = s.user()
+        s.signed_in(user)
+        lost += not _authenticated(s.signed_in(user))
+    return 0 < lost < 20
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -252,6 +262,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "concurrent_session_crosstalk": (True, False),
     "shared_device_cache": ("no-store", "private, max-age=600"),
     "slow_role_lookup": (False, True),
+    "signin_race": (False, True),
     "session_read_per_widget": ((2, False), (2, True)),
     "cors_reflects_origin": ((None, None, 405), ("https://elsewhere.example", "true", 204)),
 }
