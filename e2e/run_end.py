@@ -38,6 +38,7 @@ class RunTally:
 
     mail_waits: int = 0
     mail_seconds: float = 0.0
+    no_mail_seconds: float = 0.0
     totp_seconds: float = 0.0
     users: UserLedger = field(default_factory=UserLedger)
     step_times: StepTimes = field(default_factory=StepTimes)
@@ -47,18 +48,20 @@ class RunTally:
         from harness.mail import MAIL_STATS
         from harness.otp import LEDGER
 
-        return cls(MAIL_STATS.waits, MAIL_STATS.seconds, LEDGER.seconds_waited,
-                   config.stash.get(USER_LEDGER, UserLedger()), STEP_TIMES)
+        return cls(MAIL_STATS.waits, MAIL_STATS.seconds, MAIL_STATS.absence_seconds,
+                   LEDGER.seconds_waited, config.stash.get(USER_LEDGER, UserLedger()), STEP_TIMES)
 
     def add(self, part: dict[str, Any]) -> None:
         self.mail_waits += int(part["mail_waits"])
         self.mail_seconds += float(part["mail_seconds"])
+        self.no_mail_seconds += float(part["no_mail_seconds"])
         self.totp_seconds += float(part["totp_seconds"])
         self.users.entries.extend(LedgerEntry(**entry) for entry in part["users"])
         self.step_times.merge(part["step_times"])
 
     def as_part(self) -> dict[str, Any]:
         return {"mail_waits": self.mail_waits, "mail_seconds": self.mail_seconds,
+                "no_mail_seconds": self.no_mail_seconds,
                 "totp_seconds": self.totp_seconds,
                 "users": [asdict(entry) for entry in self.users.entries],
                 "step_times": self.step_times.samples}
@@ -73,7 +76,8 @@ class RunTally:
         said: list[str] = []
         if self.mail_waits or self.totp_seconds:
             said.append(f"authprobe: waited {self.totp_seconds:.1f} s for TOTP windows; "
-                        f"{self.mail_seconds:.1f} s for {self.mail_waits} mail(s)")
+                        f"{self.mail_seconds:.1f} s for {self.mail_waits} mail(s); "
+                        f"{self.no_mail_seconds:.1f} s making sure no mail came")
         if self.step_times.count():
             said.append("authprobe: step times: " + "; ".join(
                 distribution(kind, seconds).line()

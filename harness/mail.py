@@ -121,11 +121,13 @@ def _recipients(msg: MailMessage) -> set[str]:
 
 
 class MailStats:
-    """How long the run spent waiting for mail (reported at the end of a run)."""
+    """How long the run spent waiting for mail, and making sure none came (reported at the end
+    of a run: a check that mail does not arrive waits out its whole window by design)."""
 
     def __init__(self) -> None:
         self.waits = 0
         self.seconds = 0.0
+        self.absence_seconds = 0.0
 
     def record(self, seconds: float) -> None:
         self.waits += 1
@@ -273,6 +275,7 @@ class Inbox:
 
     def assert_none(self, *, to: str, within: float) -> None:
         """Fail if any mail to ``to`` is (or becomes) present during ``within`` seconds."""
+        started = time.monotonic()
         try:
             subjects = self._wait(
                 lambda: [m.subject for m in self._messages_to(to)],
@@ -281,6 +284,8 @@ class Inbox:
             )
         except WaitTimeout:
             return
+        finally:
+            MAIL_STATS.absence_seconds += time.monotonic() - started
         raise AssertionError(f"Expected no mail to {to} within {within:g}s, got: {subjects}")
 
     @property
