@@ -45,6 +45,7 @@ class Triage:
     test: str
     first_failure: str
     attempts: list[Attempt] = field(default_factory=list)
+    first_trace: Path | None = None  # the failing first run's, when triage ran it
 
     @property
     def verdict(self) -> str:
@@ -63,7 +64,8 @@ class Triage:
                 f"re-run(s); first failure: {self.first_failure}"]
         if self.verdict == "flaky":
             said.append(f"  possible race in {self.test}: it fails and passes on the same target")
-        failing = next((a.trace for a in self.attempts if a.outcome == "failed" and a.trace), None)
+        failing = next((a.trace for a in self.attempts if a.outcome == "failed" and a.trace),
+                       self.first_trace)
         passing = next((a.trace for a in self.attempts if a.outcome == "passed" and a.trace), None)
         for label, trace in (("failing attempt", failing), ("passing attempt", passing)):
             if trace is not None:
@@ -73,6 +75,13 @@ class Triage:
 
 def _slug(test: str) -> str:
     return re.sub(r"[^\w.-]+", "-", test).strip("-")[:120]
+
+
+def _kept_trace(output: Path, test: str) -> Path | None:
+    """The trace pytest-playwright kept for a failed `test` under `output` (its folder naming)."""
+    from slugify import slugify
+
+    return next(iter(sorted((output / slugify(test)).glob("trace*.zip"))), None)
 
 
 def _pytest(args: list[str], output: Path, junit: Path) -> tuple[int, str]:
@@ -121,10 +130,12 @@ def triage_command(selection: list[str], runs: int, junit: Path | None, browser:
     if not failed:
         print("authprobe triage: no failed check to triage.")
         return 0
+    first_run = output / "first-run" if junit is None else None
     make_private_dir(output / "triage")  # traces hold the throwaway users' typed passwords
     results = []
     for test, message in failed:
-        result = Triage(test, message)
+        result = Triage(test, message,
+                        first_trace=_kept_trace(first_run, test) if first_run is not None else None)
         for number in range(1, runs + 1):
             folder = output / "triage" / _slug(test) / f"attempt-{number}"
             folder.mkdir(parents=True, exist_ok=True)
