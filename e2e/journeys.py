@@ -74,7 +74,6 @@ def journey(
                     pytrace=False)
 
 
-
 def _live_printer(config: pytest.Config, nodeid: str) -> Callable[[Journey, StepRecord], None]:
     def show(journey: Journey, record: StepRecord) -> None:
         say(config, f"    {record.outcome:<8} {record.seconds:5.2f}s  {journey.name}: {record.name}")

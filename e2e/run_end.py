@@ -20,9 +20,9 @@ import pytest
 from pydantic import SecretStr
 
 from e2e.runtime import ACTIVE, RUN_SECRETS, USER_LEDGER
-from harness.budgets import STEP_TIMES, StepTimes, distribution, over_budget
+from harness.budgets import STEP_TIMES, StepTimes, budget_problems, distribution
 from harness.errors import AuthprobeError
-from harness.profile import Budgets, load_profile
+from harness.profile import load_profile
 from harness.settings import load_settings
 from harness.users import LedgerEntry, UserLedger
 from runsecurity.artifacts import ArtifactDir
@@ -65,12 +65,6 @@ class RunTally:
                 "totp_seconds": self.totp_seconds,
                 "users": [asdict(entry) for entry in self.users.entries],
                 "step_times": self.step_times.samples}
-
-    def over_budget(self, budgets: Budgets) -> list[str]:
-        """Each step kind whose run-wide samples break the profile's budget."""
-        found = (over_budget(distribution(kind, seconds), getattr(budgets, kind), budgets.p95_factor)
-                 for kind, seconds in sorted(self.step_times.samples.items()))
-        return [problem for problem in found if problem]
 
     def lines(self) -> list[str]:
         said: list[str] = []
@@ -122,7 +116,7 @@ def judge_budgets(session: pytest.Session) -> None:
         budgets = load_profile(load_settings().target).budgets
     except AuthprobeError:
         return  # the run already stopped on its configuration, saying why
-    problems = tally.over_budget(budgets)
+    problems = budget_problems(tally.step_times.samples, budgets)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else print
     for problem in problems:

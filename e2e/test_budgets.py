@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 
 from flows.access import open_page
 from flows.session import sign_out, submit_password
-from harness.budgets import STEP_TIMES, StepKind, distribution, over_budget
+from harness.budgets import STEP_TIMES, StepKind, budget_problems
 from harness.journey import Journey
 from harness.oracle import Expected
 from harness.profile import TargetProfile
@@ -42,8 +42,5 @@ def test_sign_in_and_protected_pages_stay_within_their_budgets(
         with trip.step(f"open {protected} ({n} of {SAMPLES})", Expected(authenticated=True)):
             open_page(page, profile, protected)
         sign_out(page, profile)
-    budgets = profile.budgets
-    seen = [distribution(kind, STEP_TIMES.samples[kind]) for kind in JUDGED]
-    problems = [problem for problem in (over_budget(d, getattr(budgets, d.kind), budgets.p95_factor)
-                                        for d in seen) if problem]
+    problems = budget_problems(STEP_TIMES.samples, profile.budgets, JUDGED)
     assert not problems, "auth steps slower than the profile's [budgets] allow:\n  " + "\n  ".join(problems)

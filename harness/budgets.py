@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
+
+from harness.profile import Budgets
 
 StepKind = Literal["sign_in", "mfa", "sign_up", "reset", "page_load"]
 STEP_KINDS: tuple[StepKind, ...] = ("sign_in", "mfa", "sign_up", "reset", "page_load")
@@ -76,3 +78,11 @@ def over_budget(seen: Distribution, budget: float, p95_factor: float) -> str | N
         return (f"{seen.kind} takes {seen.p95:.2f} s at the 95th percentile, over {p95_factor:g} × its "
                 f"{budget:.2f} s budget ({seen.line()})")
     return None
+
+
+def budget_problems(samples: Mapping[str, list[float]], budgets: Budgets,
+                    kinds: Iterable[str] | None = None) -> list[str]:
+    """One sentence per step kind (all sampled ones, or `kinds`) whose samples break its budget."""
+    found = (over_budget(distribution(kind, samples[kind]), getattr(budgets, kind), budgets.p95_factor)
+             for kind in sorted(samples if kinds is None else kinds) if samples.get(kind))
+    return [problem for problem in found if problem]

@@ -23,6 +23,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slugify import slugify
+
 from harness.junit import failures, stop_reason
 from runsecurity.artifacts import make_private_dir
 
@@ -73,14 +75,8 @@ class Triage:
         return said
 
 
-def _slug(test: str) -> str:
-    return re.sub(r"[^\w.-]+", "-", test).strip("-")[:120]
-
-
 def _kept_trace(output: Path, test: str) -> Path | None:
     """The trace pytest-playwright kept for a failed `test` under `output` (its folder naming)."""
-    from slugify import slugify
-
     return next(iter(sorted((output / slugify(test)).glob("trace*.zip"))), None)
 
 
@@ -137,7 +133,7 @@ def triage_command(selection: list[str], runs: int, junit: Path | None, browser:
         result = Triage(test, message,
                         first_trace=_kept_trace(first_run, test) if first_run is not None else None)
         for number in range(1, runs + 1):
-            folder = output / "triage" / _slug(test) / f"attempt-{number}"
+            folder = output / "triage" / slugify(test) / f"attempt-{number}"
             folder.mkdir(parents=True, exist_ok=True)
             result.attempts.append(attempt(test, browser, folder))
             print(f"  {test} re-run {number}/{runs}: {result.attempts[-1].outcome}", flush=True)

@@ -31,26 +31,22 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         origin = Headers(scope=scope).get("origin") if self.reflect_origin else None
-        shared = origin is not None and scope["path"].startswith("/api/")
-        if shared and scope["method"] == "OPTIONS":
-            allowed = {"Access-Control-Allow-Origin": origin or "",
-                       "Access-Control-Allow-Credentials": "true",
-                       "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+        cors = ({"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
+                 "Vary": "Origin"} if origin is not None and scope["path"].startswith("/api/") else {})
+        if cors and scope["method"] == "OPTIONS":  # the defect admits any preflight too
+            allowed = {"Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
                        "Access-Control-Allow-Headers": "Content-Type, Authorization"}
-            await Response(status_code=204, headers={**SECURITY_HEADERS, **allowed})(scope, receive, send)
+            await Response(status_code=204, headers={**SECURITY_HEADERS, **cors, **allowed})(
+                scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in {**SECURITY_HEADERS, **cors}.items():
                     headers[name] = value
                 if "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
-                if shared:
-                    headers["Access-Control-Allow-Origin"] = origin or ""
-                    headers["Access-Control-Allow-Credentials"] = "true"
-                    headers["Vary"] = "Origin"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
