@@ -41,6 +41,7 @@ from e2e.run_end import (  # noqa: F401 - hooks: the run's end, once per run (al
 from e2e.runtime import ACTIVE
 from e2e.services import api, egress, flows_log, hooks, inbox, require_hook  # noqa: F401
 from e2e.signed_in import signed_in, signed_in_states  # noqa: F401 - stored sign-in state
+from e2e.whole_target import _whole_target_checks_alone, name_the_run  # noqa: F401 - xdist on one target
 
 SUITE_DIR = Path(__file__).resolve().parent
 MARKERS = [
@@ -54,6 +55,7 @@ MARKERS = [
     "concurrency: concurrent and shared-device sign-ins",
     "hygiene: secrets, egress, data flows of the run",
     "budgets: step times judged against the profile's [budgets]",
+    "whole_target: the check changes the target for every user (runs alone on a shared target)",
     "severity1: a broken invariant here is a security hole or locks users out",
     "severity2: a broken invariant here degrades security or usability",
     "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",
@@ -99,6 +101,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     active = is_authprobe_run(config)
     config.stash[ACTIVE] = active
+    if active:
+        name_the_run(config)
     redact_and_keep_artifacts(config, active)
     if active and not config.pluginmanager.is_registered(browser):
         # registered now, after every entry-point plugin: each override gets pytest-playwright's value

@@ -20,6 +20,7 @@ import pytest
 from pydantic import SecretStr
 
 from e2e.runtime import ACTIVE, RUN_SECRETS, USER_LEDGER
+from e2e.whole_target import remove_lock_files
 from harness.budgets import STEP_TIMES, StepTimes, budget_problems, distribution
 from harness.errors import AuthprobeError
 from harness.profile import load_profile
@@ -102,6 +103,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         }
         return
     if config.stash.get(ACTIVE, False):
+        remove_lock_files(config)
         seal_and_scan(session)
         judge_budgets(session)
 

@@ -192,7 +192,7 @@ def test_test_hooks_refuse_calls_without_the_right_token(
     policy = profile.policy
     beyond_every_ttl = (policy.absolute_ttl_seconds or 0) + (policy.idle_ttl_seconds or 0) + 86_400
     values = {"email": user.email, "idle_seconds": beyond_every_ttl, "age_seconds": beyond_every_ttl,
-              "seconds": beyond_every_ttl, "kind": "reset"}
+              "seconds": beyond_every_ttl, "kind": "reset", "grace_seconds": 0}
     stranger = playwright.request.new_context(base_url=target.base_url)  # no cookies, no token
     try:
         statuses = call_hooks_unlocked(stranger, profile.hooks, values, settings.http_timeout)

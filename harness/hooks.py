@@ -1,4 +1,5 @@
-"""The target's test hooks (expire sessions, age tokens), as its profile lists them."""
+"""The target's test hooks (expire sessions, age tokens, rotate signing keys), as its profile
+lists them."""
 
 from __future__ import annotations
 
@@ -45,3 +46,11 @@ class TestHooks:
     def backdate_tokens(self, email: str, *, kind: str, seconds: int) -> int:
         answer = self._run("backdate_tokens", {"email": email, "kind": kind, "seconds": seconds})
         return int(answer.get("tokens", 0)) if isinstance(answer, dict) else 0
+
+    def rotate_keys(self, grace_seconds: int) -> None:
+        """Make a new signing key current; older keys stay accepted for `grace_seconds`."""
+        self._run("rotate_keys", {"grace_seconds": grace_seconds})
+
+    def retire_keys(self) -> None:
+        """End the grace window of every retired key: only the current key is accepted."""
+        self._run("retire_keys", {})

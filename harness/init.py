@@ -37,9 +37,9 @@ cookie_name = "session"            # the session cookie's name
 
 [mail]  # subjects (substring) and link patterns (regular expressions) of your mails
 activation_subject = "Activate your account"
-activation_link = 'https?://[^\\s"<>]+/activate\\?token=[\\w\\-]+'
+activation_link = 'https?://[^\\s"<>]+/activate\\?token=[\\w\\-.]+'
 reset_subject = "Reset your password"
-reset_link = 'https?://[^\\s"<>]+/reset/confirm\\?token=[\\w\\-]+'
+reset_link = 'https?://[^\\s"<>]+/reset/confirm\\?token=[\\w\\-.]+'
 
 [policy]  # what your app promises; each check compares the app with these
 email_verification_required = true

@@ -115,9 +115,9 @@ class SessionProbe(_Strict):
 
 class MailPatterns(_Strict):
     activation_subject: str = "Activate your account"
-    activation_link: str = r"https?://\S+/activate\?token=[\w\-]+"
+    activation_link: str = r"https?://\S+/activate\?token=[\w\-.]+"
     reset_subject: str = "Reset your password"
-    reset_link: str = r"https?://\S+/reset/confirm\?token=[\w\-]+"
+    reset_link: str = r"https?://\S+/reset/confirm\?token=[\w\-.]+"
 
     @model_validator(mode="after")
     def _regexes_compile(self) -> MailPatterns:
@@ -151,6 +151,12 @@ class Policy(_Strict):
     reset_mail_to_unknown: Literal["none", "notice"] = Field(
         default="none", description="notice: unknown addresses get a mail with no reset link")
     tokens_in_local_storage: bool = False
+    key_rotation_grace_seconds: int = Field(
+        default=300, ge=0, description="how long a retired signing key is still accepted")
+    key_rotation_sessions: Literal["kept", "ended"] = Field(
+        default="kept", description="sessions signed before a rotation, inside the grace window")
+    key_rotation_links: Literal["honoured", "refused"] = Field(
+        default="honoured", description="mailed links signed before a rotation, inside the grace")
 
 
 class Budgets(_Strict):
@@ -343,10 +349,22 @@ class Hooks(_Strict):
     token_header: str = "X-Test-Hook-Token"
     backdate_sessions: HttpOperation | None = None
     backdate_tokens: HttpOperation | None = None
+    rotate_keys: HttpOperation | None = Field(
+        default=None, description="a new signing key; older keys accepted for {grace_seconds}")
+    retire_keys: HttpOperation | None = Field(
+        default=None, description="end every retired signing key's grace window now")
 
     def all(self) -> dict[str, HttpOperation]:
-        named = {"backdate_sessions": self.backdate_sessions, "backdate_tokens": self.backdate_tokens}
-        return {name: op for name, op in named.items() if op is not None}
+        return {name: op for name, op in self._named().items() if op is not None}
+
+    def harmless(self) -> dict[str, HttpOperation]:
+        """The hooks a call for an address nobody has leaves without effect (token checks):
+        a key rotation or retirement changes the target for every user, so never those."""
+        return {name: op for name, op in self.all().items() if name.startswith("backdate_")}
+
+    def _named(self) -> dict[str, HttpOperation | None]:
+        return {"backdate_sessions": self.backdate_sessions, "backdate_tokens": self.backdate_tokens,
+                "rotate_keys": self.rotate_keys, "retire_keys": self.retire_keys}
 
 
 class Launch(_Strict):

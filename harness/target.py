@@ -244,7 +244,8 @@ def token_checks(target: Target, profile: TargetProfile,
                  timeout_s: float) -> list[tuple[str, str | None]]:
     """Per token the target has a use for: (setting, None if accepted or the one-sentence problem).
 
-    The call is harmless: the profile's delete-user (or first hook) for an address nobody has."""
+    The call is harmless: the profile's delete-user (or first backdate hook) for an address nobody
+    has. A profile whose only hooks rotate keys has its hook token checked by the first use."""
     nobody = {"email": f"authprobe-preflight-{secrets.token_hex(4)}@invalid.test", "role": "",
               "kind": "reset", "seconds": 0, "idle_seconds": 0, "age_seconds": 0}
     checks: list[tuple[str, HttpOperation, dict[str, str]]] = []
@@ -252,7 +253,7 @@ def token_checks(target: Target, profile: TargetProfile,
         api = profile.admin_api
         checks.append(("E2E_ADMIN_TOKEN", api.delete_user,
                        {api.token_header: api.token_prefix + target.admin_token.get_secret_value()}))
-    hook = next(iter(profile.hooks.all().values()), None)
+    hook = next(iter(profile.hooks.harmless().values()), None)
     if hook is not None and target.hook_token is not None:
         checks.append(("E2E_HOOK_TOKEN", hook,
                        {profile.hooks.token_header: target.hook_token.get_secret_value()}))

@@ -50,17 +50,23 @@ async def create_user(
     return user
 
 
-def issue_token(db: Session, user: User, kind: str) -> str:
+def issue_token(sandbox: Sandbox, db: Session, user: User, kind: str) -> str:
+    """A new token for the mail link: random, stored as a digest, signed with the current key."""
     raw = new_token()
     db.add(Token(user_id=user.id, kind=kind, token_hash=digest(raw), created_at=time.time()))
-    return raw
+    return sandbox.keys.sign(raw, oldest_in_grace=sandbox.has("tokens_signed_with_retired_key"))
 
 
-def find_token(sandbox: Sandbox, db: Session, kind: str, raw: str | None) -> Token | None:
-    """A usable token of this kind: exists, unused, not expired."""
-    if not raw:
+def _token_row(sandbox: Sandbox, db: Session, kind: str, signed: str | None) -> Token | None:
+    raw = sandbox.keys.unsign(signed) if signed else None
+    if raw is None:  # no token, a forged one, or one signed with a retired key
         return None
-    token = db.scalar(select(Token).where(Token.token_hash == digest(raw), Token.kind == kind))
+    return db.scalar(select(Token).where(Token.token_hash == digest(raw), Token.kind == kind))
+
+
+def find_token(sandbox: Sandbox, db: Session, kind: str, signed: str | None) -> Token | None:
+    """A usable token of this kind: validly signed, exists, unused, not expired."""
+    token = _token_row(sandbox, db, kind, signed)
     if token is None or token.used:
         return None
     cfg = sandbox.config
@@ -71,11 +77,9 @@ def find_token(sandbox: Sandbox, db: Session, kind: str, raw: str | None) -> Tok
     return token
 
 
-def known_token(db: Session, kind: str, raw: str | None) -> Token | None:
+def known_token(sandbox: Sandbox, db: Session, kind: str, signed: str | None) -> Token | None:
     """A token of this kind that was issued, whether or not it is still usable."""
-    if not raw:
-        return None
-    return db.scalar(select(Token).where(Token.token_hash == digest(raw), Token.kind == kind))
+    return _token_row(sandbox, db, kind, signed)
 
 
 def replace_recovery_codes(db: Session, user: User, *, make_new: bool = True) -> list[str]:

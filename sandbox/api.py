@@ -193,6 +193,24 @@ async def hook_backdate_tokens(ctx: Ctx) -> Response:
     ))
 
 
+async def hook_rotate_keys(ctx: Ctx) -> Response:
+    """A new signing key for sessions and mailed tokens; the older keys stay accepted for
+    `grace_seconds` (0: at once retired)."""
+    if not hook_ok(ctx):
+        return error(401, "unauthorized")
+    body = await json_body(ctx.request) or {}
+    ctx.sandbox.keys.rotate(_number(body, "grace_seconds"))
+    return JSONResponse({"rotations": ctx.sandbox.keys.rotations})
+
+
+async def hook_retire_keys(ctx: Ctx) -> Response:
+    """End the grace window of every retired key now."""
+    if not hook_ok(ctx):
+        return error(401, "unauthorized")
+    ctx.sandbox.keys.retire()
+    return JSONResponse({"accepted_keys": len(ctx.sandbox.keys.accepted())})
+
+
 def api_routes(sandbox: Sandbox) -> list[Route]:
     def route(path: str, handler: Handler, methods: list[str]) -> Route:
         return Route(path, endpoint(sandbox, handler), methods=methods)
@@ -211,5 +229,7 @@ def api_routes(sandbox: Sandbox) -> list[Route]:
         routes += [
             route("/__test__/sessions/backdate", hook_backdate_sessions, ["POST"]),
             route("/__test__/tokens/backdate", hook_backdate_tokens, ["POST"]),
+            route("/__test__/keys/rotate", hook_rotate_keys, ["POST"]),
+            route("/__test__/keys/retire", hook_retire_keys, ["POST"]),
         ]
     return routes

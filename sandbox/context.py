@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sandbox.config import SandboxConfig
 from sandbox.db import ReauthConfirmation, ServerSession, User, role_rank, roles_for
+from sandbox.keys import SigningKeys
 from sandbox.mailer import Mailer
 from sandbox.security import digest, new_token, same, verify_password
 
@@ -50,6 +51,7 @@ class Sandbox:
     mailer: Mailer
     templates: jinja2.Environment
     dummy_hash: str
+    keys: SigningKeys = field(default_factory=SigningKeys)
 
     def has(self, defect: str) -> bool:
         return defect in self.config.defects
@@ -126,11 +128,22 @@ class Ctx:
         return self.sandbox.shape(name)
 
 
+def _cookie_keys(sandbox: Sandbox, request: Request) -> list[bytes]:
+    """The keys a session cookie may be signed with: current and inside the grace window."""
+    keys = sandbox.keys
+    if sandbox.has("rotation_drops_sessions_silently") and keys.rotations:
+        # the API tier took the new key with no grace; the page tier never reloaded its ring
+        return [keys.current] if request.url.path.startswith("/api/") else keys.ever
+    return keys.accepted(forever=sandbox.has("retired_key_accepted_forever"))
+
+
 def load_session(sandbox: Sandbox, request: Request, db: Session) -> Ctx:
-    """Find the session behind the cookie, enforce idle/absolute TTL, count the activity."""
-    raw = request.cookies.get(SESSION_COOKIE)
+    """Find the session behind the signed cookie, enforce idle/absolute TTL, count the activity.
+    A cookie signed with a retired key is a session that has ended, like an expired one."""
+    signed = request.cookies.get(SESSION_COOKIE)
+    raw = sandbox.keys.unsign(signed, _cookie_keys(sandbox, request)) if signed else None
     row: ServerSession | None = None
-    expired = False
+    expired = signed is not None and raw is None
     if raw:
         row = db.get(ServerSession, digest(raw))
         if row is None:
@@ -158,7 +171,7 @@ def new_session_row(ctx: Ctx) -> ServerSession:
         id_hash=digest(raw), csrf_token=new_token(), created_at=now, last_seen=now
     )
     ctx.db.add(row)
-    ctx.new_cookie = raw
+    ctx.new_cookie = ctx.sandbox.keys.sign(raw)
     return row
 
 
@@ -233,7 +246,7 @@ def rotate_session(ctx: Ctx) -> None:
     raw = new_token()
     ctx.row.id_hash = digest(raw)
     ctx.row.csrf_token = new_token()
-    ctx.new_cookie = raw
+    ctx.new_cookie = ctx.sandbox.keys.sign(raw)
     ctx.db.commit()
 
 

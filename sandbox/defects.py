@@ -34,6 +34,11 @@ CATALOGUE: dict[str, str] = {
     "signin_race": "two sign-ins of one user within 2 s: a third of the time the later one "
                    "is lost (its session belongs to nobody)",
     "cors_reflects_origin": "JSON APIs echo any Origin with credentials allowed (and admit its preflight)",
+    "retired_key_accepted_forever": "after a signing-key rotation the retired key's grace never ends",
+    "rotation_drops_sessions_silently": "a key rotation ends every session in the API at once while "
+                                        "the pages still show the user signed in",
+    "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "
+                                      "with the retiring key, so they die when the grace ends",
 }
 
 

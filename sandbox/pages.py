@@ -90,7 +90,7 @@ async def signup(ctx: Ctx) -> Response:
                             email=email, alert=SHORT_PASSWORD)
     if find_user(ctx.db, email) is None:
         user = await create_user(ctx.sandbox, ctx.db, email, password)
-        raw = issue_token(ctx.db, user, "activation")
+        raw = issue_token(ctx.sandbox, ctx.db, user, "activation")
         link = f"{ctx.sandbox.config.base_url}/activate?token={raw}"
         await send_link_mail(ctx, email, "Activate your account", "Activate your account", link)
     # Same page whether or not the email was taken: sign-up must not enumerate accounts.
@@ -129,7 +129,7 @@ async def activate_with_confirm(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         raw = ctx.request.query_params.get("token")
         if ctx.shape("activation_expired_message"):
-            shown = known_token(ctx.db, "activation", raw)
+            shown = known_token(ctx.sandbox, ctx.db, "activation", raw)
         else:
             shown = find_token(ctx.sandbox, ctx.db, "activation", raw)
         if shown is None:
@@ -485,7 +485,7 @@ async def reset_request(ctx: Ctx) -> Response:
             return await render(ctx, "reset_request.html", "reset-request", title, 400,
                                 alert="No account found for that email.")
     else:
-        raw = issue_token(ctx.db, user, "reset")
+        raw = issue_token(ctx.sandbox, ctx.db, user, "reset")
         link = f"{ctx.sandbox.config.base_url}/reset/confirm?token={raw}"
         await send_link_mail(ctx, user.email, "Reset your password", "Reset your password", link)
     return await render(ctx, "reset_request.html", "reset-request", title, status=RESET_SENT)

@@ -18,7 +18,8 @@ def test_sandbox_profile_loads_with_its_role_matrix() -> None:
     assert profile.roles.names == ["member", "editor", "admin"]
     admin_only = [r.path for r in profile.roles.resources if r.allowed == ["admin"]]
     assert "/admin" in admin_only and "/api/admin/users" in admin_only
-    assert set(profile.hooks.all()) == {"backdate_sessions", "backdate_tokens"}
+    assert set(profile.hooks.all()) == {"backdate_sessions", "backdate_tokens", "rotate_keys", "retire_keys"}
+    assert set(profile.hooks.harmless()) == {"backdate_sessions", "backdate_tokens"}
 
 
 def test_unknown_target_names_the_known_ones() -> None:

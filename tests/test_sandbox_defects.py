@@ -235,6 +235,34 @@ def signin_race(s: Server) -> Any:
     return 0 < lost < 20
 
 
+GRACE = {"grace_seconds": 300}
+
+
+def retired_key_accepted_forever(s: Server) -> Any:
+    client = s.signed_in(s.user())
+    s.hook("keys/rotate", GRACE)
+    s.hook("keys/retire", {})
+    return _authenticated(client)
+
+
+def rotation_drops_sessions_silently(s: Server) -> Any:
+    """Inside the grace window: (the API says signed in, the page shows the user)."""
+    user = s.user()
+    client = s.signed_in(user)
+    s.hook("keys/rotate", GRACE)
+    return _authenticated(client), client.get("/account").testid("current-user") == user.email
+
+
+def tokens_signed_with_retired_key(s: Server) -> Any:
+    """A reset link mailed inside the grace window, opened after the old key retired."""
+    user = s.user()
+    s.hook("keys/rotate", GRACE)
+    s.request_reset(user.email)
+    link = s.mail_link(user.email, "/reset/confirm")
+    s.hook("keys/retire", {})
+    return s.client().get(link).status
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -265,6 +293,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "signin_race": (False, True),
     "session_read_per_widget": ((2, False), (2, True)),
     "cors_reflects_origin": ((None, None, 405), ("https://elsewhere.example", "true", 204)),
+    "retired_key_accepted_forever": (False, True),
+    "rotation_drops_sessions_silently": ((True, True), (False, True)),
+    "tokens_signed_with_retired_key": (200, 400),
 }
 PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
 
