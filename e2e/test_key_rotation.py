@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page, Response
 from flows.access import open_page
 from flows.account import activation_link, open_activation_link, sign_up
 from flows.reset import request_reset, reset_link, use_reset_link
-from flows.session import sign_in, sign_out
+from flows.session import sign_in
 from harness.hooks import TestHooks
 from harness.journey import Journey
 from harness.mail import Inbox
@@ -78,12 +78,10 @@ def _reset_link_for(user: ThrowawayUser, mail_page: Page, profile: TargetProfile
     return reset_link(inbox, profile, user.email, settings.mail_timeout)
 
 
-def _assert_link_refused(mail_page: Page, profile: TargetProfile, user: ThrowawayUser, link: str,
-                         trip: Journey, why: str) -> None:
+def _assert_link_refused(mail_page: Page, profile: TargetProfile, link: str, why: str) -> None:
     attempt = use_reset_link(mail_page, profile, link, new_password())
     assert attempt.outcome == "invalid", f"{why}, yet the reset link ended in '{attempt.outcome}'"
     assert attempt.message, f"{why}: the reset link was refused without a message to the user"
-    _sign_in(mail_page, profile, user, trip, "the old password still works")
 
 
 @pytest.mark.severity1
@@ -96,31 +94,30 @@ def test_a_key_rotation_keeps_sessions_and_links_inside_the_grace_window(
     policy = profile.policy
     errors = ServerErrors()
     user = users.create(tag="rotation-grace")
-    mail_page = errors.watch(new_context().new_page())
-    link = _reset_link_for(user, mail_page, profile, inbox, settings)
     trip = journey(errors.watch(page), "key rotation inside the grace window")
     _sign_in(page, profile, user, trip, "sign in")
+    mail_page = errors.watch(new_context().new_page())
+    link = _reset_link_for(user, mail_page, profile, inbox, settings)  # after the sign-in: some
+    # stacks (Django) end a reset link at the user's next sign-in
 
     hooks.rotate_keys(policy.key_rotation_grace_seconds)
-    kept = policy.key_rotation_sessions == "kept"
-    _open_account(page, profile, user, trip, "open the account page after the rotation", kept=kept)
-    if kept:
-        with trip.step("sign out", Expected(authenticated=False)):
-            sign_out(page, profile)
-    _sign_in(page, profile, user, trip, "sign in with the new key")
-
+    _open_account(page, profile, user, trip, "open the account page after the rotation",
+                  kept=policy.key_rotation_sessions == "kept")
     mail_trip = journey(mail_page, "reset link issued before the rotation")
     if policy.key_rotation_links == "refused":
-        _assert_link_refused(mail_page, profile, user, link, mail_trip,
+        _assert_link_refused(mail_page, profile, link,
                              "the profile says links signed before a rotation are refused")
+        password = user.password
     else:
-        fresh = new_password()
-        attempt = use_reset_link(mail_page, profile, link, fresh)
+        password = new_password()
+        attempt = use_reset_link(mail_page, profile, link, password)
         assert attempt.outcome == "changed", (
-            f"a reset link signed {policy.key_rotation_grace_seconds} s before its key's grace "
-            f"ends stopped working at the rotation: {attempt.outcome} ({attempt.message})")
-        with mail_trip.step("sign in with the new password", Expected(authenticated=True, email=user.email)):
-            assert sign_in(mail_page, profile, user.email, fresh).outcome == "signed_in"
+            f"a reset link signed before a rotation stopped working inside the "
+            f"{policy.key_rotation_grace_seconds} s grace window: {attempt.outcome} ({attempt.message})")
+    with mail_trip.step("sign in with the new key", Expected(authenticated=True, email=user.email)):
+        signed_in = sign_in(mail_page, profile, user.email, password)
+    assert signed_in.outcome == "signed_in", (
+        f"sign-in after the rotation failed: {signed_in.outcome} ({signed_in.message})")
     errors.assert_none()
 
 
@@ -136,8 +133,10 @@ def test_a_retired_key_opens_nothing_and_the_new_key_everything(
     require_hook("retire_keys")
     errors = ServerErrors()
     user = users.create(tag="rotation-retired")
+    mailed = users.create(tag="rotation-links")  # signs in only at the end: some stacks
+    # (Django) end a reset link at the user's next sign-in, which would hide the key's effect
     mail_page = errors.watch(new_context().new_page())
-    old_link = _reset_link_for(user, mail_page, profile, inbox, settings)
+    old_link = _reset_link_for(mailed, mail_page, profile, inbox, settings)
     unactivated = _unopened_activation(mail_page, profile, inbox, users, settings)
     trip = journey(errors.watch(page), "signed before the rotation")
     _sign_in(page, profile, user, trip, "sign in")
@@ -146,26 +145,29 @@ def test_a_retired_key_opens_nothing_and_the_new_key_everything(
     later = errors.watch(new_context().new_page())
     later_trip = journey(later, "signed inside the grace window")
     _sign_in(later, profile, user, later_trip, "sign in inside the grace window")
-    new_link = _reset_link_for(user, mail_page, profile, inbox, settings)
+    new_link = _reset_link_for(mailed, mail_page, profile, inbox, settings)
 
     hooks.retire_keys()  # the grace window ends now, as if it had run its course
     _open_account(page, profile, user, trip, "open the account page once the old key is retired",
                   kept=False)
     _open_account(later, profile, user, later_trip, "open the account page once the old key is "
                   "retired", kept=True)
-    mail_trip = journey(mail_page, "links after the old key retired")
-    _assert_link_refused(mail_page, profile, user, old_link, mail_trip,
-                         "the reset link was signed with a retired key")
+    _assert_link_refused(mail_page, profile, old_link, "the reset link was signed with a retired key")
     if unactivated is not None:
         email, activation = unactivated
         opened = open_activation_link(mail_page, profile, email, activation)
         assert not opened.activated, (
             f"an activation link signed with a retired key still activated {email}")
         assert opened.message, "the retired activation link was refused without a message"
-    attempt = use_reset_link(mail_page, profile, new_link, new_password())
+    password = new_password()
+    attempt = use_reset_link(mail_page, profile, new_link, password)
     assert attempt.outcome == "changed", (
         "a reset link mailed inside the grace window died when the old key retired: it was "
         f"signed with the retiring key, not the new one ({attempt.outcome}: {attempt.message})")
+    mail_trip = journey(mail_page, "after the old key retired")
+    with mail_trip.step("sign in with the password the new link set",
+                        Expected(authenticated=True, email=mailed.email)):
+        assert sign_in(mail_page, profile, mailed.email, password).outcome == "signed_in"
     errors.assert_none()
 
 

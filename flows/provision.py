@@ -12,7 +12,6 @@ Both use browser contexts of their own that are never traced: they type password
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from playwright.sync_api import BrowserContext, Page
 from pydantic import SecretStr
@@ -30,7 +29,6 @@ from pages.admin import AdminPage, DeleteAccountPage
 from pages.recipe import RecipeStepError
 
 OpenContext = Callable[[], BrowserContext]
-T = TypeVar("T")
 
 
 class ScreenChannel:
@@ -59,12 +57,18 @@ class ScreenChannel:
             self._page = page
         return AdminPage(self._page, self._profile)
 
-    def _run(self, operation: Callable[[AdminPage], T]) -> T:
+    def _run(self, operation: Callable[[AdminPage], bool]) -> bool:
+        """Play an operation; False: the screen shows no such user.
+
+        A failed step or a missing row can also mean the admin's own session ended (idle TTL,
+        a signing-key rotation) and the screen is a sign-in page: sign in once more and try
+        again before believing either. Never an "absent" from a signed-out admin."""
         try:
-            return operation(self._admin_page())
+            if operation(self._admin_page()):
+                return True
         except RecipeStepError:
-            # the admin's own session may have ended (idle TTL): sign in once more, then retry
-            return operation(self._admin_page(fresh=True))
+            pass
+        return operation(self._admin_page(fresh=True))
 
     def creates_with_role(self) -> bool:
         recipe = self._profile.admin_screen.create_user if self._profile.admin_screen else None
@@ -74,7 +78,9 @@ class ScreenChannel:
         self._run(lambda admin: admin.create_user(email, password.get_secret_value(), role))
 
     def set_role(self, email: str, role: str) -> None:
-        self._run(lambda admin: admin.change_role(email, role))
+        if not self._run(lambda admin: admin.change_role(email, role)):
+            raise FlowError(f"the admin screen shows no user {email} to give the role {role}; "
+                            "check the profile's [admin_screen.set_role] recipe")
 
     def deactivate(self, account: Account) -> Removal:
         return "deleted" if self._run(lambda admin: admin.deactivate_user(account.email)) else "absent"

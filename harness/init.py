@@ -55,6 +55,9 @@ reset_ends_other_sessions = true
 concurrent_sessions = "allowed"    # allowed | single
 logout_scope = "device"            # device | all
 enumeration_safe = true            # same answer for unknown and known emails
+# key_rotation_grace_seconds = 300 # with [hooks] rotate_keys / retire_keys: how long a retired
+# key_rotation_sessions = "kept"   #   signing key is honoured; kept | ended
+# key_rotation_links = "honoured"  #   honoured | refused (reset and activation links)
 
 [roles]
 names = ["member"]
@@ -75,6 +78,13 @@ create = ["signup"]
 #   copy its shape from [admin_api] in targets/flask_security.toml (docs/onboarding.md)
 # delete_user = {{ method = "DELETE", path = "/api/admin/users/{{email}}", ok_status = [204, 404] }}
 # set_role = {{ method = "PUT", path = "/api/admin/users/{{email}}/role", json = {{ role = "{{role}}" }} }}
+
+# Test-only endpoints of your app's test mode, locked with E2E_HOOK_TOKEN (docs/onboarding.md):
+# [hooks]
+# token_header = "X-Test-Hook-Token"
+# backdate_sessions = {{ method = "POST", path = "/__test__/sessions/backdate", json = {{ email = "{{email}}", idle_seconds = "{{idle_seconds}}", age_seconds = "{{age_seconds}}" }} }}
+# rotate_keys = {{ method = "POST", path = "/__test__/keys/rotate", json = {{ grace_seconds = "{{grace_seconds}}" }} }}
+# retire_keys = {{ method = "POST", path = "/__test__/keys/retire" }}
 
 # Your wording, where the defaults (labels like "Email", buttons like "Sign in") differ:
 # [locators.login]

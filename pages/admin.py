@@ -31,12 +31,13 @@ class AdminPage(Screen):
             raise LookupError(f"the profile's [admin_screen] has no {operation} recipe")
         return RecipeScreen(self.page, self.profile).play(recipe, values)
 
-    def change_role(self, email: str, role: str) -> None:
-        RecipeScreen(self.page, self.profile).play(self.recipes.set_role or DEFAULT_SET_ROLE,
-                                     {"email": email, "role": role})
+    def change_role(self, email: str, role: str) -> bool:
+        """False when the screen shows no such user."""
+        return RecipeScreen(self.page, self.profile).play(self.recipes.set_role or DEFAULT_SET_ROLE,
+                                                          {"email": email, "role": role})
 
-    def create_user(self, email: str, password: str, role: str) -> None:
-        self._play(self.recipes.create_user, "create_user",
+    def create_user(self, email: str, password: str, role: str) -> bool:
+        return self._play(self.recipes.create_user, "create_user",
                    {"email": email, "password": password, "role": role})
 
     def deactivate_user(self, email: str) -> bool:

@@ -51,4 +51,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.AUTHPROBE_TEST_MODE:
-    urlpatterns.append(path("__test__/sessions/backdate", views.backdate_sessions))
+    urlpatterns += [
+        path("__test__/sessions/backdate", views.backdate_sessions),
+        path("__test__/keys/rotate", views.rotate_keys),
+        path("__test__/keys/retire", views.retire_keys),
+    ]

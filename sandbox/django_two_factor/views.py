@@ -24,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from sandbox.fallbacks import SecretKeyFallbacks, grace_of
+
 ROLES = ("member", "editor", "admin")
 EDITORS = ("editor", "admin")
 ADMINS = ("admin",)
@@ -189,3 +191,39 @@ def backdate_sessions(request: HttpRequest, body: dict[str, Any]) -> HttpRespons
                 session.save(update_fields=["expire_date"])
                 count += 1
     return JsonResponse({"sessions": count})
+
+
+# Signing-key rotation through Django's own SECRET_KEY_FALLBACKS: sessions, the auth hash,
+# reset tokens and django-registration's activation keys all read both settings per call.
+_keys: SecretKeyFallbacks | None = None
+
+
+def _key_ring() -> SecretKeyFallbacks:
+    global _keys
+    if _keys is None:
+        def apply(current: str, fallbacks: list[str]) -> None:
+            settings.SECRET_KEY = current
+            settings.SECRET_KEY_FALLBACKS = fallbacks
+
+        _keys = SecretKeyFallbacks(settings.SECRET_KEY, apply)
+    return _keys
+
+
+def expire_key_fallbacks(get_response: Callable[[HttpRequest], HttpResponse],
+                         ) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware (test mode): a fallback key whose grace has run out is removed first."""
+    def middleware(request: HttpRequest) -> HttpResponse:
+        _key_ring().drop_expired()
+        return get_response(request)
+
+    return middleware
+
+
+@_hook
+def rotate_keys(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    return JsonResponse({"fallbacks": _key_ring().rotate(grace_of(body))})
+
+
+@_hook
+def retire_keys(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    return JsonResponse({"fallbacks": _key_ring().retire()})

@@ -31,6 +31,8 @@ from flask_security.signals import user_registered
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
+from sandbox.flask_security.keys import add_key_hooks
+
 ROLES = ("member", "editor", "admin")
 DEFAULT_ROLE = "member"
 
@@ -42,6 +44,7 @@ class FlaskSecurityConfig:
     admin_token: str
     db_uri: str
     fast_hashing: bool = False  # test mode: cheap argon2 parameters, as the sandbox does
+    hook_token: str | None = None  # test mode: the key-rotation hooks (keys.py), locked with it
     mail_sender: str = "authprobe flask-security <no-reply@sandbox.test>"
 
 
@@ -102,6 +105,8 @@ def create_app(config: FlaskSecurityConfig) -> Flask:
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     Security(app, datastore)
     Mail(app)
+    if config.hook_token:
+        add_key_hooks(app, config.hook_token)
     with app.app_context():
         db.create_all()
         for name in ROLES:

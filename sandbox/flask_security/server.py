@@ -27,7 +27,7 @@ from sandbox.server import (
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return launch_parser("python -m sandbox.flask_security", __doc__,
-                         "fast password hashing for test runs (this app has no test hooks)"
+                         "fast password hashing and the key-rotation test hooks"
                          ).parse_args(argv)
 
 
@@ -35,6 +35,7 @@ async def serve(args: argparse.Namespace) -> None:
     generated: dict[str, str] = {}
     admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
     imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
+    hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated) if args.test_mode else None
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
@@ -44,11 +45,12 @@ async def serve(args: argparse.Namespace) -> None:
         app = create_app(FlaskSecurityConfig(
             smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
             db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
+            hook_token=hook_token,
         ))
         await serve_wsgi_until_stopped(
             app, args.host, args.port, "flask-security",
             lambda port: announce(f"http://{args.host}:{port}", sink, generated,
-                                  test_mode=False, defects=[], who="flask-security"))  # no hooks
+                                  test_mode=args.test_mode, defects=[], who="flask-security"))
     finally:
         try:
             await sink.stop()
