@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from e2e.runtime import ACTIVE
+from harness.errors import AuthprobeError
+from harness.settings import Settings, load_settings
 from harness.target import Target
 from harness.target_lock import TargetLock
 
@@ -21,10 +24,20 @@ def name_the_run(config: pytest.Config) -> None:
         config.option.testrunuid = uuid.uuid4().hex
 
 
+def lock_folder(settings: Settings) -> Path:
+    return Path(settings.state_dir) / "locks"
+
+
 def remove_lock_files(config: pytest.Config) -> None:
     run_id = getattr(config.option, "testrunuid", None)
-    if run_id:
-        TargetLock(run_id).remove()
+    if not run_id:
+        return
+    try:
+        folder = lock_folder(load_settings())
+    except AuthprobeError:
+        return  # the run stopped on its configuration before any worker locked anything
+    if folder.is_dir():
+        TargetLock(run_id, folder).remove()
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +50,7 @@ def _whole_target_checks_alone(request: pytest.FixtureRequest) -> Iterator[None]
     if target.process is not None:  # this worker's own target
         yield
         return
-    lock = TargetLock(workerinput["testrunuid"])
+    lock = TargetLock(workerinput["testrunuid"], lock_folder(request.getfixturevalue("settings")))
     hold = lock.exclusive if request.node.get_closest_marker("whole_target") else lock.shared
     with hold():
         yield

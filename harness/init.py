@@ -79,12 +79,17 @@ create = ["signup"]
 # delete_user = {{ method = "DELETE", path = "/api/admin/users/{{email}}", ok_status = [204, 404] }}
 # set_role = {{ method = "PUT", path = "/api/admin/users/{{email}}/role", json = {{ role = "{{role}}" }} }}
 
-# Test-only endpoints of your app's test mode, locked with E2E_HOOK_TOKEN (docs/onboarding.md):
+# Test-only endpoints of your app's test mode, locked with E2E_HOOK_TOKEN; docs/onboarding.md
+# has each hook's contract (backdate_sessions, backdate_tokens, rotate_keys, retire_keys).
 # [hooks]
 # token_header = "X-Test-Hook-Token"
-# backdate_sessions = {{ method = "POST", path = "/__test__/sessions/backdate", json = {{ email = "{{email}}", idle_seconds = "{{idle_seconds}}", age_seconds = "{{age_seconds}}" }} }}
-# rotate_keys = {{ method = "POST", path = "/__test__/keys/rotate", json = {{ grace_seconds = "{{grace_seconds}}" }} }}
-# retire_keys = {{ method = "POST", path = "/__test__/keys/retire" }}
+# [hooks.rotate_keys]
+# method = "POST"
+# path = "/__test__/keys/rotate"
+# json = {{ grace_seconds = "{{grace_seconds}}" }}
+# [hooks.retire_keys]
+# method = "POST"
+# path = "/__test__/keys/retire"
 
 # Your wording, where the defaults (labels like "Email", buttons like "Sign in") differ:
 # [locators.login]

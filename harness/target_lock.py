@@ -9,7 +9,6 @@ writer priority: while it waits no new check starts, so it gets in when the runn
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +19,9 @@ WAIT_S = 600.0  # longer than any one check; a stuck worker then fails this chec
 
 
 class TargetLock:
-    def __init__(self, run_id: str, folder: Path | None = None) -> None:
-        base = Path(folder or tempfile.gettempdir()) / f"authprobe-target-{run_id}"
+    def __init__(self, run_id: str, folder: Path) -> None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        base = folder / f"target-{run_id}"
         self.paths = (base.with_suffix(".rw"), base.with_suffix(".turnstile"))
         self._rw = fasteners.InterProcessReaderWriterLock(str(self.paths[0]))
         self._turnstile = fasteners.InterProcessLock(str(self.paths[1]))
