@@ -16,6 +16,7 @@ from starlette.routing import Route
 from sandbox.accounts import MIN_PASSWORD, create_user, enable_mfa, find_user, valid_email
 from sandbox.context import Ctx, Handler, Sandbox, endpoint
 from sandbox.db import ROLES, ServerSession, Token, User, role_rank, roles_for
+from sandbox.network import hook_allowed
 from sandbox.security import new_totp_secret, same
 
 
@@ -47,8 +48,10 @@ async def api_session(ctx: Ctx) -> Response:
     user = ctx.user
     if user is not None:
         return JSONResponse({"authenticated": True, "mfa_pending": False,
-                             "user": {"email": user.email, "roles": roles_for(ctx.role)}})
-    return JSONResponse({"authenticated": False, "mfa_pending": _mfa_pending(ctx), "user": None})
+                             "user": {"email": user.email, "roles": roles_for(ctx.role)},
+                             "client_address": ctx.address})
+    return JSONResponse({"authenticated": False, "mfa_pending": _mfa_pending(ctx), "user": None,
+                         "client_address": ctx.address})
 
 
 NOT_SIGNED_IN = "not signed in"
@@ -157,7 +160,9 @@ async def admin_set_role(ctx: Ctx) -> Response:
 
 
 def hook_ok(ctx: Ctx) -> bool:
-    return same(ctx.request.headers.get("x-test-hook-token", ""), ctx.sandbox.config.hook_token)
+    """The right token, from a hook network (elsewhere a hook is refused even with it)."""
+    return (hook_allowed(ctx.sandbox.config, ctx.address)
+            and same(ctx.request.headers.get("x-test-hook-token", ""), ctx.sandbox.config.hook_token))
 
 
 def _number(body: dict[str, Any], key: str) -> float:

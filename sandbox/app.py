@@ -23,6 +23,7 @@ from sandbox.db import make_engine, make_sessionmaker
 from sandbox.defects import validate_defects
 from sandbox.headers import SecurityHeadersMiddleware
 from sandbox.mailer import Mailer
+from sandbox.network import SigninLimit
 from sandbox.pages import page_routes
 from sandbox.security import password_hasher
 from sandbox.shapes import validate_shapes
@@ -108,6 +109,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         mailer=Mailer(config.smtp_host, config.smtp_port, config.mail_from),
         templates=make_templates(),
         dummy_hash=hasher.hash("not a real password"),
+        signin_limit=SigninLimit(config),
     )
     app = Starlette(
         routes=[*page_routes(sandbox), *api_routes(sandbox)],

@@ -31,6 +31,14 @@ class SandboxConfig:
     db_path: str | None = None
     # "fast" lowers argon2 cost so test suites stay quick; never for a real deployment.
     hash_profile: HashProfile = "default"
+    # Network policy (sandbox/network.py). Devices of a run on this machine leave from
+    # 127.77.x.y, outside the admin and hook networks; the run itself from 127.0.0.1.
+    admin_networks: tuple[str, ...] = ("127.0.0.0/16", "::1/128")
+    bound_roles: tuple[str, ...] = ("admin",)
+    trusted_proxies: tuple[str, ...] = ()
+    hook_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    signin_limit_attempts: int = 10
+    signin_limit_window: float = 60.0
 
     @property
     def secure_cookies(self) -> bool:

@@ -30,6 +30,7 @@ from sandbox.config import SandboxConfig
 from sandbox.db import ReauthConfirmation, ServerSession, User, role_rank, roles_for
 from sandbox.keys import SigningKeys
 from sandbox.mailer import Mailer
+from sandbox.network import SigninLimit, admin_allowed, client_address
 from sandbox.security import digest, new_token, same, verify_password
 
 SESSION_COOKIE = "authprobe_session"
@@ -51,6 +52,7 @@ class Sandbox:
     mailer: Mailer
     templates: jinja2.Environment
     dummy_hash: str
+    signin_limit: SigninLimit
     keys: SigningKeys = field(default_factory=SigningKeys)
 
     def has(self, defect: str) -> bool:
@@ -96,6 +98,7 @@ class Ctx:
     db: Session
     row: ServerSession | None
     expired: bool
+    address: str
     new_cookie: str | None = None
     clear_cookie: bool = False
     display_cookie: str | None = None
@@ -140,6 +143,7 @@ def _cookie_keys(sandbox: Sandbox, request: Request) -> list[bytes]:
 def load_session(sandbox: Sandbox, request: Request, db: Session) -> Ctx:
     """Find the session behind the signed cookie, enforce idle/absolute TTL, count the activity.
     A cookie signed with a retired key is a session that has ended, like an expired one."""
+    address = client_address(sandbox.config, request)
     signed = request.cookies.get(SESSION_COOKIE)
     raw = sandbox.keys.unsign(signed, _cookie_keys(sandbox, request)) if signed else None
     row: ServerSession | None = None
@@ -154,14 +158,28 @@ def load_session(sandbox: Sandbox, request: Request, db: Session) -> Ctx:
             idle = now - row.last_seen > cfg.idle_ttl
             if sandbox.has("idle_timeout_not_enforced"):
                 idle = False
-            if idle or now - row.created_at > cfg.absolute_ttl:
+            if idle or now - row.created_at > cfg.absolute_ttl or _wrong_place(sandbox, row, address):
                 expired = row.user_id is not None
                 db.delete(row)
                 row = None
             else:
                 row.last_seen = now
         db.commit()
-    return Ctx(sandbox=sandbox, request=request, db=db, row=row, expired=expired)
+    return Ctx(sandbox=sandbox, request=request, db=db, row=row, expired=expired, address=address)
+
+
+def _wrong_place(sandbox: Sandbox, row: ServerSession, address: str) -> bool:
+    """A signed-in session used from where its user may not be: a bound session from another
+    address, an admin's from outside the admin networks. Such a session is over."""
+    user = row.user if row.user_id is not None else None
+    if user is None:
+        return False
+    cfg = sandbox.config
+    moved = user.role in cfg.bound_roles and row.address != address
+    if moved and not sandbox.has("session_follows_cookie_anywhere"):
+        return True
+    return (user.role == "admin" and not admin_allowed(cfg, address)
+            and not sandbox.has("admin_network_checked_at_signin_only"))
 
 
 def new_session_row(ctx: Ctx) -> ServerSession:
@@ -218,6 +236,7 @@ def start_session(ctx: Ctx, user: User, *, mfa_pending: bool, next_path: str | N
     row.last_seen = now
     row.csrf_token = new_token()
     row.cached_role = user.role
+    row.address = ctx.address
     if ctx.has("signin_race") and not mfa_pending and _race_lost(user, now):
         row.user_id, row.user = None, None
     ctx.row = row

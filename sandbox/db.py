@@ -86,6 +86,7 @@ class ServerSession(Base):
     pending_totp_secret: Mapped[str | None] = mapped_column(String, nullable=True)
     # Only read by the role_downgrade_cached defect; the clean app reads roles from users.
     cached_role: Mapped[str | None] = mapped_column(String, nullable=True)
+    address: Mapped[str | None] = mapped_column(String, nullable=True)  # where it signed in
 
     user: Mapped[User | None] = relationship()
 

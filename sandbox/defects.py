@@ -37,6 +37,12 @@ CATALOGUE: dict[str, str] = {
     "retired_key_accepted_forever": "after a signing-key rotation the retired key's grace never ends",
     "rotation_drops_sessions_silently": "a key rotation ends every session in the API at once while "
                                         "the pages still show the user signed in",
+    "admin_network_checked_at_signin_only": "the admin network is checked at sign-in only: a "
+                                            "session that becomes an admin's elsewhere keeps working",
+    "session_follows_cookie_anywhere": "an address-bound (admin) session is accepted from any address",
+    "forwarded_for_trusted_from_anyone": "any client's X-Forwarded-For header is taken as its address",
+    "signin_limit_shared_by_addresses": "failed sign-ins are counted for all addresses together: "
+                                        "one device's mistakes lock every device out",
     "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "
                                       "with the retiring key, so they die when the grace ends",
 }

@@ -49,11 +49,14 @@ from sandbox.context import (
     start_session,
 )
 from sandbox.db import ROLES, RecoveryCode, Token, User
+from sandbox.network import admin_allowed
 from sandbox.reauth import REAUTH_PATH, reauth_gate, reauth_page
 from sandbox.security import digest, match_totp, new_totp_secret, normalize_recovery_code, totp_uri
 
 SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
 INVALID_LOGIN = "Invalid email or password."
+TOO_MANY_ATTEMPTS = "Too many failed sign-ins from your network. Try again in a minute."
+ADMIN_NETWORK_ONLY = "Administrators can only sign in from the office network."
 NOT_ACTIVATED = "Your account is not activated yet. Check your email for the activation link."
 INVALID_CODE = "Invalid authentication code."
 INVALID_RECOVERY = "Invalid recovery code."
@@ -171,12 +174,18 @@ async def login(ctx: Ctx) -> Response:
         return await forbidden(ctx)
     email, password = normalize_email(field_str(data, "email")), field_str(data, "password")
     next_path = safe_next(field_str(data, "next") or ctx.request.query_params.get("next"))
+    limit = ctx.sandbox.signin_limit
+    if limit.blocked(ctx.address):
+        return await _login_page(ctx, 429, email=email, alert=TOO_MANY_ATTEMPTS)
     user = find_user(ctx.db, email)
     # Unknown emails still pay for a hash check, so timing does not enumerate accounts.
     ok = await ctx.sandbox.check_password(user.password_hash if user else
                                           ctx.sandbox.dummy_hash, password)
     if user is None or not ok:
+        limit.failed(ctx.address)
         return await _login_page(ctx, 400, email=email, alert=INVALID_LOGIN)
+    if user.role == "admin" and not admin_allowed(ctx.sandbox.config, ctx.address):
+        return await _login_page(ctx, 403, email=email, alert=ADMIN_NETWORK_ONLY)
     if not user.active and not ctx.has("activation_not_required"):
         if ctx.shape("signin_refused_screen"):  # after the right password only, as the alert
             return redirect("/account-locked" if was_deactivated(ctx.db, user) else "/verify-email")

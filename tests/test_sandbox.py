@@ -105,6 +105,7 @@ class Client:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
     last_set_cookie: list[str] = field(default_factory=list)
+    source: str = "127.0.0.1"  # the address the sandbox sees (any of 127.0.0.0/8)
 
     def request(
         self, method: str, path: str, *, form: dict[str, str] | None = None,
@@ -120,7 +121,8 @@ class Client:
             hdrs["Content-Type"] = "application/json"
         if self.cookies:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
+                                          source_address=(self.source, 0))
         try:
             conn.request(method, path, body=payload, headers=hdrs)
             raw = conn.getresponse()
@@ -291,7 +293,7 @@ def test_signup_mail_activation_then_login(sandbox: Server) -> None:
     signed_in = sandbox.signed_in(User(email, PASSWORD))
     assert signed_in.session() == {
         "authenticated": True, "mfa_pending": False,
-        "user": {"email": email, "roles": ["member"]},
+        "user": {"email": email, "roles": ["member"]}, "client_address": "127.0.0.1",
     }
     account = signed_in.get("/account")
     assert account.testid("current-user") == email
@@ -500,7 +502,8 @@ def test_mfa_enrol_challenge_replay_and_recovery_codes(sandbox: Server) -> None:
 
     pending, resp = sandbox.login(user)
     assert resp.location == "/login/mfa"
-    assert pending.session() == {"authenticated": False, "mfa_pending": True, "user": None}
+    assert pending.session() == {"authenticated": False, "mfa_pending": True, "user": None,
+                                 "client_address": "127.0.0.1"}
     assert pending.get("/account").status == 303
     replay = pending.submit("/login/mfa", code=enrolment_code)
     assert "Invalid authentication code." in replay.text

@@ -263,6 +263,39 @@ def tokens_signed_with_retired_key(s: Server) -> Any:
     return s.client().get(link).status
 
 
+OUTSIDE = "127.77.0.5"  # outside the sandbox's admin and hook networks
+
+
+def admin_network_checked_at_signin_only(s: Server) -> Any:
+    """A member signed in from outside the admin network is made an admin: /admin from there."""
+    user = s.user()
+    client, _ = s.login(user, Client(s.port, source=OUTSIDE))
+    s.admin("PUT", f"/api/admin/users/{user.email}/role", {"role": "admin"})
+    return client.get("/admin").status
+
+
+def session_follows_cookie_anywhere(s: Server) -> Any:
+    """An admin's session cookie, replayed from another address inside the admin network."""
+    client = s.signed_in(s.user("admin"))
+    return _authenticated(Client(s.port, dict(client.cookies), source="127.0.0.9"))
+
+
+def forwarded_for_trusted_from_anyone(s: Server) -> Any:
+    """An admin signing in from outside with X-Forwarded-For naming an inside address."""
+    user, client = s.user("admin"), Client(s.port, source=OUTSIDE)
+    token = client.get("/login").csrf
+    return client.request("POST", "/login", headers={"X-Forwarded-For": "127.0.0.1"}, form={
+        "csrf_token": token, "email": user.email, "password": user.password}).status
+
+
+def signin_limit_shared_by_addresses(s: Server) -> Any:
+    """Ten wrong passwords from one address, then the right one from another."""
+    user = s.user()
+    for _ in range(10):
+        s.login(user, Client(s.port, source="127.77.0.11"), password="wrong password")
+    return s.login(user, Client(s.port, source="127.77.0.12"))[1].status
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -296,6 +329,10 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "retired_key_accepted_forever": (False, True),
     "rotation_drops_sessions_silently": ((True, True), (False, True)),
     "tokens_signed_with_retired_key": (200, 400),
+    "admin_network_checked_at_signin_only": (303, 200),
+    "session_follows_cookie_anywhere": (False, True),
+    "forwarded_for_trusted_from_anyone": (403, 303),
+    "signin_limit_shared_by_addresses": (303, 429),
 }
 PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
 

@@ -93,7 +93,8 @@ def test_change_replaces_the_password_ends_other_sessions_and_rotates_this_one(
     assert client.session()["user"] == {"email": user.email, "roles": ["member"]}
     assert client.get("/account/password").status == 200
     assert Client(sandbox.port, {COOKIE: old_cookie}).session()["authenticated"] is False
-    assert other.session() == {"authenticated": False, "mfa_pending": False, "user": None}
+    assert other.session() == {"authenticated": False, "mfa_pending": False, "user": None,
+                               "client_address": "127.0.0.1"}
 
     assert sandbox.login(user)[1].status == 400
     assert sandbox.signed_in(User(user.email, NEW_PASSWORD)).session()["authenticated"]

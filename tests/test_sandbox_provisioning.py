@@ -273,7 +273,8 @@ def test_account_deletion_removes_the_user_and_every_session(server: Server) -> 
     assert 'data-testid="current-user"' not in resp.text
     [cleared] = [c for c in client.last_set_cookie if c.startswith("authprobe_session=")]
     assert "authprobe_session" not in client.cookies, cleared
-    assert client.session() == {"authenticated": False, "mfa_pending": False, "user": None}
+    assert client.session() == {"authenticated": False, "mfa_pending": False, "user": None,
+                               "client_address": "127.0.0.1"}
     assert Client(server.port, old_cookies).session()["authenticated"] is False
     assert other_device.session()["authenticated"] is False
     assert user.email not in _listed(server)

@@ -426,7 +426,7 @@ def test_signin_refused_screen(servers: MakeServer, tmp_path: Path) -> None:
 def test_probe_selectors(servers: MakeServer) -> None:
     plain = servers()
     assert plain.client().session() == {"authenticated": False, "mfa_pending": False,
-                                        "user": None}
+                                        "user": None, "client_address": "127.0.0.1"}
     assert plain.client().get("/api/me").status == 404
 
     server = shaped(servers, "probe_selectors")
