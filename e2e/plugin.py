@@ -20,6 +20,7 @@ import pytest
 
 from e2e import browser
 from e2e.configuration import profile, settings, target  # noqa: F401 - fixtures
+from e2e.device_contexts import device_source, devices  # noqa: F401 - devices with own addresses
 from e2e.journeys import journey  # noqa: F401 - fixture
 from e2e.provisioning import (  # noqa: F401 - fixtures and hook
     account_pool,
@@ -55,6 +56,7 @@ MARKERS = [
     "concurrency: concurrent and shared-device sign-ins",
     "hygiene: secrets, egress, data flows of the run",
     "budgets: step times judged against the profile's [budgets]",
+    "network: where users come from (admin networks, bound sessions, per-address limits, hooks)",
     "whole_target: the check changes the target for every user (runs alone on a shared target)",
     "severity1: a broken invariant here is a security hole or locks users out",
     "severity2: a broken invariant here degrades security or usability",

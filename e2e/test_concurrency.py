@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from e2e.device_contexts import DeviceContexts
 from flows.session import open_account_together, sign_in, sign_in_together, sign_out
 from harness.journey import Journey
 from harness.oracle import Expected, find_mismatches
@@ -68,13 +69,14 @@ def test_simultaneous_signins_each_see_only_their_own_identity(
 
 @pytest.mark.severity1
 def test_logout_on_one_device_follows_the_logout_scope(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+    devices: DeviceContexts, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
 ) -> None:
+    """Two devices, each from its own address where devices can be had."""
     if profile.policy.concurrent_sessions != "allowed":
         pytest.skip(f"target {profile.name} allows one session per user (profile policy)")
     user = users.create(tag="two-devices")
     scope = profile.policy.logout_scope
-    first, second = new_context().new_page(), new_context().new_page()
+    first, second = (devices.open_any(f"device {n}").new_page() for n in (1, 2))
     trips = {page: journey(page, f"device {n}") for n, page in enumerate((first, second), 1)}
     for page in (first, second):
         with trips[page].step("sign in", Expected(authenticated=True, email=user.email)):

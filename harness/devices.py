@@ -17,12 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import socket
 import struct
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from harness.errors import ConfigError
 
 SOCKS_VERSION = 5
 NO_AUTH, NO_ACCEPTABLE = 0x00, 0xFF
@@ -37,7 +44,33 @@ LOOPBACK_DEVICES = ipaddress.ip_network("127.77.0.0/16")
 class Device:
     name: str
     address: str  # the address the target sees
-    proxy: str  # what the browser context is given as its proxy server
+    proxy: str = field(repr=False)  # the context's proxy server (may carry credentials)
+
+    def proxy_option(self) -> dict[str, str]:
+        """Playwright's `proxy` context option; credentials go in its own fields."""
+        parts = urlsplit(self.proxy)
+        server = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        option = {"server": server}
+        if parts.username:
+            option.update(username=parts.username, password=parts.password or "")
+        return option
+
+
+class DeviceSource(Protocol):
+    def device(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = ()) -> Device:
+        """A device in one of the `inside` networks (if given) and none of the `outside` ones."""
+
+    def close(self) -> None: ...
+
+
+def _nets(values: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(value, strict=False) for value in values]
+
+
+def _fits(address: str, inside: Iterable[str], outside: Iterable[str]) -> bool:
+    ip = ipaddress.ip_address(address)
+    within, beyond = _nets(inside), _nets(outside)
+    return (not within or any(ip in net for net in within)) and not any(ip in net for net in beyond)
 
 
 class Socks5Relay:
@@ -145,18 +178,16 @@ class LoopbackDevices:
         self._relays: list[Socks5Relay] = []
 
     def device(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = ()) -> Device:
-        """A new device whose address lies in every `inside` network and in no `outside` one.
-        An `inside` network must be loopback (a machine cannot leave from other addresses)."""
-        within = [ipaddress.ip_network(net, strict=False) for net in inside]
-        if any(not net.network_address.is_loopback for net in within):
+        """A new device whose address lies in one of the `inside` networks (if any are given)
+        and in none of the `outside` ones. Only loopback networks can be stood in here."""
+        within = [net for net in _nets(inside) if net.network_address.is_loopback]
+        if inside and not within:
             raise LookupError(f"a device on this machine can only leave from a loopback address, "
                               f"not from {list(inside)}: name a proxy per device in E2E_DEVICES")
-        beyond = [*self._avoid, *(ipaddress.ip_network(net, strict=False) for net in outside)]
-        candidates = (self._hosts if not within
-                      else (host for net in within for host in net.hosts() if host.is_loopback))
+        beyond = [*self._avoid, *_nets(outside)]
+        candidates = self._hosts if not within else (host for net in within for host in net.hosts())
         for host in candidates:
-            if all(host in net for net in within) and not any(host in net for net in beyond) \
-                    and not self._taken(str(host)):
+            if not any(host in net for net in beyond) and not self._taken(str(host)):
                 relay = Socks5Relay(str(host)).start()
                 self._relays.append(relay)
                 return Device(name, str(host), relay.url)
@@ -170,3 +201,59 @@ class LoopbackDevices:
         for relay in self._relays:
             relay.stop()
         self._relays.clear()
+
+
+class NamedDevices:
+    """Devices against staging: the proxies E2E_DEVICES names, each used by one device a test."""
+
+    def __init__(self, devices: list[Device]) -> None:
+        self._devices = devices
+        self._used: set[str] = set()
+
+    def device(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = ()) -> Device:
+        inside, outside = list(inside), list(outside)
+        for device in self._devices:
+            if device.address not in self._used and _fits(device.address, inside, outside):
+                self._used.add(device.address)
+                return Device(name, device.address, device.proxy)
+        where = " and ".join(part for part in (inside and f"inside {inside}",
+                                               outside and f"outside {outside}") if part)
+        raise LookupError(f"E2E_DEVICES names no further device {where or 'at all'}: add a proxy "
+                          "that leaves from such an address")
+
+    def close(self) -> None:
+        self._used.clear()
+
+
+def parse_devices(value: SecretStr) -> list[Device]:
+    """E2E_DEVICES: a JSON list of {"proxy", "address"}; problems in one sentence, no value echoed."""
+    try:
+        raw = json.loads(value.get_secret_value())
+    except ValueError:
+        raise ConfigError('E2E_DEVICES is not JSON; write [{"proxy": "socks5://host:port", '
+                          '"address": "203.0.113.7"}, …].') from None
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError("E2E_DEVICES must be a JSON list of objects with \"proxy\" and \"address\".")
+    devices = []
+    for number, item in enumerate(raw, start=1):
+        proxy, address = item.get("proxy"), item.get("address")
+        if not isinstance(proxy, str) or urlsplit(proxy).scheme not in ("http", "https", "socks5"):
+            raise ConfigError(f"E2E_DEVICES entry {number} needs a \"proxy\" URL starting with "
+                              "http://, https:// or socks5://.")
+        try:
+            ipaddress.ip_address(str(address))
+        except ValueError:
+            raise ConfigError(f"E2E_DEVICES entry {number} needs an \"address\": the IP address the "
+                              "app sees for requests through that proxy.") from None
+        devices.append(Device(f"device {number}", str(address), proxy))
+    return devices
+
+
+def is_loopback_origin(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

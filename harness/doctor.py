@@ -3,7 +3,8 @@
 One line per check, ✓ or ✗ with what to fix: settings (every problem at once), profile,
 target, session endpoint (anonymous answer read with the profile's JMESPath), roles
 endpoint, IMAP login and IDLE, the browser (found, version, launches), the admin and
-hook tokens (one harmless call each), and every `[paths]` page. Checks run side by side
+hook tokens (one harmless call each), whether a staging target's test hooks answer from here
+without a token (a warning), and every `[paths]` page. Checks run side by side
 under one deadline, so unreachable hosts cost seconds, not a timeout each.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness import httpget
+from harness.devices import is_loopback_origin
 from harness.errors import AuthprobeError
 from harness.oracle import parse_roles_answer, parse_session_answer
 from harness.profile import TargetProfile, load_profile
@@ -25,13 +27,13 @@ from harness.settings import Settings, load_settings
 from harness.target import Target, answers, configured_target, token_checks
 
 DEADLINE_S = 12.0
-OK, FAIL, NOTE = "✓", "✗", "·"
+OK, FAIL, NOTE, WARN = "✓", "✗", "·", "!"  # WARN: works, but say so; not a failure
 
 
 @dataclass(frozen=True)
 class Result:
     name: str
-    mark: str  # OK, FAIL or NOTE (not checked here, and why)
+    mark: str  # OK, FAIL, WARN (works, with a risk to know) or NOTE (not checked here, and why)
     said: str
 
     def line(self) -> str:
@@ -146,6 +148,27 @@ def _token_results(target: Target, profile: TargetProfile, timeout: float) -> li
     return results
 
 
+def hook_exposure(target: Target, profile: TargetProfile, timeout: float) -> Result:
+    """Do the test hooks answer from here without the token? A GET changes nothing: a hook
+    that is not there (or hidden from this network) is 404; any other answer means it is
+    reachable from this machine, and a leaked token would open it."""
+    name = "hook exposure"
+    answering = []
+    for hook, operation in sorted(profile.hooks.all().items()):
+        url = target.base_url + operation.path.split("{")[0]
+        try:
+            status = httpget.get(url, timeout, method="GET").status
+        except (httpget.DeadlineExceeded, urllib.error.URLError, OSError) as exc:
+            return Result(name, FAIL, _http_problem(url, exc))
+        if status != 404:
+            answering.append(f"{hook} ({status})")
+    if answering:
+        return Result(name, WARN, f"the test hooks answer from this machine without a token: "
+                                  f"{', '.join(answering)}; unless it is inside your network, lock "
+                                  "them to it and state it in [hooks] networks")
+    return Result(name, OK, "the test hooks do not answer from this machine without a token")
+
+
 Check = tuple[str, Callable[[], list[Result]]]  # its name (for a timeout) and what it does
 
 
@@ -160,6 +183,8 @@ def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[
         checks.append(("roles endpoint", lambda: [_roles_check(target, profile, timeout)]))
     if target.admin_token is not None or target.hook_token is not None:
         checks.append(("tokens", lambda: _token_results(target, profile, timeout)))
+    if profile.hooks.all() and not is_loopback_origin(target.base_url):
+        checks.append(("hook exposure", lambda: [hook_exposure(target, profile, timeout)]))
     for screen, path in profile.paths.model_dump().items():
         if path:
             checks.append((f"page {screen}", functools.partial(_page_checks, target, path, screen,

@@ -7,6 +7,7 @@ admin operations and test hooks all live here.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Literal
 
 import jmespath
 import jmespath.exceptions
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import ConfigError
 
@@ -157,6 +158,35 @@ class Policy(_Strict):
         default="kept", description="sessions signed before a rotation, inside the grace window")
     key_rotation_links: Literal["honoured", "refused"] = Field(
         default="honoured", description="mailed links signed before a rotation, inside the grace")
+
+
+def _networks(values: list[str] | None) -> list[str] | None:
+    """Each entry an address or CIDR network ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7")."""
+    for value in values or []:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an address or a network like 10.0.0.0/8") from None
+    return values
+
+
+class SigninLimit(_Strict):
+    attempts: int = Field(gt=0, description="failed sign-ins one address may make in the window")
+    window_seconds: float = Field(gt=0)
+
+
+class Network(_Strict):
+    """Where users may come from; each check runs only for what the profile states."""
+
+    admin_networks: list[str] | None = Field(
+        default=None, description="networks the admin roles may sign in and work from")
+    admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
+    bound_roles: list[str] = Field(
+        default_factory=list, description="roles whose sessions stay bound to the sign-in address")
+    signin_limit: SigninLimit | None = Field(
+        default=None, description="failed sign-ins per address before that address must wait")
+
+    _valid = field_validator("admin_networks")(_networks)
 
 
 class Budgets(_Strict):
@@ -353,6 +383,10 @@ class Hooks(_Strict):
         default=None, description="a new signing key; older keys accepted for {grace_seconds}")
     retire_keys: HttpOperation | None = Field(
         default=None, description="end every retired signing key's grace window now")
+    networks: list[str] | None = Field(
+        default=None, description="the only networks the hooks answer, even with the token")
+
+    _valid = field_validator("networks")(_networks)
 
     def all(self) -> dict[str, HttpOperation]:
         return {name: op for name, op in self._named().items() if op is not None}
@@ -388,6 +422,7 @@ class TargetProfile(_Strict):
     policy: Policy = Policy()
     roles: Roles = Roles()
     budgets: Budgets = Budgets()
+    network: Network = Network()
     admin_api: AdminApi | None = None
     admin_screen: AdminScreen | None = None
     commands: Commands | None = None

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     )
     pool: SecretStr | None = Field(
         default=None, description='accounts lent per role: {"member": [{"email": …, "password": …}]}')
+    devices: SecretStr | None = Field(
+        default=None, description='devices with their own address, against staging: [{"proxy": '
+        '"socks5://…" or "http://…", "address": "the address the app sees"}, …]; proxies may '
+        'carry credentials, so it is a secret')
     sweep_grace_hours: float = Field(
         default=6.0, gt=0, description="users of runs older than this, found by list, are leftovers")
     state_dir: str = Field(default=".authprobe", description="users left for `authprobe sweep`")

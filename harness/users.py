@@ -153,6 +153,11 @@ class ThrowawayUsers:
     def can_restore_role(self) -> bool:
         return bool(self.provisioner.order("set_role"))
 
+    def can_remove_unactivated(self) -> bool:
+        """Whether an account that never opened a working activation link can be removed:
+        the sign-up channel removes accounts by signing in as them, which such one cannot."""
+        return any(channel.name != "signup" for channel in self.provisioner.order("delete"))
+
     def roles_available(self) -> list[str]:
         """The roles this run can give a throwaway user."""
         if self._pool is not None:

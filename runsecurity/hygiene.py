@@ -86,7 +86,7 @@ def hook_lock_problems(statuses: Mapping[tuple[str, str], int]) -> list[str]:
     """Hook calls (`(hook, how)` → status) that were not refused with 401, 403 or 404."""
     return [
         f"test hook {hook} answered {status} to a call {how}: anyone who can reach the target "
-        "can expire sessions or age tokens (expected 401, 403 or 404)"
+        "can expire sessions, age tokens or rotate keys (expected 401, 403 or 404)"
         for (hook, how), status in sorted(statuses.items())
         if status not in REFUSED_STATUSES
     ]
@@ -100,11 +100,16 @@ def call_hooks_unlocked(
     `request` must carry no cookies and no token of the run: the point is what a stranger gets.
     """
     wrong = SecretStr(secrets.token_urlsafe(24))
+    return call_hooks(request, hooks, values, timeout_s,
+                      {"without a token": {}, "with a wrong token": {hooks.token_header: wrong}})
+
+
+def call_hooks(request: APIRequestContext, hooks: Hooks, values: Mapping[str, Any], timeout_s: float,
+               ways: Mapping[str, dict[str, SecretStr]]) -> dict[tuple[str, str], int]:
+    """Call every hook of the profile once per way (its description → headers); the statuses."""
     statuses: dict[tuple[str, str], int] = {}
-    no_token: dict[str, SecretStr] = {}
     for name, operation in sorted(hooks.all().items()):
-        for how, headers in (("without a token", no_token),
-                             ("with a wrong token", {hooks.token_header: wrong})):
+        for how, headers in ways.items():
             response = send(request, operation, dict(values), headers, timeout_s=timeout_s)
             statuses[(name, how)] = response.status
     return statuses

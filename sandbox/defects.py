@@ -41,6 +41,7 @@ CATALOGUE: dict[str, str] = {
                                             "session that becomes an admin's elsewhere keeps working",
     "session_follows_cookie_anywhere": "an address-bound (admin) session is accepted from any address",
     "forwarded_for_trusted_from_anyone": "any client's X-Forwarded-For header is taken as its address",
+    "hooks_open_to_any_network": "the test hooks answer the right token from any network",
     "signin_limit_shared_by_addresses": "failed sign-ins are counted for all addresses together: "
                                         "one device's mistakes lock every device out",
     "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "

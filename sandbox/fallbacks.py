@@ -8,6 +8,7 @@ How tokens are signed and checked stays the stack's own code.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
 from collections.abc import Callable
@@ -45,6 +46,18 @@ class SecretKeyFallbacks:
         newest_first = sorted(self.accepted_until, key=self.accepted_until.__getitem__, reverse=True)
         self._apply(self.current, newest_first)
         return len(newest_first)
+
+
+HOOK_NETWORKS = ("127.0.0.1/32", "::1/128")  # the test hooks answer only the machine itself
+
+
+def loopback_only(address: str | None) -> bool:
+    """Whether a hook call comes from HOOK_NETWORKS (not another loopback device address)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net) for net in HOOK_NETWORKS)
 
 
 def grace_of(body: object) -> float:

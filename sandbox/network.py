@@ -13,6 +13,7 @@ Seeded defects:
   submitted, never again (a session that becomes an admin's elsewhere keeps working).
 - session_follows_cookie_anywhere: a bound session is accepted from any address.
 - forwarded_for_trusted_from_anyone: any client's X-Forwarded-For is taken as its address.
+- hooks_open_to_any_network: the hooks answer the right token from any address.
 - signin_limit_shared_by_addresses: failed sign-ins are counted for all addresses together,
   so one device's mistakes lock every other device out.
 """
@@ -54,7 +55,7 @@ def admin_allowed(config: SandboxConfig, address: str) -> bool:
 
 
 def hook_allowed(config: SandboxConfig, address: str) -> bool:
-    return _within(address, config.hook_networks)
+    return "hooks_open_to_any_network" in config.defects or _within(address, config.hook_networks)
 
 
 class SigninLimit:

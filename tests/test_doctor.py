@@ -175,3 +175,20 @@ def test_a_roles_endpoint_that_is_not_there(sandbox: Target, tmp_path: Path) -> 
     assert run.code == 1
     [line] = run.failed()
     assert line.startswith("✗ roles endpoint:") and "/api/no-roles" in line
+
+
+def test_hooks_that_answer_without_a_token_are_a_warning_and_hidden_ones_are_fine(
+    sandbox: Target,
+) -> None:
+    """The check itself (the doctor runs it for targets not on this machine): the sandbox's
+    hooks answer a GET with 405 from here; a hook path nobody serves is 404."""
+    from harness.doctor import OK, WARN, hook_exposure
+    from harness.profile import HttpOperation, load_profile
+
+    profile = load_profile("sandbox")
+    warned = hook_exposure(sandbox, profile, 5.0)
+    assert warned.mark == WARN and "rotate_keys (405)" in warned.said, warned.line()
+    hidden = profile.model_copy(update={"hooks": profile.hooks.model_copy(update={
+        "backdate_sessions": HttpOperation(method="POST", path="/__nowhere__/backdate"),
+        "backdate_tokens": None, "rotate_keys": None, "retire_keys": None})})
+    assert hook_exposure(sandbox, hidden, 5.0).mark == OK

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sandbox import CATALOGUE
-from tests.test_sandbox import Client, Server, User, make_server, smtp  # noqa: F401
+from tests.test_sandbox import HOOK_TOKEN, Client, Server, User, make_server, smtp  # noqa: F401
 
 Probe = Callable[[Server], Any]
 
@@ -296,6 +296,12 @@ def signin_limit_shared_by_addresses(s: Server) -> Any:
     return s.login(user, Client(s.port, source="127.77.0.12"))[1].status
 
 
+def hooks_open_to_any_network(s: Server) -> Any:
+    """The right hook token from outside the hook networks."""
+    return Client(s.port, source=OUTSIDE).request("POST", "/__test__/keys/retire", body={},
+                                                   headers={"X-Test-Hook-Token": HOOK_TOKEN}).status
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -333,6 +339,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "session_follows_cookie_anywhere": (False, True),
     "forwarded_for_trusted_from_anyone": (403, 303),
     "signin_limit_shared_by_addresses": (303, 429),
+    "hooks_open_to_any_network": (401, 200),
 }
 PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
 

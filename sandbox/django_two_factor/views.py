@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from sandbox.fallbacks import SecretKeyFallbacks, grace_of
+from sandbox.fallbacks import SecretKeyFallbacks, grace_of, loopback_only
 
 ROLES = ("member", "editor", "admin")
 EDITORS = ("editor", "admin")
@@ -160,7 +160,8 @@ def _hook(view: View) -> View:
     def checked(request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Test-Hook-Token", "")
         expected = settings.AUTHPROBE_HOOK_TOKEN
-        if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+        if not expected or not loopback_only(request.META.get("REMOTE_ADDR")) \
+                or not secrets.compare_digest(given.encode(), expected.encode()):
             return JsonResponse({"detail": "forbidden"}, status=403)
         try:
             body = json.loads(request.body or b"{}")

@@ -16,7 +16,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_security.core import _get_serializer  # what Security.init_app runs at start
 
-from sandbox.fallbacks import SecretKeyFallbacks, grace_of
+from sandbox.fallbacks import SecretKeyFallbacks, grace_of, loopback_only
 
 # Security's serializer attributes and the names init_app builds them under.
 SERIALIZERS = {
@@ -44,7 +44,8 @@ def add_key_hooks(app: Flask, hook_token: str) -> None:
         @wraps(view)
         def checked() -> ResponseReturnValue:
             given = request.headers.get("X-Test-Hook-Token", "")
-            if not secrets.compare_digest(given.encode(), hook_token.encode()):
+            if not loopback_only(request.remote_addr) or not secrets.compare_digest(
+                    given.encode(), hook_token.encode()):
                 return jsonify({"error": "unauthorized"}), 401
             return view()
 
