@@ -45,17 +45,21 @@ class DeviceContexts:
 
     def open(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = (),
              headers: dict[str, str] | None = None) -> tuple[Device, BrowserContext]:
-        """A device whose address lies in one `inside` network (if given), in no `outside` one;
-        the check skips, saying what to set, where no such device can be had."""
+        """A device whose address lies in one `inside` network (if given), in no `outside` one,
+        and a browser context that leaves from it."""
+        device = self.device(name, inside=inside, outside=outside)
+        return device, self._new_context(proxy=device.proxy_option(),
+                                         extra_http_headers=headers or {})
+
+    def device(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = ()) -> Device:
+        """Such a device alone; the check skips, saying what to set, where none can be had."""
         if self._source is None:
             pytest.skip("the target is not on this machine and E2E_DEVICES names no devices: "
                         "name one proxy per device with the address it leaves from")
         try:
-            device = self._source.device(name, inside=inside, outside=outside)
+            return self._source.device(name, inside=inside, outside=outside)
         except LookupError as exc:
             pytest.skip(str(exc))
-        return device, self._new_context(proxy=device.proxy_option(),
-                                         extra_http_headers=headers or {})
 
     def open_any(self, name: str) -> BrowserContext:
         """A device's context where devices can be had, else a plain one (this machine's address)."""

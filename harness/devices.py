@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from playwright.sync_api import ProxySettings
 from pydantic import SecretStr
 
 from harness.errors import ConfigError
@@ -46,14 +47,13 @@ class Device:
     address: str  # the address the target sees
     proxy: str = field(repr=False)  # the context's proxy server (may carry credentials)
 
-    def proxy_option(self) -> dict[str, str]:
+    def proxy_option(self) -> ProxySettings:
         """Playwright's `proxy` context option; credentials go in its own fields."""
         parts = urlsplit(self.proxy)
         server = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        option = {"server": server}
         if parts.username:
-            option.update(username=parts.username, password=parts.password or "")
-        return option
+            return ProxySettings(server=server, username=parts.username, password=parts.password or "")
+        return ProxySettings(server=server)
 
 
 class DeviceSource(Protocol):

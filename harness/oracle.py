@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import jmespath
-from playwright.sync_api import APIRequestContext, Browser, BrowserContext
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ProxySettings
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.errors import SessionProbeError
@@ -189,10 +189,12 @@ def assert_consistent(
 
 
 def replay_cookies(
-    browser: Browser, base_url: str, cookies: list[Any], probe: SessionProbe, timeout_s: float
+    browser: Browser, base_url: str, cookies: list[Any], probe: SessionProbe, timeout_s: float,
+    proxy: ProxySettings | None = None,
 ) -> SessionView:
-    """Ask the backend about a session using only old cookies, from a brand-new context."""
-    context: BrowserContext = browser.new_context(base_url=base_url)
+    """Ask the backend about a session using only old cookies, from a brand-new context
+    (through `proxy`: from another device's address)."""
+    context: BrowserContext = browser.new_context(base_url=base_url, proxy=proxy)
     try:
         context.add_cookies(cookies)
         view = BackendSession(context.request, probe, timeout_s).read()
