@@ -173,6 +173,9 @@ def _networks(values: list[str] | None) -> list[str] | None:
 class SigninLimit(_Strict):
     attempts: int = Field(gt=0, description="failed sign-ins one address may make in the window")
     window_seconds: float = Field(gt=0)
+    exempt: list[str] = Field(default_factory=list, description="networks the limit leaves alone")
+
+    _valid = field_validator("exempt")(_networks)
 
 
 class Network(_Strict):

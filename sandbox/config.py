@@ -37,8 +37,9 @@ class SandboxConfig:
     bound_roles: tuple[str, ...] = ("admin",)
     trusted_proxies: tuple[str, ...] = ()
     hook_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
-    signin_limit_attempts: int = 10
+    signin_limit_attempts: int = 5
     signin_limit_window: float = 60.0
+    signin_limit_exempt: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # the machine itself
 
     @property
     def secure_cookies(self) -> bool:

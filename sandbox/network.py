@@ -6,6 +6,8 @@
 - Sessions of `bound_roles` are bound to the address they signed in from.
 - Failed sign-ins are counted per address: `signin_limit_attempts` within
   `signin_limit_window` seconds, then that address (only that one) gets "too many attempts".
+  Addresses in `signin_limit_exempt` (the machine itself, like an office allow-list) are not
+  counted: a run's own many deliberate wrong passwords come from there.
 - The test hooks answer only to `hook_networks`, whatever token they carry.
 
 Seeded defects:
@@ -63,6 +65,7 @@ class SigninLimit:
 
     def __init__(self, config: SandboxConfig) -> None:
         self._attempts, self._window = config.signin_limit_attempts, config.signin_limit_window
+        self._exempt = config.signin_limit_exempt
         self._shared = "signin_limit_shared_by_addresses" in config.defects
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
@@ -73,8 +76,11 @@ class SigninLimit:
         return failures
 
     def blocked(self, address: str) -> bool:
+        if _within(address, self._exempt):
+            return False
         return len(self._recent(address, time.time())) >= self._attempts
 
     def failed(self, address: str) -> None:
-        now = time.time()
-        self._recent(address, now).append(now)
+        if not _within(address, self._exempt):
+            now = time.time()
+            self._recent(address, now).append(now)

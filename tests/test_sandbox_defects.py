@@ -289,9 +289,9 @@ def forwarded_for_trusted_from_anyone(s: Server) -> Any:
 
 
 def signin_limit_shared_by_addresses(s: Server) -> Any:
-    """Ten wrong passwords from one address, then the right one from another."""
+    """Five wrong passwords from one address, then the right one from another."""
     user = s.user()
-    for _ in range(10):
+    for _ in range(5):
         s.login(user, Client(s.port, source="127.77.0.11"), password="wrong password")
     return s.login(user, Client(s.port, source="127.77.0.12"))[1].status
 
