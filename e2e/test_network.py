@@ -137,8 +137,8 @@ def test_a_bound_session_replayed_from_another_address_is_dead(
     replayed = replay_cookies(browser, target.base_url, context.cookies(), profile.session_probe,
                               settings.http_timeout, proxy=elsewhere.proxy_option())
     assert not replayed.authenticated, (
-        f"a {role} session signed in from {home.address} works from {elsewhere.address}: it follows "
-        f"its cookie anywhere\n  {replayed.describe()}")
+        f"a session of the {role} role signed in at {home.address} works from "
+        f"{elsewhere.address}: it follows its cookie anywhere\n  {replayed.describe()}")
 
 
 @pytest.mark.severity2
