@@ -292,7 +292,7 @@ def signin_limit_shared_by_addresses(s: Server) -> Any:
     """Five wrong passwords from one address, then the right one from another."""
     user = s.user()
     for _ in range(5):
-        s.login(user, Client(s.port, source="127.77.0.11"), password="wrong password")
+        s.login(user, Client(s.port, source="127.77.0.11"), password=user.password + " typo")
     return s.login(user, Client(s.port, source="127.77.0.12"))[1].status
 
 
