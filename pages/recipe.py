@@ -7,6 +7,8 @@ writes the steps and these page objects play them with the locators it gives.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
@@ -48,6 +50,15 @@ class RecipeScreen:
         self.page = page
         self.profile = profile
 
+    def _not_sent_to_sign_in(self, wanted: str) -> None:
+        """A goto that lands on the app's sign-in page means the session playing the recipe
+        has ended (idle TTL, a key rotation): say so now, not after a step's 30 s timeout."""
+        login = self.profile.paths.login
+        landed = urlsplit(self.page.url).path
+        if login and landed == urlsplit(login).path and urlsplit(wanted).path != landed:
+            raise RecipeStepError(f"{wanted} led to the sign-in page {landed}: the session "
+                                  "playing this recipe has ended")
+
     def locate(self, spec: LocatorSpec, values: dict[str, str]) -> Locator:
         return resolve(self.page, filled_spec(spec, values)).first
 
@@ -70,8 +81,10 @@ class RecipeScreen:
 
     def _do(self, step: ScreenStep, values: dict[str, str]) -> None:
         if step.goto is not None:
-            self.page.goto(_filled(step.goto, {k: v for k, v in values.items() if k != "password"}))
+            wanted = _filled(step.goto, {k: v for k, v in values.items() if k != "password"})
+            self.page.goto(wanted)
             self.page.wait_for_load_state("domcontentloaded")
+            self._not_sent_to_sign_in(wanted)
             answer_reauth_prompt(self.page, self.profile)
             return
         spec = getattr(step, step.action)

@@ -87,6 +87,8 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             "E2E_BASE_URL": "",  # overrides a .env pointing at staging: this must be the sandbox
             "E2E_SANDBOX_ARGS": f"--defect {defect}" if defect else "",
             "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
+            # a verdict needs no trace, and recording one is a third of a run's time
+            "E2E_KEEP_ARTIFACTS": os.environ.get("E2E_KEEP_ARTIFACTS") or "never",
             FIRST_TESTS_ENV: "\n".join(first),
         }
         command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",

@@ -79,6 +79,7 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str,
             "E2E_ADMIN_PASSWORD": target.admin_password.get_secret_value()
             if target.admin_password else "",
             "E2E_STATE_DIR": str(tmp / "state"),
+            "E2E_KEEP_ARTIFACTS": "never",  # provisioning is judged here, not traces (a third of the time)
             **target.command_env,  # what a user's own command would find in its environment
             **(extra_env or {}),
         })
