@@ -97,8 +97,8 @@ def test_a_key_rotation_keeps_sessions_and_links_inside_the_grace_window(
     trip = journey(errors.watch(page), "key rotation inside the grace window")
     _sign_in(page, profile, user, trip, "sign in")
     mail_page = errors.watch(new_context().new_page())
-    link = _reset_link_for(user, mail_page, profile, inbox, settings)  # after the sign-in: some
-    # stacks (Django) end a reset link at the user's next sign-in
+    link = _reset_link_for(user, mail_page, profile, inbox, settings)  # after the sign-in: an
+    # app may end a reset link at the user's next sign-in, which is not the key's doing
 
     hooks.rotate_keys(policy.key_rotation_grace_seconds)
     _open_account(page, profile, user, trip, "open the account page after the rotation",
@@ -133,8 +133,8 @@ def test_a_retired_key_opens_nothing_and_the_new_key_everything(
     require_hook("retire_keys")
     errors = ServerErrors()
     user = users.create(tag="rotation-retired")
-    mailed = users.create(tag="rotation-links")  # signs in only at the end: some stacks
-    # (Django) end a reset link at the user's next sign-in, which would hide the key's effect
+    mailed = users.create(tag="rotation-links")  # signs in only at the end: an app may end
+    # a reset link at the user's next sign-in, which would hide the key's effect
     mail_page = errors.watch(new_context().new_page())
     old_link = _reset_link_for(mailed, mail_page, profile, inbox, settings)
     unactivated = _unopened_activation(mail_page, profile, inbox, users, settings)

@@ -172,8 +172,7 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 class LoopbackDevices:
     """Devices on this machine: one relay per device, each from its own 127.77.x.y."""
 
-    def __init__(self, avoid: Iterable[str] = ()) -> None:
-        self._avoid = {ipaddress.ip_network(net, strict=False) for net in avoid}
+    def __init__(self) -> None:
         self._hosts = LOOPBACK_DEVICES.hosts()
         self._relays: list[Socks5Relay] = []
 
@@ -184,7 +183,7 @@ class LoopbackDevices:
         if inside and not within:
             raise LookupError(f"a device on this machine can only leave from a loopback address, "
                               f"not from {list(inside)}: name a proxy per device in E2E_DEVICES")
-        beyond = [*self._avoid, *_nets(outside)]
+        beyond = _nets(outside)
         candidates = self._hosts if not within else (host for net in within for host in net.hosts())
         for host in candidates:
             if not any(host in net for net in beyond) and not self._taken(str(host)):

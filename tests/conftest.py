@@ -7,7 +7,12 @@ expression asks for them (`.ci/run` runs them as a job of their own on every sub
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from harness.browser_config import load_browser_config
 
 LONG_JOBS = ("whole_runs", "mutation")
 
@@ -25,3 +30,15 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if config.getoption("markexpr"):
         return None
     return (f"authprobe tests: the quick job; the long ones run with -m \"{' or '.join(LONG_JOBS)}\"")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[tuple[Playwright, Browser]]:
+    """Playwright and the Chromium that playwright.config.py chooses, for tests that drive a
+    real browser outside an authprobe run (pytest-playwright's own `browser` would look for
+    Playwright's download, which machines like CI's do not have)."""
+    with sync_playwright() as playwright:
+        options = load_browser_config().launch_options("chromium", None, playwright)
+        browser = playwright.chromium.launch(**options)
+        yield playwright, browser
+        browser.close()

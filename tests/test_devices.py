@@ -3,41 +3,32 @@ sandbox from two addresses, as the sandbox sees them; E2E_DEVICES is read and pi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Playwright
 from pydantic import SecretStr
 
-from harness.browser_config import load_browser_config
 from harness.devices import LoopbackDevices, NamedDevices, is_loopback_origin, parse_devices
 from harness.errors import ConfigError
 from tests.suite_env import started_sandbox
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        options = load_browser_config().launch_options("chromium", None, playwright)
-        browser = playwright.chromium.launch(**options)
-        yield browser
-        browser.close()
-
-
-def test_two_devices_reach_the_sandbox_from_their_own_addresses(chromium: Browser) -> None:
+def test_two_devices_reach_the_sandbox_from_their_own_addresses(
+    chromium: tuple[Playwright, Browser],
+) -> None:
+    _, browser = chromium
     target = started_sandbox()
     devices = LoopbackDevices()
     try:
         seen = []
         for name in ("phone", "laptop"):
             device = devices.device(name)
-            context = chromium.new_context(base_url=target.base_url, proxy=device.proxy_option())
+            context = browser.new_context(base_url=target.base_url, proxy=device.proxy_option())
             page = context.new_page()
             page.goto("/login")  # a page through the relay, then the backend's view of it
             answer = page.evaluate("fetch('/api/session').then((r) => r.json())")
             seen.append((device.address, answer["client_address"]))
             context.close()
-        plain = chromium.new_context(base_url=target.base_url)
+        plain = browser.new_context(base_url=target.base_url)
         direct = plain.request.get("/api/session").json()["client_address"]
         plain.close()
     finally:

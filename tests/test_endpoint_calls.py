@@ -3,13 +3,9 @@ page's widgets read the session once on the clean sandbox, once each with the se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright
 
 from flows.session import sign_in
-from harness.browser_config import load_browser_config
 from harness.calls import EndpointCalls
 from harness.profile import load_profile
 from tests.suite_env import started_sandbox
@@ -17,15 +13,6 @@ from tests.test_signed_in_state import AdminApiUsers
 
 PROFILE = load_profile("sandbox")
 WATCHED = [path for path, _ in PROFILE.authorising_endpoints()]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[tuple[Playwright, Browser]]:
-    with sync_playwright() as playwright:
-        options = load_browser_config().launch_options("chromium", None, playwright)
-        browser = playwright.chromium.launch(**options)
-        yield playwright, browser
-        browser.close()
 
 
 def _account_page_calls(chromium: tuple[Playwright, Browser], *defects: str) -> list[str]:

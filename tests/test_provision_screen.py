@@ -4,28 +4,15 @@ has ended (idle TTL, a signing-key rotation) sees a sign-in page, which must nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright
 
 from flows.provision import ScreenChannel
-from harness.browser_config import load_browser_config
 from harness.channels import Account
 from harness.profile import load_profile
 from tests.suite_env import started_sandbox
 from tests.test_signed_in_state import AdminApiUsers
 
 PROFILE = load_profile("sandbox")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[tuple[Playwright, Browser]]:
-    with sync_playwright() as playwright:
-        options = load_browser_config().launch_options("chromium", None, playwright)
-        browser = playwright.chromium.launch(**options)
-        yield playwright, browser
-        browser.close()
 
 
 def test_an_admin_signed_out_meanwhile_signs_in_again_before_believing_a_user_absent(
