@@ -1,7 +1,7 @@
 """authprobe's pytest plugin (entry point `pytest11: authprobe`), one concern per module.
 
 It gives any test the fixtures of the shipped suite: `settings`, `profile`, `target`,
-`inbox`, `api`, `hooks`, `users`, `mfa_user`, `journey` (the UI/backend oracle after each
+`inbox`, `phone`, `api`, `hooks`, `users`, `mfa_user`, `journey` (the UI/backend oracle after each
 step), `provisioner`. Its hooks redact the run's secrets, attach journeys to reports, and
 seal and scan the artifacts once per run (e2e/run_end.py).
 
@@ -40,7 +40,7 @@ from e2e.run_end import (  # noqa: F401 - hooks: the run's end, once per run (al
     pytest_testnodedown,
 )
 from e2e.runtime import ACTIVE
-from e2e.services import api, egress, flows_log, hooks, inbox, require_hook  # noqa: F401
+from e2e.services import api, egress, flows_log, hooks, inbox, phone, require_hook  # noqa: F401
 from e2e.signed_in import signed_in, signed_in_states  # noqa: F401 - stored sign-in state
 from e2e.whole_target import _whole_target_checks_alone, name_the_run  # noqa: F401 - xdist on one target
 
@@ -56,6 +56,7 @@ MARKERS = [
     "concurrency: concurrent and shared-device sign-ins",
     "hygiene: secrets, egress, data flows of the run",
     "budgets: step times judged against the profile's [budgets]",
+    "sms: text messages (activation by a texted code, text codes as the second factor)",
     "network: where users come from (admin networks, bound sessions, per-address limits, hooks)",
     "whole_target: the check changes the target for every user (runs alone on a shared target)",
     "severity1: a broken invariant here is a security hole or locks users out",

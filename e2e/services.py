@@ -1,4 +1,4 @@
-"""The target's services for a test: mailbox, admin/hook HTTP client, hooks, egress watch."""
+"""The target's services for a test: mailbox, phone, admin/hook HTTP client, hooks, egress watch."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import APIRequestContext, Playwright
 
+from harness.errors import ConfigError
 from harness.hooks import TestHooks
 from harness.mail import Inbox
 from harness.profile import TargetProfile
 from harness.settings import Settings
+from harness.sms import Phone
 from harness.target import Target
 from runsecurity.watch import DataFlowLog, EgressWatch
 
@@ -34,6 +36,19 @@ def flows_log() -> DataFlowLog:
 def inbox(target: Target) -> Iterator[Inbox]:
     with target.inbox() as box:
         yield box
+
+
+@pytest.fixture(scope="session")
+def phone(target: Target, profile: TargetProfile, settings: Settings) -> Phone:
+    """The test phone on the gateway of the profile's [sms]; checks without one are skipped."""
+    if profile.sms is None:
+        pytest.skip(f"target {profile.name} states no [sms] in its profile")
+    try:
+        device = target.phone(profile, settings)
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+    device.check()  # a gateway that is set but wrong stops the check with one sentence
+    return device
 
 
 @pytest.fixture(scope="session")

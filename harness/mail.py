@@ -76,8 +76,23 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _text_urls(text: str) -> list[str]:
-    return [m.group().rstrip(_URL_TRAILING) for m in _URL.finditer(text)]
+def text_links(text: str) -> list[str]:
+    """Absolute http(s) links in plain text (mail text parts, SMS bodies), first seen first."""
+    return _unique([m.group().rstrip(_URL_TRAILING) for m in _URL.finditer(text)])
+
+
+def text_codes(text: str, digits: int = 6) -> list[str]:
+    """Standalone numbers of exactly ``digits`` digits (one-time codes), ignoring links."""
+    return _unique(re.findall(rf"(?<![\w-])\d{{{digits}}}(?![\w-])", _URL.sub(" ", text)))
+
+
+def first_link(links: list[str], pattern: str, where: str) -> str:
+    """The first link matching the regex; names the links seen when none does."""
+    regex = re.compile(pattern)
+    for url in links:
+        if regex.search(url):
+            return url
+    raise MailContentError(f"No link in {where} matches {pattern!r}; links seen: {links or 'none'}.")
 
 
 @dataclass(frozen=True)
@@ -92,26 +107,15 @@ class Email:
     def links(self) -> list[str]:
         """Absolute http(s) links from the text part, then the HTML hrefs, first seen first."""
         hrefs = _HtmlScan(self.html).hrefs if self.html else []
-        found = _text_urls(self.text) + [h for h in hrefs if _URL.fullmatch(h)]
-        return _unique(found)
+        return _unique(text_links(self.text) + [h for h in hrefs if _URL.fullmatch(h)])
 
     def link(self, pattern: str) -> str:
         """The first link matching the regex; names the links seen when none does."""
-        regex = re.compile(pattern)
-        links = self.links()
-        for url in links:
-            if regex.search(url):
-                return url
-        raise MailContentError(
-            f"No link in the mail {self.subject!r} to {self.to} matches {pattern!r}; "
-            f"links seen: {links or 'none'}."
-        )
+        return first_link(self.links(), pattern, f"the mail {self.subject!r} to {self.to}")
 
     def codes(self, digits: int = 6) -> list[str]:
         """Standalone numbers of exactly ``digits`` digits (OTPs), ignoring digits in links."""
-        body = self.text or (_HtmlScan(self.html).text if self.html else "")
-        body = _URL.sub(" ", body)
-        return _unique(re.findall(rf"(?<![\w-])\d{{{digits}}}(?![\w-])", body))
+        return text_codes(self.text or (_HtmlScan(self.html).text if self.html else ""), digits)
 
 
 def _recipients(msg: MailMessage) -> set[str]:

@@ -66,6 +66,8 @@ class Paths(_Strict):
     account: str = "/account"
     reset_request: str = "/reset"
     mfa_setup: str = "/account/mfa"
+    sms_setup: str | None = Field(default=None, description="where a user turns on text codes "
+                                  "as their second factor ([sms] mfa)")
     password_change: str | None = Field(default=None, description="unset: no password-change checks")
     recovery_codes: str | None = Field(
         default=None, description="a separate screen that shows or generates recovery codes")
@@ -190,6 +192,27 @@ class Network(_Strict):
         default=None, description="failed sign-ins per address before that address must wait")
 
     _valid = field_validator("admin_networks")(_networks)
+
+
+class SmsChannel(_Strict):
+    """[sms]: what the app does by text message, and the gateway whose message list the test
+    phone reads (its account and token come from settings: E2E_SMS_*)."""
+
+    provider: Literal["twilio"] = Field(
+        default="twilio", description="the message-list API the gateway speaks (Twilio's REST API)")
+    api_url: str | None = Field(
+        default=None, pattern=r"^https?://",
+        description="the gateway's origin; unset: Twilio's, or the sink of a target the run starts")
+    activation: bool = Field(default=False, description="sign-up with a mobile number activates "
+                             "by a texted code instead of the mailed link")
+    mfa: bool = Field(default=False, description="text codes are a second factor users can choose")
+    code_digits: int = Field(default=6, ge=4, le=10)
+    code_ttl_seconds: int | None = Field(default=None, gt=0,
+                                         description="how long a texted code works; unset: not stated")
+    codes_per_window: int | None = Field(
+        default=None, gt=0, description="most codes one user is texted for one purpose per window "
+        "(the first and the resends); unset: no limit stated")
+    code_window_seconds: float = Field(default=600, gt=0)
 
 
 class Budgets(_Strict):
@@ -426,6 +449,7 @@ class TargetProfile(_Strict):
     roles: Roles = Roles()
     budgets: Budgets = Budgets()
     network: Network = Network()
+    sms: SmsChannel | None = None
     admin_api: AdminApi | None = None
     admin_screen: AdminScreen | None = None
     commands: Commands | None = None

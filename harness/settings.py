@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         default=None, description="base address for plus-addressing, e.g. qa@example.com"
     )
 
+    sms_api_url: str | None = Field(
+        default=None, description="the SMS gateway's API origin (Twilio's REST API); unset: the "
+        "profile's [sms] api_url, else Twilio's own, or the sink of the sandbox the run starts")
+    sms_account_sid: str | None = Field(default=None, description="the gateway account whose "
+                                        "message list the test phone reads")
+    sms_auth_token: SecretStr | None = None
+    phone_prefix: str = Field(default="+1555", description="E.164 start of the numbers tests "
+                              "sign up with; the rest is random per test")
+
     admin_token: SecretStr | None = None
     hook_token: SecretStr | None = None
     admin_email: str | None = Field(default=None, description="admin account for [admin_screen]")
@@ -75,7 +84,7 @@ class Settings(BaseSettings):
     artifacts_dir: str = "test-results"
     keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"
 
-    @field_validator("base_url")
+    @field_validator("base_url", "sms_api_url")
     @classmethod
     def _origin_only(cls, value: str | None) -> str | None:
         if value is None or value == "":

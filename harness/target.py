@@ -32,6 +32,7 @@ from harness.mail import Inbox
 from harness.oracle import parse_roles_answer, parse_session_answer
 from harness.profile import HttpOperation, TargetProfile
 from harness.settings import Settings
+from harness.sms import TWILIO_API, Phone
 
 SANDBOX_READY_TIMEOUT_S = 30.0
 
@@ -51,10 +52,29 @@ class Target:
     admin_password: SecretStr | None = None
     command_env: dict[str, str] = field(default_factory=dict)  # for [commands] (built-in targets)
     process: subprocess.Popen[str] | None = field(default=None, repr=False)
+    # the SMS gateway: a started target's own sink, else E2E_SMS_* (see `phone`)
+    sms_api_url: str | None = None
+    sms_account_sid: str | None = None
+    sms_auth_token: SecretStr | None = None
 
     def inbox(self) -> Inbox:
         return Inbox(self.imap_host, self.imap_port, self.imap_user, self.imap_password,
                      ssl=self.imap_ssl, address_base=self.mail_address)
+
+    def phone(self, profile: TargetProfile, settings: Settings) -> Phone:
+        """The test phone on the gateway of the profile's [sms]; one sentence when unset."""
+        sms = profile.sms
+        if sms is None:
+            raise ConfigError(f"The profile of {profile.name} has no [sms] section, so it sends "
+                              "no text messages a test could read.")
+        missing = [name for name, value in (("E2E_SMS_ACCOUNT_SID", self.sms_account_sid),
+                                            ("E2E_SMS_AUTH_TOKEN", self.sms_auth_token)) if not value]
+        if missing:
+            raise ConfigError(f"The profile's [sms] needs the gateway account: set {', '.join(missing)}.")
+        assert self.sms_account_sid and self.sms_auth_token
+        url = self.sms_api_url or sms.api_url or TWILIO_API
+        return Phone(url, self.sms_account_sid, self.sms_auth_token,
+                     prefix=settings.phone_prefix, http_timeout=settings.http_timeout)
 
     def stop(self) -> None:
         """End a target this run started (SIGTERM, SIGKILL after 10 s) and remove its temp
@@ -126,12 +146,14 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
     hook = settings.hook_token or SecretStr(secrets.token_urlsafe(24))
     admin_password = settings.admin_password or SecretStr(secrets.token_urlsafe(18))
     imap_password = SecretStr(secrets.token_urlsafe(18))
+    sms_token = SecretStr(secrets.token_urlsafe(18))
     env = {
         **os.environ,
         "SANDBOX_ADMIN_TOKEN": admin.get_secret_value(),
         "SANDBOX_HOOK_TOKEN": hook.get_secret_value(),
         "SANDBOX_ADMIN_PASSWORD": admin_password.get_secret_value(),
         "SANDBOX_IMAP_PASSWORD": imap_password.get_secret_value(),
+        "SANDBOX_SMS_AUTH_TOKEN": sms_token.get_secret_value(),
         **({"SANDBOX_ADMIN_EMAIL": settings.admin_email} if settings.admin_email else {}),
     }
     command = [sys.executable, "-m", module, "--test-mode", "--port", "0",
@@ -158,6 +180,9 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         admin_password=admin_password if ready.get("admin_email") else None,
         command_env=_string_map(ready.get("command_env")),
         process=process,
+        sms_api_url=str(ready["sms_api_url"]) if ready.get("sms_api_url") else None,
+        sms_account_sid=str(ready["sms_account_sid"]) if ready.get("sms_account_sid") else None,
+        sms_auth_token=sms_token if ready.get("sms_account_sid") else None,
     )
 
 
@@ -175,7 +200,8 @@ def configured_target(settings: Settings) -> Target:
     return Target(settings.base_url, settings.imap_host, settings.imap_port, settings.imap_user,
                   settings.imap_password, settings.imap_ssl, settings.mail_address,
                   settings.admin_token, settings.hook_token, settings.admin_email,
-                  settings.admin_password)
+                  settings.admin_password, sms_api_url=settings.sms_api_url,
+                  sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token)
 
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:

@@ -45,6 +45,12 @@ class Screen:
         spec = self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
         return read_value(self.element(name), spec)
 
+    def fill_and_press(self, field: str, value: str, button: str = "submit_button") -> None:
+        """Type into one field and press a button (a one-field form: a code, an email)."""
+        self.element(field).fill(value)
+        self.element(button).click()
+        self.page.wait_for_load_state("domcontentloaded")
+
     def defines(self, name: str) -> bool:
         """Whether the profile gives this screen an optional element (one only some apps have)."""
         return self.profile.locator(self.screen, name) is not None

@@ -28,6 +28,7 @@ class MfaChallengePage(Screen):
         "submit_button": LocatorSpec(role="button", name="Verify"),
         "recovery_field": LocatorSpec(label="Recovery code"),
         "recovery_button": LocatorSpec(role="button", name="Use recovery code"),
+        "resend_button": LocatorSpec(role="button", name="Send a new code"),  # text codes
     }
 
     @property
@@ -39,8 +40,11 @@ class MfaChallengePage(Screen):
         return self.element("recovery_field")
 
     def submit_code(self, code: str) -> None:
-        self.code_field.fill(code)
-        self.element("submit_button").click()
+        self.fill_and_press("code_field", code)
+
+    def resend(self) -> None:
+        """Ask for a new texted code."""
+        self.element("resend_button").click()
         self.page.wait_for_load_state("domcontentloaded")
 
     def submit_recovery_code(self, code: str) -> None:
@@ -103,9 +107,7 @@ class MfaSetupPage(Screen):
         return self.read("uri_text").strip() if uri.count() else self._scanned_uri()
 
     def confirm(self, code: str) -> None:
-        self.element("code_field").fill(code)
-        self.element("submit_button").click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.fill_and_press("code_field", code)
 
 
 def codes_in(text: str) -> list[str]:

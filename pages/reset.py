@@ -19,9 +19,7 @@ class ResetRequestPage(Screen):
         self.expect_loaded()
 
     def request_reset(self, email: str) -> None:
-        self.element("email_field").fill(email)
-        self.element("submit_button").click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.fill_and_press("email_field", email)
 
 
 class ResetFormPage(Screen):

@@ -11,14 +11,17 @@ class SignupPage(CredentialsForm):
         "email_field": LocatorSpec(label="Email"),
         "password_field": LocatorSpec(label="Password"),
         "submit_button": LocatorSpec(role="button", name="Sign up"),
+        "phone_field": LocatorSpec(label="Mobile number"),  # [sms] activation only
     }
 
     def open(self) -> None:
         self.page.goto(self.profile.paths.signup)
         self.expect_loaded()
 
-    def sign_up(self, email: str, password: str) -> None:
+    def sign_up(self, email: str, password: str, phone: str | None = None) -> None:
         self.fill_credentials(email, password)
+        if phone is not None:
+            self.element("phone_field").fill(phone)
         self.submit()
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from sandbox.accounts import MIN_PASSWORD, create_user, enable_mfa, find_user, valid_email
 from sandbox.context import Ctx, Handler, Sandbox, endpoint
-from sandbox.db import ROLES, ServerSession, Token, User, role_rank, roles_for
+from sandbox.db import ROLES, ServerSession, SmsCode, Token, User, role_rank, roles_for
 from sandbox.network import hook_allowed
 from sandbox.security import new_totp_secret, same
 
@@ -192,10 +192,16 @@ async def hook_backdate_sessions(ctx: Ctx) -> Response:
 
 
 async def hook_backdate_tokens(ctx: Ctx) -> Response:
-    return await _backdate(ctx, "tokens", lambda user, body: update(Token).where(
-        Token.user_id == user.id, Token.kind == body.get("kind")).values(
-            created_at=Token.created_at - _number(body, "seconds"),
-    ))
+    """Mailed tokens of a kind (activation, reset), or every texted code (kind sms_code)."""
+    def statement(user: User, body: dict[str, Any]) -> Any:
+        seconds = _number(body, "seconds")
+        if body.get("kind") == "sms_code":
+            return update(SmsCode).where(SmsCode.user_id == user.id).values(
+                created_at=SmsCode.created_at - seconds)
+        return update(Token).where(Token.user_id == user.id, Token.kind == body.get("kind")).values(
+            created_at=Token.created_at - seconds)
+
+    return await _backdate(ctx, "tokens", statement)
 
 
 async def hook_rotate_keys(ctx: Ctx) -> Response:

@@ -27,6 +27,7 @@ from sandbox.network import SigninLimit
 from sandbox.pages import page_routes
 from sandbox.security import password_hasher
 from sandbox.shapes import validate_shapes
+from sandbox.texter import Texter
 
 SCRATCH_PREFIX = "authprobe-target-"
 
@@ -110,6 +111,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         templates=make_templates(),
         dummy_hash=hasher.hash("not a real password"),
         signin_limit=SigninLimit(config),
+        texter=Texter(config),
     )
     app = Starlette(
         routes=[*page_routes(sandbox), *api_routes(sandbox)],

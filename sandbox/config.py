@@ -40,6 +40,15 @@ class SandboxConfig:
     signin_limit_attempts: int = 5
     signin_limit_window: float = 60.0
     signin_limit_exempt: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # the machine itself
+    # Text messages (sandbox/sms.py) go out through a gateway with Twilio's REST API, the
+    # sandbox's own sink (sandbox/smssink.py) unless told otherwise; no URL: no SMS at all.
+    sms_api_url: str | None = None
+    sms_account_sid: str = ""
+    sms_auth_token: str = field(default="", repr=False)
+    sms_from: str = "+15005550006"
+    sms_code_ttl: int = 300
+    sms_codes_per_window: int = 3  # per user and purpose: the first code and two resends
+    sms_code_window: int = 600
 
     @property
     def secure_cookies(self) -> bool:

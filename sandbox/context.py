@@ -32,6 +32,7 @@ from sandbox.keys import SigningKeys
 from sandbox.mailer import Mailer
 from sandbox.network import SigninLimit, admin_allowed, client_address
 from sandbox.security import digest, new_token, same, verify_password
+from sandbox.texter import Texter
 
 SESSION_COOKIE = "authprobe_session"
 # Only the ui_cached_identity defect sets this "display" cookie.
@@ -53,6 +54,7 @@ class Sandbox:
     templates: jinja2.Environment
     dummy_hash: str
     signin_limit: SigninLimit
+    texter: Texter
     keys: SigningKeys = field(default_factory=SigningKeys)
 
     def has(self, defect: str) -> bool:

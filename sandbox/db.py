@@ -118,6 +118,32 @@ class ReauthConfirmation(Base):
     confirmed_at: Mapped[float] = mapped_column(Float)
 
 
+class PhoneNumber(Base):
+    """A user's mobile number: verified by a texted code, and whether it is their second factor."""
+
+    __tablename__ = "phone_numbers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[str] = mapped_column(String)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    for_mfa: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SmsCode(Base):
+    """A texted one-time code; purpose is activation, mfa_setup or mfa."""
+
+    __tablename__ = "sms_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String)
+    code_hash: Mapped[str] = mapped_column(String)
+    created_at: Mapped[float] = mapped_column(Float)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 def make_engine(path: str) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}

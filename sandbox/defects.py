@@ -44,6 +44,10 @@ CATALOGUE: dict[str, str] = {
     "hooks_open_to_any_network": "the test hooks answer the right token from any network",
     "signin_limit_shared_by_addresses": "failed sign-ins are counted for all addresses together: "
                                         "one device's mistakes lock every device out",
+    "sms_code_reusable": "a texted sign-in code is not consumed on use",
+    "sms_code_never_expires": "texted codes are accepted however old they are",
+    "sms_resend_unlimited": "'send a new code' texts a code every time it is pressed",
+    "sms_activation_code_unchecked": "sign-up activation by text accepts any six-digit code",
     "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "
                                       "with the retiring key, so they die when the grace ends",
 }

@@ -52,6 +52,21 @@ from sandbox.db import ROLES, RecoveryCode, Token, User
 from sandbox.network import admin_allowed
 from sandbox.reauth import REAUTH_PATH, reauth_gate, reauth_page
 from sandbox.security import digest, match_totp, new_totp_secret, normalize_recovery_code, totp_uri
+from sandbox.sms import (
+    BAD_NUMBER,
+    NO_SMS,
+    SIGN_IN_TEXT,
+    account_mfa_sms,
+    activate_by_sms,
+    clean_number,
+    masked,
+    resend_sign_in_code,
+    send_code,
+    sms_second_factor,
+    start_sms_activation,
+    take_code,
+)
+from sandbox.sms import SETUP_PATH as SMS_SETUP_PATH
 
 SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
 INVALID_LOGIN = "Invalid email or password."
@@ -91,6 +106,16 @@ async def signup(ctx: Ctx) -> Response:
     if len(password) < MIN_PASSWORD:
         return await render(ctx, "signup.html", "signup", "Create an account", 400,
                             email=email, alert=SHORT_PASSWORD)
+    if field_str(data, "phone").strip():  # activation by a texted code instead of a mail link
+        number = clean_number(field_str(data, "phone"))
+        alert = NO_SMS if not ctx.sandbox.texter.available else None if number else BAD_NUMBER
+        if alert or number is None:
+            return await render(ctx, "signup.html", "signup", "Create an account", 400,
+                                email=email, alert=alert)
+        user = None
+        if find_user(ctx.db, email) is None:
+            user = await create_user(ctx.sandbox, ctx.db, email, password)
+        return await start_sms_activation(ctx, user, email, number)
     if find_user(ctx.db, email) is None:
         user = await create_user(ctx.sandbox, ctx.db, email, password)
         raw = issue_token(ctx.sandbox, ctx.db, user, "activation")
@@ -196,6 +221,8 @@ async def login(ctx: Ctx) -> Response:
     )
     if user.mfa_enabled and not trusted:
         start_session(ctx, user, mfa_pending=True, next_path=next_path)
+        if (number := sms_second_factor(ctx, user)) is not None:
+            await send_code(ctx, user, number, "mfa", SIGN_IN_TEXT)
         return redirect("/login/mfa")
     start_session(ctx, user, mfa_pending=False, next_path=None)
     return redirect(next_path or "/account")
@@ -229,25 +256,45 @@ async def _finish_mfa(ctx: Ctx, user: User) -> Response:
 
 
 async def _challenge_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
+    user = _pending_user(ctx)
+    number = sms_second_factor(ctx, user) if user is not None else None
     return await render(ctx, "mfa_challenge.html", "mfa-challenge", "Two-factor authentication",
-                        status_code, **values)
+                        status_code, texted_to=masked(number) if number else None, **values)
 
 
 async def login_mfa(ctx: Ctx) -> Response:
     user = _pending_user(ctx)
-    if user is None or user.totp_secret is None:
+    number = sms_second_factor(ctx, user) if user is not None else None
+    if user is None or (user.totp_secret is None and number is None):
         return redirect("/login")
     if ctx.request.method == "GET":
         return await _challenge_page(ctx)
     data = await form(ctx)
     if data is None:
         return await forbidden(ctx)
+    if number is not None:
+        if not take_code(ctx, user, "mfa", field_str(data, "code")):
+            return await _challenge_page(ctx, 400, alert=INVALID_CODE)
+        return await _finish_mfa(ctx, user)
+    assert user.totp_secret is not None
     timecode = match_totp(user.totp_secret, field_str(data, "code"), user.totp_last_timecode,
                           replay_check=not ctx.has("totp_replay_accepted"))
     if timecode is None:
         return await _challenge_page(ctx, 400, alert=INVALID_CODE)
     user.totp_last_timecode = max(timecode, user.totp_last_timecode or timecode)
     return await _finish_mfa(ctx, user)
+
+
+async def login_mfa_resend(ctx: Ctx) -> Response:
+    """"Send a new code" on the challenge of a user whose second factor is text codes."""
+    user = _pending_user(ctx)
+    number = sms_second_factor(ctx, user) if user is not None else None
+    if user is None or number is None:
+        return redirect("/login")
+    if await form(ctx) is None:
+        return await forbidden(ctx)
+    status_code, message = await resend_sign_in_code(ctx, user, number)
+    return await _challenge_page(ctx, status_code, **message)
 
 
 async def login_recovery(ctx: Ctx) -> Response:
@@ -657,6 +704,9 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/login", login, both),
         route("/login/mfa", login_mfa, both),
         route("/login/recovery", login_recovery, post),
+        route("/login/mfa/resend", login_mfa_resend, post),
+        route("/activate/sms", activate_by_sms, post),
+        route(SMS_SETUP_PATH, account_mfa_sms, both),
         route("/logout", logout, post),
         route("/account", account, get),
         route("/static/account.js", account_js, get),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import ctypes
 import inspect
 import json
@@ -22,7 +21,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -35,7 +34,9 @@ from sandbox.config import SandboxConfig
 from sandbox.context import Sandbox
 from sandbox.defects import UnknownDefectError, validate_defects
 from sandbox.mailsink import MailSink
+from sandbox.quiet_server import QuietServer
 from sandbox.shapes import SHAPES, UnknownShapeError, validate_shapes
+from sandbox.smssink import SmsSink
 
 LAUNCHER_ENV = "AUTHPROBE_LAUNCHER_PID"  # set by harness/child.py: the pid that started us
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
@@ -84,15 +85,6 @@ def run_until_stopped(main: Coroutine[Any, Any, None]) -> int:
     return 0
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal capture: we own shutdown, and uvicorn would re-raise
-    the signal after a graceful stop, turning a clean exit into death-by-signal."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def launch_parser(prog: str, description: str | None, test_mode_help: str) -> argparse.ArgumentParser:
     """The options every built-in target takes (the launch contract of docs/sandbox.md)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -100,6 +92,8 @@ def launch_parser(prog: str, description: str | None, test_mode_help: str) -> ar
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--smtp-port", type=int, default=0)
     parser.add_argument("--imap-port", type=int, default=0)
+    parser.add_argument("--sms-port", type=int, default=0,
+                        help="the SMS sink (Twilio's Messages API); 0 picks a free port")
     parser.add_argument("--test-mode", action="store_true", help=test_mode_help)
     parser.add_argument("--mail-address", default="qa@sandbox.test")
     parser.add_argument("--db", default=None, metavar="PATH",
@@ -129,6 +123,7 @@ def env_secret(env_name: str, generated: dict[str, str]) -> str:
 
 
 DEFAULT_ADMIN_EMAIL = "admin@sandbox.test"
+SMS_ACCOUNT_SID = "AC" + "5a" * 16  # the sink's one account (Twilio's form: AC and 32 hex digits)
 
 
 class ConfigError(ValueError):
@@ -190,12 +185,15 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
     admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
     hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated)
     imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
+    sms_token = env_secret("SANDBOX_SMS_AUTH_TOKEN", generated)
     if not args.test_mode:
         generated.pop("SANDBOX_HOOK_TOKEN", None)  # no hooks, nothing to show
 
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
+    texts = SmsSink(args.host, args.sms_port, SMS_ACCOUNT_SID, sms_token)
+    await texts.start()
     try:
         sock = _bind(args.host, args.port)
         base_url = f"http://{args.host}:{sock.getsockname()[1]}"
@@ -205,12 +203,13 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
             idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl, reset_ttl=args.reset_ttl,
             defects=defects, shapes=shapes, db_path=db_path,
             hash_profile="fast" if args.test_mode else "default",
+            sms_api_url=texts.url, sms_account_sid=texts.account_sid, sms_auth_token=sms_token,
         )
         app = create_app(config)
         try:
             if seed is not None:
                 await seed_admin(app.state.sandbox, seed)
-            server = _QuietServer(uvicorn.Config(
+            server = QuietServer(uvicorn.Config(
                 app, log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=1,
             ))
@@ -226,6 +225,7 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
         finally:
             app.state.engine.dispose()
     finally:
+        await texts.stop()
         await sink.stop()
 
 
@@ -233,6 +233,7 @@ def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str], 
               seed: AdminSeed | None) -> None:
     extra: dict[str, object] = {
         "command_env": {"SANDBOX_DB": db_path, "SANDBOX_HASH_PROFILE": config.hash_profile},
+        "sms_api_url": config.sms_api_url, "sms_account_sid": config.sms_account_sid,
     }
     if seed is not None:
         extra["admin_email"] = seed.email

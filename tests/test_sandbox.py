@@ -26,9 +26,12 @@ import pyotp
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 
+from harness.sms import Phone
 from sandbox import SandboxConfig, create_app
 from sandbox.defects import UnknownDefectError, validate_defects
+from sandbox.smssink import SmsSink
 
 PASSWORD = "correct horse battery"
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -61,6 +64,23 @@ def smtp() -> Iterator[tuple[MailCapture, int]]:
     controller.start()
     yield capture, controller.port
     controller.stop()
+
+
+SMS_SID, SMS_TOKEN = "AC" + "0" * 32, "sms-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def sms() -> Iterator[Phone]:
+    """The SMS sink on a loop of its own, and a test phone reading it over its REST API."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    sink = SmsSink("127.0.0.1", 0, SMS_SID, SMS_TOKEN)
+    asyncio.run_coroutine_threadsafe(sink.start(), loop).result(10)
+    yield Phone(sink.url, SMS_SID, SecretStr(SMS_TOKEN))
+    asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
 
 
 def _free_port() -> int:
@@ -155,9 +175,10 @@ class Client:
 class Server:
     """create_app(config) served by uvicorn in a thread, plus helpers to drive it."""
 
-    def __init__(self, config: SandboxConfig, mail: MailCapture) -> None:
+    def __init__(self, config: SandboxConfig, mail: MailCapture, phone: Phone) -> None:
         self.config = config
         self.mail = mail
+        self.phone = phone
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
@@ -220,6 +241,19 @@ class Server:
         assert found, body.get_content()
         return found.group(1)
 
+    def texted_code(self, number: str) -> str:
+        return self.phone.wait_for(to=number, timeout=5).code()
+
+    def sms_user(self) -> tuple[User, str]:
+        """A user whose second factor is text codes, and their number."""
+        user, number = self.user(), self.phone.number()
+        client = self.signed_in(user)
+        client.submit("/account/mfa/sms", number=number, step="send")
+        done = client.submit("/account/mfa/sms", number=number, step="confirm",
+                             code=self.texted_code(number))
+        assert done.page_id == "mfa-enabled", done.text
+        return user, number
+
     def request_reset(self, email: str) -> Resp:
         return self.client().submit("/reset", email=email)
 
@@ -238,7 +272,7 @@ class User:
 
 
 @pytest.fixture
-def make_server(smtp: tuple[MailCapture, int]) -> Iterator[Callable[..., Server]]:
+def make_server(smtp: tuple[MailCapture, int], sms: Phone) -> Iterator[Callable[..., Server]]:
     servers: list[Server] = []
     capture, smtp_port = smtp
 
@@ -248,9 +282,10 @@ def make_server(smtp: tuple[MailCapture, int]) -> Iterator[Callable[..., Server]
             "base_url": f"http://127.0.0.1:{port}", "smtp_port": smtp_port,
             "admin_token": ADMIN_TOKEN, "hook_token": HOOK_TOKEN, "test_mode": True,
             "hash_profile": "fast", "defects": frozenset(defects), "reset_ttl": 900,
+            "sms_api_url": sms.api_url, "sms_account_sid": SMS_SID, "sms_auth_token": SMS_TOKEN,
         }
         values.update(overrides)
-        server = Server(SandboxConfig(**values), capture)
+        server = Server(SandboxConfig(**values), capture, sms)
         servers.append(server)
         return server
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sandbox import CATALOGUE
-from tests.test_sandbox import HOOK_TOKEN, Client, Server, User, make_server, smtp  # noqa: F401
+from tests.test_sandbox import HOOK_TOKEN, Client, Server, User, make_server, sms, smtp  # noqa: F401
 
 Probe = Callable[[Server], Any]
 
@@ -302,6 +302,44 @@ def hooks_open_to_any_network(s: Server) -> Any:
                                                    headers={"X-Test-Hook-Token": HOOK_TOKEN}).status
 
 
+def _sms_sign_in(s: Server, user: User, number: str) -> tuple[Client, str]:
+    """The password step of a text-code user, and the code it texted."""
+    client, resp = s.login(user)
+    assert resp.location == "/login/mfa", resp.text
+    return client, s.texted_code(number)
+
+
+def sms_code_reusable(s: Server) -> Any:
+    user, number = s.sms_user()
+    client, code = _sms_sign_in(s, user, number)
+    first = client.submit("/login/mfa", code=code).location
+    client.submit("/account", "/logout")
+    client, _ = _sms_sign_in(s, user, number)
+    return [first, client.submit("/login/mfa", code=code).location]
+
+
+def sms_code_never_expires(s: Server) -> Any:
+    user, number = s.sms_user()
+    client, code = _sms_sign_in(s, user, number)
+    s.hook("tokens/backdate", {"email": user.email, "kind": "sms_code", "seconds": 3600})
+    return client.submit("/login/mfa", code=code).location
+
+
+def sms_resend_unlimited(s: Server) -> Any:
+    user, number = s.sms_user()
+    client, _ = _sms_sign_in(s, user, number)
+    return [client.submit("/login/mfa", "/login/mfa/resend").status for _ in range(3)]
+
+
+def sms_activation_code_unchecked(s: Server) -> Any:
+    client, number = s.client(), s.phone.number()
+    email = f"qa+sms-{id(client)}@sandbox.test"
+    client.submit("/signup", email=email, password="long enough", phone=number)
+    code = s.texted_code(number)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    return client.submit("/signup", "/activate/sms", email=email, code=wrong).status
+
+
 # defect -> (what the clean app shows, what the defective app shows)
 EXPECTED: dict[str, tuple[Any, Any]] = {
     "client_only_logout": (False, True),
@@ -340,6 +378,10 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "forwarded_for_trusted_from_anyone": (403, 303),
     "signin_limit_shared_by_addresses": (303, 429),
     "hooks_open_to_any_network": (401, 200),
+    "sms_code_reusable": (["/account", ""], ["/account", "/account"]),
+    "sms_code_never_expires": ("", "/account"),
+    "sms_resend_unlimited": ([200, 200, 429], [200, 200, 200]),
+    "sms_activation_code_unchecked": (400, 200),
 }
 PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.test_sandbox import Client, Resp, Server, User, make_server, smtp  # noqa: F401
+from tests.test_sandbox import Client, Resp, Server, User, make_server, sms, smtp  # noqa: F401
 
 NEW_PASSWORD = "a brand new password"
 COOKIE = "authprobe_session"

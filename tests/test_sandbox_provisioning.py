@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sandbox.db import make_engine
-from tests.test_sandbox import PASSWORD, Client, Server, User, make_server, smtp  # noqa: F401
+from tests.test_sandbox import PASSWORD, Client, Server, User, make_server, sms, smtp  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_EMAIL = "boss@sandbox.test"

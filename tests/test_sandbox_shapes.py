@@ -26,7 +26,7 @@ from PIL import Image
 
 from sandbox import SHAPES
 from sandbox.shapes import UnknownShapeError, validate_shapes
-from tests.test_sandbox import PASSWORD, Client, Resp, Server, User, _counter, make_server, smtp  # noqa: F401
+from tests.test_sandbox import PASSWORD, Client, Resp, Server, User, _counter, make_server, sms, smtp  # noqa: F401
 
 MakeServer = Callable[..., Server]
 

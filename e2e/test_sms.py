@@ -1,0 +1,188 @@
+"""Text messages: activation by a texted code, and text codes as the second factor (single use,
+expiry, wrong codes, the resend limit), read from the gateway's message list by the test phone.
+
+Each check runs only for what the profile's [sms] states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from flows.session import SignIn, sign_in, sign_out, submit_mfa_code, submit_password
+from flows.sms import activate_with_code, enroll_sms, resend_code, sign_up_with_phone, texted_code
+from harness.errors import FlowError
+from harness.hooks import TestHooks
+from harness.journey import Journey
+from harness.oracle import Expected
+from harness.profile import SmsChannel, TargetProfile
+from harness.settings import Settings
+from harness.sms import Phone
+from harness.users import ThrowawayUser, ThrowawayUsers, new_password
+
+pytestmark = pytest.mark.sms
+MakeJourney = Callable[[Page, str], Journey]
+NO_TEXT_WITHIN_S = 2.0  # a refused resend: how long the phone watches for a text anyway
+
+
+@dataclass(frozen=True)
+class SmsUser:
+    user: ThrowawayUser
+    number: str
+
+
+def _offers(profile: TargetProfile, feature: str, what: str) -> SmsChannel:
+    sms = profile.sms
+    if sms is None:
+        pytest.skip(f"target {profile.name} states no [sms] in its profile")
+    if not getattr(sms, feature):
+        pytest.skip(f"target {profile.name} does not offer {what} ([sms] {feature} is false)")
+    return sms
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+
+
+@pytest.fixture
+def sms_user(new_context: Callable[..., BrowserContext], profile: TargetProfile,
+             users: ThrowawayUsers, phone: Phone, settings: Settings) -> Callable[[str], SmsUser]:
+    """Factory: a throwaway user who turned on text codes through the UI (in its own context)."""
+    _offers(profile, "mfa", "text codes as a second factor")
+    if profile.paths.sms_setup is None:
+        pytest.skip(f"target {profile.name} names no paths.sms_setup screen")
+    if users.pooled:
+        pytest.skip("turns on text codes, which no channel can undo on a pool account (E2E_POOL)")
+
+    def make(tag: str) -> SmsUser:
+        user = users.create(tag=tag)
+        context = new_context()
+        page = context.new_page()
+        if sign_in(page, profile, user.email, user.password).outcome != "signed_in":
+            raise FlowError(f"could not sign in {user.email} to turn on text codes")
+        enrolled = enroll_sms(page, profile, phone, settings.mail_timeout)
+        context.close()
+        return SmsUser(user, enrolled.number)
+
+    return make
+
+
+def _password_step(page: Page, profile: TargetProfile, who: SmsUser, trip: Journey) -> None:
+    with trip.step("password step", Expected(authenticated=False)):
+        first = submit_password(page, profile, who.user.email, who.user.password)
+    assert first.outcome == "mfa_required", (
+        f"text codes are on but the password alone led to '{first.outcome}' at {first.url}")
+
+
+def _code_step(page: Page, profile: TargetProfile, who: SmsUser, trip: Journey, step: str,
+               code: str, *, accepted: bool) -> SignIn:
+    expected = Expected(authenticated=True, email=who.user.email) if accepted else \
+        Expected(authenticated=False)
+    with trip.step(step, expected):
+        return submit_mfa_code(page, profile, who.user.email, code)
+
+
+@pytest.mark.severity1
+def test_signup_by_phone_activates_only_with_the_texted_code(
+    page: Page, profile: TargetProfile, phone: Phone, users: ThrowawayUsers, settings: Settings,
+    journey: MakeJourney,
+) -> None:
+    _offers(profile, "activation", "activation by a texted code")
+    password, number = new_password(), phone.number()
+    email = users.address("sms-signup", password)
+    trip = journey(page, "sign-up activated by text")
+    with trip.step(f"sign up with the mobile number {number}", Expected(authenticated=False)):
+        signed_up = sign_up_with_phone(page, profile, email, password, number)
+    assert signed_up.accepted, f"sign-up of {email} with {number} was refused: {signed_up.message}"
+    code = texted_code(phone, profile, number, settings.mail_timeout)
+    with trip.step("enter a wrong activation code", Expected(authenticated=False)):
+        wrong = activate_with_code(page, profile, email, _wrong(code))
+    assert not wrong.activated, "a wrong activation code activated the account"
+    assert wrong.message, "a wrong activation code was refused without a message to the user"
+    with trip.step("enter the texted code", Expected(authenticated=False)):
+        right = activate_with_code(page, profile, email, code)
+    assert right.activated, f"the texted activation code was refused: {right.message}"
+    with trip.step("sign in", Expected(authenticated=True, email=email)):
+        result = sign_in(page, profile, email, password)
+    assert result.outcome == "signed_in", (
+        f"sign-in after activation by text: {result.outcome} ({result.message})")
+
+
+@pytest.mark.severity1
+def test_a_texted_sign_in_code_works_once_and_a_wrong_one_never(
+    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
+    settings: Settings, journey: MakeJourney,
+) -> None:
+    who = sms_user("sms-once")
+    trip = journey(page, "texted sign-in codes")
+    _password_step(page, profile, who, trip)
+    code = texted_code(phone, profile, who.number, settings.mail_timeout)
+    wrong = _code_step(page, profile, who, trip, "submit a wrong code", _wrong(code), accepted=False)
+    assert wrong.outcome == "refused" and wrong.message, (
+        f"a wrong texted code was not refused with a message: outcome {wrong.outcome}")
+    first = _code_step(page, profile, who, trip, "submit the texted code", code, accepted=True)
+    assert first.outcome == "signed_in", f"the texted code was refused: {first.message}"
+    with trip.step("sign out", Expected(authenticated=False)):
+        sign_out(page, profile)
+    _password_step(page, profile, who, trip)
+    fresh = texted_code(phone, profile, who.number, settings.mail_timeout)
+    replay = _code_step(page, profile, who, trip, "submit the code already used", code, accepted=False)
+    assert replay.outcome == "refused", "a texted code worked twice (it must be single use)"
+    second = _code_step(page, profile, who, trip, "submit the new texted code", fresh, accepted=True)
+    assert second.outcome == "signed_in", f"the second texted code was refused: {second.message}"
+
+
+@pytest.mark.severity1
+def test_an_expired_texted_code_is_refused(
+    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
+    settings: Settings, hooks: TestHooks, require_hook: Callable[[str], None], journey: MakeJourney,
+) -> None:
+    ttl = _offers(profile, "mfa", "text codes as a second factor").code_ttl_seconds
+    if ttl is None:
+        pytest.skip(f"target {profile.name} states no [sms] code_ttl_seconds")
+    require_hook("backdate_tokens")
+    who = sms_user("sms-expired")
+    trip = journey(page, "expired texted code")
+    _password_step(page, profile, who, trip)
+    code = texted_code(phone, profile, who.number, settings.mail_timeout)
+    aged = hooks.backdate_tokens(who.user.email, kind="sms_code", seconds=ttl + 60)
+    assert aged >= 1, "the backdate_tokens hook aged no texted code (kind sms_code)"
+    late = _code_step(page, profile, who, trip, f"submit the code {ttl + 60} s after it was sent",
+                      code, accepted=False)
+    assert late.outcome == "refused", f"a texted code older than its {ttl} s still signed in"
+    with trip.step("ask for a new code", Expected(authenticated=False)):
+        again = resend_code(page, profile)
+    assert again.sent, f"asking for a new code after an expired one was refused: {again.message}"
+    fresh = texted_code(phone, profile, who.number, settings.mail_timeout)
+    ok = _code_step(page, profile, who, trip, "submit the new code", fresh, accepted=True)
+    assert ok.outcome == "signed_in", f"a fresh texted code was refused: {ok.message}"
+
+
+@pytest.mark.severity2
+def test_new_codes_are_limited_and_the_last_one_still_works(
+    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
+    settings: Settings, journey: MakeJourney,
+) -> None:
+    limit = _offers(profile, "mfa", "text codes as a second factor").codes_per_window
+    if limit is None:
+        pytest.skip(f"target {profile.name} states no [sms] codes_per_window")
+    who = sms_user("sms-resend")
+    trip = journey(page, "resend limit")
+    _password_step(page, profile, who, trip)
+    code = texted_code(phone, profile, who.number, settings.mail_timeout)
+    for number in range(2, limit + 1):
+        with trip.step(f"ask for code {number} of {limit}", Expected(authenticated=False)):
+            resent = resend_code(page, profile)
+        assert resent.sent, f"code {number} of the {limit} allowed was refused: {resent.message}"
+        code = texted_code(phone, profile, who.number, settings.mail_timeout)
+    with trip.step(f"ask for code {limit + 1}, one more than allowed", Expected(authenticated=False)):
+        over = resend_code(page, profile)
+    assert not over.sent, f"code {limit + 1} was sent: 'send a new code' is not limited"
+    assert over.message, "the refused resend showed no message to the user"
+    phone.assert_none(to=who.number, within=NO_TEXT_WITHIN_S)
+    last = _code_step(page, profile, who, trip, "submit the last code sent", code, accepted=True)
+    assert last.outcome == "signed_in", (
+        f"after the resend limit the last code sent was refused: {last.message}")

@@ -1,0 +1,48 @@
+"""Screens of the text-message channel ([sms]): activation by a texted code, and turning on
+text codes as the second factor. The sign-in challenge is pages.mfa.MfaChallengePage."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from harness.profile import LocatorSpec
+from pages.base import Screen
+
+
+class SmsActivationPage(Screen):
+    """After a sign-up with a mobile number: enter the texted code to activate."""
+
+    screen = "sms_activation"
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Check your phone"),
+        "code_field": LocatorSpec(label="Activation code"),
+        "submit_button": LocatorSpec(role="button", name="Activate"),
+    }
+
+    def submit_code(self, code: str) -> None:
+        self.fill_and_press("code_field", code)
+
+
+class SmsSetupPage(Screen):
+    """`paths.sms_setup`: a number, a button that texts it a code, and the code to confirm."""
+
+    screen = "sms_setup"
+    defaults = {
+        "heading": LocatorSpec(role="heading", name="Set up text message codes"),
+        "number_field": LocatorSpec(label="Mobile number"),
+        "send_button": LocatorSpec(role="button", name="Send code"),
+        "code_field": LocatorSpec(label="Code from the text message"),
+        "submit_button": LocatorSpec(role="button", name="Turn on text message codes"),
+    }
+
+    def open(self) -> None:
+        assert self.profile.paths.sms_setup is not None
+        self.goto(self.profile.paths.sms_setup)
+        self.expect_loaded()
+
+    def send_code(self, number: str) -> None:
+        self.fill_and_press("number_field", number, "send_button")
+        expect(self.element("code_field")).to_be_visible()
+
+    def confirm(self, code: str) -> None:
+        self.fill_and_press("code_field", code)
