@@ -96,6 +96,9 @@ def sandbox_banner(ready: dict[str, object]) -> str:
         f"  export E2E_IMAP_USER={ready['imap_user']} E2E_MAIL_ADDRESS={ready['mail_address']}",
         "  export E2E_IMAP_PASSWORD=… E2E_ADMIN_TOKEN=…"
         + (" E2E_HOOK_TOKEN=…" if ready.get("test_mode") else ""),
+        *([f"  export E2E_SMS_API_URL={ready['sms_api_url']} "
+           f"E2E_SMS_ACCOUNT_SID={ready['sms_account_sid']} E2E_SMS_AUTH_TOKEN=…"]
+          if ready.get("sms_api_url") else []),
         "Ctrl-C stops it.",
     ])
 

@@ -106,6 +106,17 @@ def _mail_check(target: Target) -> Result:
     return Result(name, OK, f"logged in as {where}, IDLE supported")
 
 
+def _sms_check(target: Target, profile: TargetProfile, settings: Settings) -> Result:
+    """The gateway of [sms] answers and takes the account: one message-list call."""
+    name = "SMS gateway"
+    try:
+        phone = target.phone(profile, settings)
+        phone.check()
+    except AuthprobeError as exc:
+        return Result(name, FAIL, str(exc))
+    return Result(name, OK, f"{phone.api_url} takes account {target.sms_account_sid}")
+
+
 def _browser_check(settings: Settings) -> Result:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -179,6 +190,8 @@ def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[
         ("IMAP", lambda: [_mail_check(target)]),
         ("browser", lambda: [_browser_check(settings)]),
     ]
+    if profile.sms is not None and target.sms_account_sid and target.sms_auth_token:
+        checks.append(("SMS gateway", lambda: [_sms_check(target, profile, settings)]))
     if profile.session_probe.roles_url is not None:
         checks.append(("roles endpoint", lambda: [_roles_check(target, profile, timeout)]))
     if target.admin_token is not None or target.hook_token is not None:
@@ -197,6 +210,9 @@ def _unconfigured_notes(settings: Settings, profile: TargetProfile) -> list[Resu
     if profile.admin_api is not None and settings.admin_token is None:
         notes.append(Result("admin token", NOTE, "E2E_ADMIN_TOKEN is not set; the profile's "
                                                  "[admin_api] will not be used"))
+    if profile.sms is not None and not (settings.sms_account_sid and settings.sms_auth_token):
+        notes.append(Result("SMS gateway", NOTE, "E2E_SMS_ACCOUNT_SID and E2E_SMS_AUTH_TOKEN are "
+                                                 "not both set; the [sms] checks will be skipped"))
     if profile.hooks.all() and settings.hook_token is None:
         notes.append(Result("hook token", NOTE, "E2E_HOOK_TOKEN is not set; checks that need "
                                                 "test hooks will be skipped"))

@@ -112,6 +112,9 @@ E2E_ADMIN_TOKEN=
 E2E_ADMIN_EMAIL=
 E2E_ADMIN_PASSWORD=
 E2E_HOOK_TOKEN=
+# only if the profile has [sms]: the gateway account whose message list the test phone reads
+E2E_SMS_ACCOUNT_SID=
+E2E_SMS_AUTH_TOKEN=
 '''
 
 

@@ -206,6 +206,9 @@ class SmsChannel(_Strict):
     activation: bool = Field(default=False, description="sign-up with a mobile number activates "
                              "by a texted code instead of the mailed link")
     mfa: bool = Field(default=False, description="text codes are a second factor users can choose")
+    number_prefix: str = Field(
+        default="+1555", pattern=r"^\+[1-9]\d{0,10}$",
+        description="E.164 start of test numbers the app accepts; E2E_PHONE_PREFIX overrides it")
     code_digits: int = Field(default=6, ge=4, le=10)
     code_ttl_seconds: int | None = Field(default=None, gt=0,
                                          description="how long a texted code works; unset: not stated")

@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     sms_account_sid: str | None = Field(default=None, description="the gateway account whose "
                                         "message list the test phone reads")
     sms_auth_token: SecretStr | None = None
-    phone_prefix: str = Field(default="+1555", description="E.164 start of the numbers tests "
-                              "sign up with; the rest is random per test")
+    phone_prefix: str | None = Field(default=None, description="E.164 start of the numbers tests "
+                                     "sign up with (default: the profile's [sms] number_prefix)")
 
     admin_token: SecretStr | None = None
     hook_token: SecretStr | None = None

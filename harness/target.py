@@ -74,7 +74,8 @@ class Target:
         assert self.sms_account_sid and self.sms_auth_token
         url = self.sms_api_url or sms.api_url or TWILIO_API
         return Phone(url, self.sms_account_sid, self.sms_auth_token,
-                     prefix=settings.phone_prefix, http_timeout=settings.http_timeout)
+                     prefix=settings.phone_prefix or sms.number_prefix,
+                     http_timeout=settings.http_timeout)
 
     def stop(self) -> None:
         """End a target this run started (SIGTERM, SIGKILL after 10 s) and remove its temp

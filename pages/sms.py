@@ -24,9 +24,11 @@ class SmsActivationPage(Screen):
 
 
 class SmsSetupPage(Screen):
-    """`paths.sms_setup`: a number, a button that texts it a code, and the code to confirm."""
+    """`paths.sms_setup`: a number, a button that texts it a code, and the code to confirm
+    (after choosing text messages, where the screen offers several methods)."""
 
     screen = "sms_setup"
+    optional = ("method_choice",)  # apps that set up every second factor on one screen
     defaults = {
         "heading": LocatorSpec(role="heading", name="Set up text message codes"),
         "number_field": LocatorSpec(label="Mobile number"),
@@ -41,6 +43,8 @@ class SmsSetupPage(Screen):
         self.expect_loaded()
 
     def send_code(self, number: str) -> None:
+        if self.defines("method_choice"):
+            self.element("method_choice").check()
         self.fill_and_press("number_field", number, "send_button")
         expect(self.element("code_field")).to_be_visible()
 

@@ -152,6 +152,19 @@ def admin_seed(test_mode: bool) -> AdminSeed | None:
     return AdminSeed(email, password)
 
 
+async def start_sms_sink(args: argparse.Namespace, generated: dict[str, str]) -> SmsSink:
+    """The target's SMS gateway (`--sms-port`, token SANDBOX_SMS_AUTH_TOKEN), started."""
+    sink = SmsSink(args.host, args.sms_port, SMS_ACCOUNT_SID,
+                   env_secret("SANDBOX_SMS_AUTH_TOKEN", generated))
+    await sink.start()
+    return sink
+
+
+def sms_ready(api_url: str | None, account_sid: str) -> dict[str, object]:
+    """The ready line's fields that name the SMS gateway (its token came by environment)."""
+    return {"sms_api_url": api_url, "sms_account_sid": account_sid} if api_url else {}
+
+
 async def seed_admin(sandbox: Sandbox, seed: AdminSeed) -> None:
     """Create the active admin account unless that email already has an account."""
     with sandbox.sessions() as db:
@@ -185,15 +198,13 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
     admin_token = env_secret("SANDBOX_ADMIN_TOKEN", generated)
     hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated)
     imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
-    sms_token = env_secret("SANDBOX_SMS_AUTH_TOKEN", generated)
     if not args.test_mode:
         generated.pop("SANDBOX_HOOK_TOKEN", None)  # no hooks, nothing to show
 
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
-    texts = SmsSink(args.host, args.sms_port, SMS_ACCOUNT_SID, sms_token)
-    await texts.start()
+    texts = await start_sms_sink(args, generated)
     try:
         sock = _bind(args.host, args.port)
         base_url = f"http://{args.host}:{sock.getsockname()[1]}"
@@ -203,7 +214,8 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
             idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl, reset_ttl=args.reset_ttl,
             defects=defects, shapes=shapes, db_path=db_path,
             hash_profile="fast" if args.test_mode else "default",
-            sms_api_url=texts.url, sms_account_sid=texts.account_sid, sms_auth_token=sms_token,
+            sms_api_url=texts.url, sms_account_sid=texts.account_sid,
+            sms_auth_token=texts.auth_token,
         )
         app = create_app(config)
         try:
@@ -233,7 +245,7 @@ def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str], 
               seed: AdminSeed | None) -> None:
     extra: dict[str, object] = {
         "command_env": {"SANDBOX_DB": db_path, "SANDBOX_HASH_PROFILE": config.hash_profile},
-        "sms_api_url": config.sms_api_url, "sms_account_sid": config.sms_account_sid,
+        **sms_ready(config.sms_api_url, config.sms_account_sid),
     }
     if seed is not None:
         extra["admin_email"] = seed.email

@@ -159,6 +159,7 @@ class SmsSink:
     def __init__(self, host: str, port: int, account_sid: str, auth_token: str) -> None:
         self.host = host
         self.account_sid = account_sid
+        self.auth_token = auth_token
         self._gateway = _Gateway(account_sid, auth_token)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

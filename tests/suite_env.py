@@ -32,6 +32,13 @@ def suite_env_for(target: Target, tmp: Path, *, base_url: bool = True, **extra: 
     return env
 
 
+def sms_env_for(target: Target) -> dict[str, str]:
+    """The E2E_SMS_* variables of a started target's SMS sink (its token is a secret)."""
+    assert target.sms_api_url and target.sms_account_sid and target.sms_auth_token
+    return {"E2E_SMS_API_URL": target.sms_api_url, "E2E_SMS_ACCOUNT_SID": target.sms_account_sid,
+            "E2E_SMS_AUTH_TOKEN": target.sms_auth_token.get_secret_value()}
+
+
 def started_sandbox(*args: str) -> Target:
     """A sandbox with an admin token of ours (so its admin API is usable), `args` to it."""
     settings = Settings(_env_file=None,  # type: ignore[call-arg]

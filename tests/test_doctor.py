@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.target import Target
-from tests.suite_env import started_sandbox, suite_env_for
+from tests.suite_env import sms_env_for, started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,20 @@ def test_a_working_configuration_is_all_green(sandbox: Target, tmp_path: Path) -
                   "admin token", "hook token", "page login", "page signup"):
         assert f"✓ {check}:" in run.out, f"{check} not checked:\n{run.out}"
     assert "IDLE supported" in run.out and "checks fine" in run.out
+
+
+def test_the_sms_gateway_is_checked_with_its_account_and_skipped_without_one(
+        sandbox: Target, tmp_path: Path) -> None:
+    sms = sms_env_for(sandbox)
+    fine = doctor(sandbox, tmp_path, **sms)
+    assert f"✓ SMS gateway: {sandbox.sms_api_url} takes account {sandbox.sms_account_sid}" in fine.out
+    wrong = "wrong-" + secrets.token_hex(8)
+    refused = doctor(sandbox, tmp_path, **{**sms, "E2E_SMS_AUTH_TOKEN": wrong})
+    [line] = refused.failed()
+    assert line.startswith("✗ SMS gateway:") and "E2E_SMS_AUTH_TOKEN" in line
+    assert wrong not in refused.out and sms["E2E_SMS_AUTH_TOKEN"] not in fine.out
+    unset = doctor(sandbox, tmp_path)
+    assert "· SMS gateway: E2E_SMS_ACCOUNT_SID and E2E_SMS_AUTH_TOKEN are not both set" in unset.out
 
 
 def test_every_bad_setting_is_listed_at_once(sandbox: Target, tmp_path: Path) -> None:

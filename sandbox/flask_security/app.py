@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -32,6 +32,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
 from sandbox.flask_security.keys import add_key_hooks
+from sandbox.flask_security.texts import sms_settings
 
 ROLES = ("member", "editor", "admin")
 DEFAULT_ROLE = "member"
@@ -46,6 +47,10 @@ class FlaskSecurityConfig:
     fast_hashing: bool = False  # test mode: cheap argon2 parameters, as the sandbox does
     hook_token: str | None = None  # test mode: the key-rotation hooks (keys.py), locked with it
     mail_sender: str = "authprobe flask-security <no-reply@sandbox.test>"
+    # the SMS gateway (texts.py); without one, texted codes stay off
+    sms_api_url: str | None = None
+    sms_account_sid: str = ""
+    sms_auth_token: str = field(default="", repr=False)
 
 
 def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
@@ -90,6 +95,9 @@ def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
 def create_app(config: FlaskSecurityConfig) -> Flask:
     app = Flask(__name__)
     app.config.update(_settings(config))
+    if config.sms_api_url:
+        app.config.update(sms_settings(config.sms_api_url, config.sms_account_sid,
+                                       config.sms_auth_token))
     db = SQLAlchemy(app)
     fsqla.FsModels.set_db_info(db)
 

@@ -22,6 +22,8 @@ from sandbox.server import (
     launch_parser,
     run_until_stopped,
     serve_wsgi_until_stopped,
+    sms_ready,
+    start_sms_sink,
 )
 
 
@@ -39,20 +41,24 @@ async def serve(args: argparse.Namespace) -> None:
     sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
                     imap_user=args.mail_address, imap_password=imap_password)
     await sink.start()
+    texts = await start_sms_sink(args, generated)
     scratch = None if args.db else scratch_dir()
     try:
         db_path = Path(args.db) if scratch is None else Path(scratch) / "app.db"
         app = create_app(FlaskSecurityConfig(
             smtp_host=args.host, smtp_port=sink.smtp_port, admin_token=admin_token,
             db_uri=f"sqlite:///{db_path.resolve()}", fast_hashing=args.test_mode,
-            hook_token=hook_token,
+            hook_token=hook_token, sms_api_url=texts.url, sms_account_sid=texts.account_sid,
+            sms_auth_token=texts.auth_token,
         ))
         await serve_wsgi_until_stopped(
             app, args.host, args.port, "flask-security",
             lambda port: announce(f"http://{args.host}:{port}", sink, generated,
-                                  test_mode=args.test_mode, defects=[], who="flask-security"))
+                                  test_mode=args.test_mode, defects=[], who="flask-security",
+                                  extra=sms_ready(texts.url, texts.account_sid)))
     finally:
         try:
+            await texts.stop()
             await sink.stop()
         finally:
             if scratch is not None:
