@@ -41,6 +41,9 @@ class RunTally:
     mail_seconds: float = 0.0
     no_mail_seconds: float = 0.0
     totp_seconds: float = 0.0
+    text_waits: int = 0
+    text_seconds: float = 0.0
+    no_text_seconds: float = 0.0
     users: UserLedger = field(default_factory=UserLedger)
     step_times: StepTimes = field(default_factory=StepTimes)
 
@@ -48,22 +51,29 @@ class RunTally:
     def of_this_process(cls, config: pytest.Config) -> RunTally:
         from harness.mail import MAIL_STATS
         from harness.otp import LEDGER
+        from harness.sms import SMS_STATS
 
         return cls(MAIL_STATS.waits, MAIL_STATS.seconds, MAIL_STATS.absence_seconds,
-                   LEDGER.seconds_waited, config.stash.get(USER_LEDGER, UserLedger()), STEP_TIMES)
+                   LEDGER.seconds_waited, SMS_STATS.waits, SMS_STATS.seconds,
+                   SMS_STATS.absence_seconds, config.stash.get(USER_LEDGER, UserLedger()),
+                   STEP_TIMES)
 
     def add(self, part: dict[str, Any]) -> None:
         self.mail_waits += int(part["mail_waits"])
         self.mail_seconds += float(part["mail_seconds"])
         self.no_mail_seconds += float(part["no_mail_seconds"])
         self.totp_seconds += float(part["totp_seconds"])
+        self.text_waits += int(part["text_waits"])
+        self.text_seconds += float(part["text_seconds"])
+        self.no_text_seconds += float(part["no_text_seconds"])
         self.users.entries.extend(LedgerEntry(**entry) for entry in part["users"])
         self.step_times.merge(part["step_times"])
 
     def as_part(self) -> dict[str, Any]:
         return {"mail_waits": self.mail_waits, "mail_seconds": self.mail_seconds,
                 "no_mail_seconds": self.no_mail_seconds,
-                "totp_seconds": self.totp_seconds,
+                "totp_seconds": self.totp_seconds, "text_waits": self.text_waits,
+                "text_seconds": self.text_seconds, "no_text_seconds": self.no_text_seconds,
                 "users": [asdict(entry) for entry in self.users.entries],
                 "step_times": self.step_times.samples}
 
@@ -73,6 +83,9 @@ class RunTally:
             said.append(f"authprobe: waited {self.totp_seconds:.1f} s for TOTP windows; "
                         f"{self.mail_seconds:.1f} s for {self.mail_waits} mail(s); "
                         f"{self.no_mail_seconds:.1f} s making sure no mail came")
+        if self.text_waits:
+            said.append(f"authprobe: waited {self.text_seconds:.1f} s for {self.text_waits} text "
+                        f"message(s); {self.no_text_seconds:.1f} s making sure no text came")
         if self.step_times.count():
             said.append("authprobe: step times: " + "; ".join(
                 distribution(kind, seconds).line()

@@ -24,7 +24,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from harness.errors import ConfigError, WaitTimeout
-from harness.mail import first_link, text_codes, text_links
+from harness.mail import MailStats, first_link, text_codes, text_links
 from harness.wait import wait_until
 
 __all__ = ["Phone", "Sms", "SmsConfigError"]
@@ -36,6 +36,9 @@ _POLL_INTERVAL = 0.2  # a message list has no IDLE: how often to ask again while
 _E164_PREFIX = re.compile(r"^\+[1-9]\d{0,10}$")
 _E164_DIGITS = 15  # the longest number E.164 allows, without the "+"
 _NUMBER_DIGITS = 11  # +1 555 0123456: a North American length, unless the prefix is longer
+
+
+SMS_STATS = MailStats()  # waits for texts, reported with the mail waits at the end of a run
 
 
 class SmsConfigError(ConfigError):
@@ -115,6 +118,7 @@ class Phone:
             self._call(lambda: self._client.messages(hit[0]).delete())
             return Sms(to=to, body=hit[1])
 
+        started = time.monotonic()
         wanted = f"text message to {to}" + (f" containing {containing!r}" if containing else "")
         try:
             return wait_until(probe, timeout=timeout, what=wanted, interval=_POLL_INTERVAL)
@@ -122,18 +126,20 @@ class Phone:
             others = f"texts to that number said {seen}" if seen else "none to it"
             raise WaitTimeout(f"No {wanted} arrived within {timeout:g}s ({others}); check the "
                               "app's SMS gateway settings and the profile's [sms].") from None
+        finally:
+            SMS_STATS.record(time.monotonic() - started)
 
     def assert_none(self, *, to: str, within: float) -> None:
         """Fail if any text to ``to`` is (or becomes) present during ``within`` seconds."""
-        deadline = time.monotonic() + within
-        while True:
-            bodies = [body for _, body in self._messages_to(to)]
-            if bodies:
-                raise AssertionError(f"Expected no text message to {to} within {within:g}s, "
-                                     f"got: {bodies}")
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(min(_POLL_INTERVAL, max(deadline - time.monotonic(), 0)))
+        started = time.monotonic()
+        try:
+            bodies = wait_until(lambda: [body for _, body in self._messages_to(to)],
+                                timeout=within, what=f"texts to {to}", interval=_POLL_INTERVAL)
+        except WaitTimeout:
+            return
+        finally:
+            SMS_STATS.absence_seconds += time.monotonic() - started
+        raise AssertionError(f"Expected no text message to {to} within {within:g}s, got: {bodies}")
 
     def _messages_to(self, to: str) -> list[tuple[str, str]]:
         """(sid, body) of the messages sent to exactly ``to``, oldest first."""

@@ -117,3 +117,17 @@ def test_text_codes_sign_in_once_each_and_resends_stop_at_the_limit(
     codes = [s.texted_code(number) for _ in range(3)]
     assert client.submit("/login/mfa", code=codes[0]).location == "/account"
     assert client.session()["authenticated"] is True
+
+
+def test_the_sms_token_of_a_target_the_run_started_is_one_of_the_runs_secrets() -> None:
+    from harness.settings import Settings
+    from harness.target import Target
+    from runsecurity.hygiene import redact, run_secrets
+
+    token = SecretStr("sms-" + "x" * 20)
+    target = Target("http://127.0.0.1:1", "127.0.0.1", 1, "qa@sandbox.test", SecretStr("imap"),
+                    False, "qa@sandbox.test", None, None, sms_api_url="http://127.0.0.1:2",
+                    sms_account_sid=SMS_SID, sms_auth_token=token)
+    found = run_secrets(Settings(_env_file=None), target)  # type: ignore[call-arg]
+    assert found["E2E_SMS_AUTH_TOKEN"] is token
+    assert redact(f"Basic auth {token.get_secret_value()}", found) == "Basic auth [E2E_SMS_AUTH_TOKEN]"
