@@ -1,7 +1,9 @@
 """`authprobe profile check`: walk the target's screens once with a throwaway user.
 
 Sign-up, activation, sign-in, the account shell, TOTP setup, recovery codes, the second
-step, password change, sign-out, reset request and reset form: on each screen every
+step, password change, sign-out, reset request and reset form, and with `[sms]` activation
+by a texted code and the text-code setup and challenge (a second throwaway user, whose phone
+comes from the E2E_SMS_* settings): on each screen every
 locator the profile (or a default) gives is counted: matched, not found, or ambiguous. A
 screen with a problem is photographed. The walk stops where a screen cannot be passed,
 and says which. Run it before the suite on a new profile; it is not part of `pytest e2e/`
@@ -11,6 +13,7 @@ and says which. Run it before the suite on a new profile; it is not part of `pyt
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +26,14 @@ from flows.outcome import first_visible
 from flows.password import change_password
 from flows.reset import reset_link
 from flows.session import sign_in, sign_out, submit_mfa_code, submit_password
+from flows.sms import activate_with_code, enroll_sms, sign_up_with_phone, texted_code
+from harness.errors import ConfigError
 from harness.mail import Inbox
 from harness.otp import Totp
 from harness.profile import TargetProfile
 from harness.settings import Settings
+from harness.sms import Phone
+from harness.target import Target
 from harness.users import ThrowawayUsers, new_password
 from pages.account import AccountShell
 from pages.activation import ActivationResultPage
@@ -37,6 +44,7 @@ from pages.mfa import MfaChallengePage, MfaEnabledPage, MfaSetupPage, RecoveryCo
 from pages.password import PasswordChangePage
 from pages.reset import ResetFormPage, ResetRequestPage
 from pages.signup import SignupDonePage, SignupPage
+from pages.sms import SmsActivationPage, SmsSetupPage
 
 FORM = ("email_field", "password_field", "password_confirm_field", "submit_button")
 
@@ -57,7 +65,12 @@ class Walk:
         found = [f for f in found
                  if f.element not in either or f.count or screen.defines(f.element)]
         shot = None if all(f.ok for f in found) else self._shot(screen.screen)
-        self.findings.append((f"{screen.screen} ({self.page.url})", found, shot))
+        self.findings.append((f"{screen.screen} ({self._where()})", found, shot))
+
+    def _where(self) -> str:
+        """The page's address without its query and long token-like path segments: a mailed
+        reset or activation token stays out of the report."""
+        return re.sub(r"/[\w\-.]{24,}", "/…", self.page.url.split("?", 1)[0])
 
     def _shot(self, name: str) -> str:
         self.shots.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -68,7 +81,7 @@ class Walk:
 
     def photograph(self, stage: str) -> None:
         """Where the walk stopped."""
-        self.findings.append((f"stopped at '{stage}' ({self.page.url})", [],
+        self.findings.append((f"stopped at '{stage}' ({self._where()})", [],
                               self._shot(stage.replace(" ", "-"))))
 
     def report(self) -> str:
@@ -85,9 +98,19 @@ class Walk:
         return sum(not f.ok for _, found, _ in self.findings for f in found)
 
 
+def _phone(profile: TargetProfile, target: Target, settings: Settings) -> tuple[Phone | None, str]:
+    """The test phone for the [sms] stages, or None and why there is none."""
+    if profile.sms is None:
+        return None, ""
+    try:
+        return target.phone(profile, settings), ""
+    except ConfigError as exc:
+        return None, f"the [sms] screens were not walked: {exc}"
+
+
 def test_walk_every_screen(
     page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str],
+    target: Target, pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str],
 ) -> None:
     walk = Walk(page, Path(pytestconfig.getoption("output")) / "profile-check")
     password = new_password()
@@ -178,10 +201,54 @@ def test_walk_every_screen(
         assert change_password(page, profile, password, changed).outcome == "changed"
         walk.screen(form, "done_message", landmark=False)  # cleanup resets the password by mail if it must
 
-    @stage("reset")
-    def _reset() -> None:
+    phone, no_phone = _phone(profile, target, settings)
+    sms = profile.sms
+
+    @stage("activation by text")
+    def _sms_activation() -> None:
+        if phone is None or sms is None or not sms.activation:
+            return
+        sign_out_if_signed_in()
+        number, texted_email = phone.number(), users.address("profile-check-sms", password)
+        form = SignupPage(page, profile)
+        form.open()
+        walk.screen(form, "phone_field")
+        assert sign_up_with_phone(page, profile, texted_email, password, number).accepted, (
+            "the sign-up form refused a mobile number")
+        asked = SmsActivationPage(page, profile)
+        walk.screen(asked, "code_field", "submit_button")
+        code = texted_code(phone, profile, number, settings.mail_timeout)
+        assert activate_with_code(page, profile, texted_email, code).activated, (
+            "the texted activation code was refused")
+        walk.screen(ActivationResultPage(page, profile))
+
+    @stage("text codes")
+    def _sms_mfa() -> None:
+        if phone is None or sms is None or not sms.mfa or profile.paths.sms_setup is None:
+            return
+        sign_out_if_signed_in()
+        other = users.create(tag="profile-check-sms-mfa")
+        assert sign_in(page, profile, other.email, other.password).outcome == "signed_in"
+        setup = SmsSetupPage(page, profile)
+        setup.open()
+        walk.screen(setup, "method_choice", "number_field", "send_button")
+        number = enroll_sms(page, profile, phone, settings.mail_timeout).number
+        sign_out(page, profile)
+        assert submit_password(page, profile, other.email, other.password).outcome == "mfa_required"
+        challenge = MfaChallengePage(page, profile)
+        walk.screen(challenge, "code_field", "submit_button",
+                    *(("resend_button",) if sms.codes_per_window else ()))
+        code = texted_code(phone, profile, number, settings.mail_timeout)
+        assert submit_mfa_code(page, profile, other.email, code).outcome == "signed_in", (
+            "the texted sign-in code was refused")
+
+    def sign_out_if_signed_in() -> None:
         if AccountShell(page, profile).sign_out_button.count():
             sign_out(page, profile)
+
+    @stage("reset")
+    def _reset() -> None:
+        sign_out_if_signed_in()
         form = ResetRequestPage(page, profile)
         form.open()
         walk.screen(form, "email_field", "submit_button")
@@ -209,6 +276,8 @@ def test_walk_every_screen(
             break
     with capsys.disabled():
         print("\n" + walk.report())
+        if no_phone:
+            print(f"\nprofile check: {no_phone}")
         print(f"\nprofile check: {walk.problems} locator problem(s)"
               + (f"; {stopped}" if stopped else "; every stage passed"))
     assert stopped is None and walk.problems == 0, stopped or f"{walk.problems} locator problem(s)"

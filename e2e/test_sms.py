@@ -65,6 +65,9 @@ def sms_user(new_context: Callable[..., BrowserContext], profile: TargetProfile,
             raise FlowError(f"could not sign in {user.email} to turn on text codes")
         enrolled = enroll_sms(page, profile, phone, settings.mail_timeout)
         context.close()
+        users.remember_mfa(user.email, lambda: texted_code(phone, profile, enrolled.number,
+                                                           settings.mail_timeout),
+                           enrolled.recovery_codes)
         return SmsUser(user, enrolled.number)
 
     return make

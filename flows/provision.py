@@ -181,18 +181,18 @@ class SignupChannel:
 
     def _sign_in(self, page: Page, account: Account, password: SecretStr) -> SignIn:
         """Password, then a second factor if asked: the last recovery code (checks use the
-        first ones), else a TOTP code."""
+        first ones), else a fresh code (TOTP, or texted)."""
         result = submit_password(page, self._profile, account.email, password)
         if result.outcome != "mfa_required":
             return result
         if account.recovery_codes:
             rescued = submit_recovery_code(page, self._profile, account.email,
                                            account.recovery_codes[-1])
-            if rescued.outcome == "signed_in" or account.totp is None:
+            if rescued.outcome == "signed_in" or account.second_factor is None:
                 return rescued
-        if account.totp is None:
+        if account.second_factor is None:
             return result
-        return submit_mfa_code(page, self._profile, account.email, account.totp.next_code())
+        return submit_mfa_code(page, self._profile, account.email, account.second_factor())
 
     def _activate_if_pending(self, page: Page, email: str) -> bool:
         """Open an activation mail the check left unread (an account it never activated)."""

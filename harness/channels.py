@@ -7,7 +7,7 @@ and in what order to try them per operation; the `Provisioner` picks the first t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -18,7 +18,6 @@ from pydantic import SecretStr
 from harness.commands import CommandRunner
 from harness.errors import AuthprobeError
 from harness.httpops import call
-from harness.otp import Totp
 from harness.profile import (
     SECTIONS,
     AdminApi,
@@ -36,7 +35,7 @@ class Account:
     email: str
     password: SecretStr | None  # None: unknown to the run
     role: str
-    totp: Totp | None = None
+    second_factor: Callable[[], str] | None = None  # a fresh code: TOTP, or a texted one
     recovery_codes: tuple[str, ...] = ()
     intended: bool = True  # False: an address handed out for a check, no account meant to exist
     pooled: bool = False  # lent by E2E_POOL: restored and given back, never removed

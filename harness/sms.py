@@ -5,7 +5,8 @@ every message it sent in a list its account can read. A `Phone` reads that list 
 Twilio's own client library, the way `Inbox` reads mail over IMAP: matching is on a unique
 recipient number, and consumed messages are deleted so one test's text can never satisfy
 another's wait. The library is pointed at `api_url` (the sandbox's sink, or a staging gateway)
-by setting its API domain's base URL, which is all that differs from Twilio itself.
+by setting its API domain's base URL, which is all that differs from Twilio itself. The
+library is imported when a phone is made: runs without [sms] never pay for it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import requests
 from pydantic import SecretStr
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 from harness.errors import ConfigError, WaitTimeout
 from harness.mail import MailStats, first_link, text_codes, text_links
@@ -81,6 +78,9 @@ class Phone:
         self._api_url = api_url.rstrip("/")
         self._account_sid = account_sid
         self._prefix = prefix
+        from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415 (see the docstring)
+        from twilio.rest import Client  # noqa: PLC0415
+
         client = Client(account_sid, auth_token.get_secret_value(),
                         http_client=TwilioHttpClient(timeout=http_timeout))
         client.api.base_url = self._api_url
@@ -149,6 +149,9 @@ class Phone:
         return [(str(m.sid), str(m.body)) for m in ours]
 
     def _call(self, call: Callable[[], T]) -> T:
+        import requests  # noqa: PLC0415 (with the library, see the docstring)
+        from twilio.base.exceptions import TwilioException, TwilioRestException  # noqa: PLC0415
+
         where = self._api_url
         try:
             return call()

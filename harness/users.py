@@ -175,11 +175,14 @@ class ThrowawayUsers:
             self._accounts[email] = replace(self._accounts[email], role=role)
         return channel.name
 
-    def remember_mfa(self, email: str, totp: Totp, recovery_codes: tuple[str, ...] = ()) -> None:
-        """The account enrolled TOTP: removal through its own sign-in will need a second factor
-        (a recovery code first: it never waits for a fresh TOTP window)."""
+    def remember_mfa(self, email: str, second_factor: Totp | Callable[[], str],
+                     recovery_codes: tuple[str, ...] = ()) -> None:
+        """The account turned on a second factor: removal through its own sign-in will need it
+        (a recovery code first: it never waits for a TOTP window or a text). `second_factor`
+        is the TOTP, or what gives a fresh code (the next text to the user's phone)."""
+        codes = second_factor.next_code if isinstance(second_factor, Totp) else second_factor
         if email in self._accounts:
-            self._accounts[email] = replace(self._accounts[email], totp=totp,
+            self._accounts[email] = replace(self._accounts[email], second_factor=codes,
                                             recovery_codes=recovery_codes)
 
     def remove_all(self) -> list[str]:

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from harness.profile import TARGETS_DIR, load_profile
 from harness.settings import Settings
 from harness.target import Target, start_sandbox
+from tests.suite_env import sms_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 
@@ -79,6 +80,7 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str,
             "E2E_ADMIN_PASSWORD": target.admin_password.get_secret_value()
             if target.admin_password else "",
             "E2E_STATE_DIR": str(tmp / "state"),
+            **sms_env_for(target),
             "E2E_KEEP_ARTIFACTS": "never",  # provisioning is judged here, not traces (a third of the time)
             **target.command_env,  # what a user's own command would find in its environment
             **(extra_env or {}),

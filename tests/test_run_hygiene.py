@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from harness.settings import Settings
 from harness.target import Target, start_sandbox
 from runsecurity.scan import scan_paths
-from tests.suite_env import suite_env_for
+from tests.suite_env import sms_env_for, suite_env_for
 
 pytestmark = [pytest.mark.hygiene, pytest.mark.whole_runs]  # e2e in a subprocess: the long job
 
@@ -52,15 +52,18 @@ def sandbox() -> Iterator[Target]:
     target.stop()
 
 
+TEXTED = "e2e/test_sms.py::test_an_expired_texted_code_is_refused"  # the SMS gateway's token too
+
+
 def secrets_of(target: Target) -> dict[str, SecretStr]:
-    assert target.admin_token and target.hook_token
+    assert target.admin_token and target.hook_token and target.sms_auth_token
     return {"E2E_ADMIN_TOKEN": target.admin_token, "E2E_HOOK_TOKEN": target.hook_token,
-            "E2E_IMAP_PASSWORD": target.imap_password}
+            "E2E_IMAP_PASSWORD": target.imap_password, "E2E_SMS_AUTH_TOKEN": target.sms_auth_token}
 
 
 def run_e2e(target: Target, tmp: Path, *args: str, plugin: str | None = None) -> Run:
     """The suite pointed at `target`, keeping every artifact, with JUnit XML."""
-    env = suite_env_for(target, tmp, E2E_KEEP_ARTIFACTS="always")
+    env = suite_env_for(target, tmp, E2E_KEEP_ARTIFACTS="always", **sms_env_for(target))
     command = [sys.executable, "-m", "pytest", *args, "--browser", "chromium", "-q",
                "--tracing", "on", "--junitxml", str(tmp / "junit.xml")]
     if plugin is not None:
@@ -86,10 +89,10 @@ def every_byte_stream(folder: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def test_no_secret_of_the_run_in_output_junit_or_kept_traces(sandbox: Target, tmp_path: Path) -> None:
-    run = run_e2e(sandbox, tmp_path, *LOGIN_AND_HOOK)
+    run = run_e2e(sandbox, tmp_path, *LOGIN_AND_HOOK, TEXTED)
     assert run.code == 0, run.stdout[-3000:] + run.stderr[-2000:]
     kept = [p for p in run.artifacts.rglob("trace*.zip")]
-    assert len(kept) >= 2, f"--tracing on kept no traces: {list(run.artifacts.rglob('*'))}"
+    assert len(kept) >= 3, f"--tracing on kept no traces: {list(run.artifacts.rglob('*'))}"
     assert run.junit, "no JUnit XML written"
     streams = list(every_byte_stream(run.artifacts))
     for name, secret in secrets_of(sandbox).items():
