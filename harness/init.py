@@ -91,6 +91,14 @@ create = ["signup"]
 # method = "POST"
 # path = "/__test__/keys/retire"
 
+# What your app does by text message (docs/onboarding.md, "[sms] and phones"); the gateway
+# account comes from E2E_SMS_ACCOUNT_SID and E2E_SMS_AUTH_TOKEN.
+# [sms]
+# activation = true     # sign-up with a mobile number activates by a texted code
+# mfa = true            # text codes as a second factor (set paths.sms_setup)
+# code_ttl_seconds = 300
+# codes_per_window = 3  # the first code and the resends, per code_window_seconds
+
 # Your wording, where the defaults (labels like "Email", buttons like "Sign in") differ:
 # [locators.login]
 # email_field = {{ label = "Email address" }}
