@@ -1,7 +1,7 @@
 """The e2e suite's wall time on one worker and on two (pytest-xdist), side by side, and the
-share of it spent waiting outside the browser (TOTP windows, mail, and windows in which mail
-must not arrive). The suite has no expect that is meant to run out: a check waits for what it
-expects to see, so an expect timeout is a failure, not a wait.
+share of it spent waiting outside the browser (TOTP windows, mail and texts, and windows in
+which mail or a text must not arrive). The suite has no expect that is meant to run out: a
+check waits for what it expects to see, so an expect timeout is a failure, not a wait.
 
 Each run starts its own sandbox(es), as a user's `pytest e2e/ --browser chromium -n N` does.
 Goals: `-n 2` at least 1.5× faster than `-n 1`; the default suite on the sandbox ≤ 60 s.
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WAITED = re.compile(r"waited ([\d.]+) s for TOTP windows; ([\d.]+) s for (\d+) mail\(s\); "
                     r"([\d.]+) s making sure no mail came")
+TEXTS = re.compile(r"waited ([\d.]+) s for \d+ text message\(s\); ([\d.]+) s making sure no text came")
 
 
 def run_suite(workers: int) -> tuple[float, float, str]:
@@ -40,6 +41,8 @@ def run_suite(workers: int) -> tuple[float, float, str]:
     lines = done.stdout.strip().splitlines()
     waited = WAITED.search(done.stdout)
     seconds = float(waited.group(1)) + float(waited.group(2)) + float(waited.group(4)) if waited else 0.0
+    if texts := TEXTS.search(done.stdout):
+        seconds += float(texts.group(1)) + float(texts.group(2))
     if done.returncode != 0:
         raise SystemExit(f"-n {workers} failed:\n{done.stdout[-2000:]}")
     return wall, seconds, lines[-1] if lines else ""
