@@ -55,13 +55,12 @@ from sandbox.security import digest, match_totp, new_totp_secret, normalize_reco
 from sandbox.sms import (
     BAD_NUMBER,
     NO_SMS,
-    SIGN_IN_TEXT,
     account_mfa_sms,
     activate_by_sms,
     clean_number,
     masked,
     resend_sign_in_code,
-    send_code,
+    send_sign_in_code,
     sms_second_factor,
     start_sms_activation,
     take_code,
@@ -222,7 +221,7 @@ async def login(ctx: Ctx) -> Response:
     if user.mfa_enabled and not trusted:
         start_session(ctx, user, mfa_pending=True, next_path=next_path)
         if (number := sms_second_factor(ctx, user)) is not None:
-            await send_code(ctx, user, number, "mfa", SIGN_IN_TEXT)
+            await send_sign_in_code(ctx, user, number)
         return redirect("/login/mfa")
     start_session(ctx, user, mfa_pending=False, next_path=None)
     return redirect(next_path or "/account")

@@ -86,7 +86,10 @@ def sms_second_factor(ctx: Ctx, user: User) -> str | None:
     return phone.number if on and phone is not None else None
 
 
-SIGN_IN_TEXT = "Your authprobe sandbox sign-in code is {code}. It expires in 5 minutes."
+async def send_sign_in_code(ctx: Ctx, user: User, number: str) -> bool:
+    minutes = max(ctx.sandbox.config.sms_code_ttl // 60, 1)
+    return await send_code(ctx, user, number, "mfa", "Your authprobe sandbox sign-in code is "
+                           f"{{code}}. It expires in {minutes} minute(s).")
 
 
 # --- activation by a texted code -------------------------------------------------------------
@@ -177,6 +180,6 @@ async def account_mfa_sms(ctx: Ctx) -> Response:
 
 async def resend_sign_in_code(ctx: Ctx, user: User, number: str) -> tuple[int, dict[str, str]]:
     """"Send a new code" on the sign-in challenge: (status code, message for the page)."""
-    if await send_code(ctx, user, number, "mfa", SIGN_IN_TEXT):
+    if await send_sign_in_code(ctx, user, number):
         return 200, {"status": f"We sent a new code to {masked(number)}."}
     return 429, {"alert": TOO_MANY_CODES}
