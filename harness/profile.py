@@ -194,6 +194,9 @@ class Network(_Strict):
     _valid = field_validator("admin_networks")(_networks)
 
 
+E164_PREFIX = r"^\+[1-9]\d{0,10}$"  # the start of an E.164 number: "+" and up to 11 digits
+
+
 class SmsChannel(_Strict):
     """[sms]: what the app does by text message, and the gateway whose message list the test
     phone reads (its account and token come from settings: E2E_SMS_*)."""
@@ -207,7 +210,7 @@ class SmsChannel(_Strict):
                              "by a texted code instead of the mailed link")
     mfa: bool = Field(default=False, description="text codes are a second factor users can choose")
     number_prefix: str = Field(
-        default="+1555", pattern=r"^\+[1-9]\d{0,10}$",
+        default="+1555", pattern=E164_PREFIX,
         description="E.164 start of test numbers the app accepts; E2E_PHONE_PREFIX overrides it")
     code_digits: int = Field(default=6, ge=4, le=10)
     code_ttl_seconds: int | None = Field(default=None, gt=0,

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from harness.errors import ConfigError, WaitTimeout
 from harness.mail import MailStats, first_link, text_codes, text_links
+from harness.profile import E164_PREFIX
 from harness.wait import wait_until
 
 __all__ = ["Phone", "Sms", "SmsConfigError"]
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 TWILIO_API = "https://api.twilio.com"
 _POLL_INTERVAL = 0.2  # a message list has no IDLE: how often to ask again while waiting
-_E164_PREFIX = re.compile(r"^\+[1-9]\d{0,10}$")
+_E164_PREFIX = re.compile(E164_PREFIX)
 _E164_DIGITS = 15  # the longest number E.164 allows, without the "+"
 _NUMBER_DIGITS = 11  # +1 555 0123456: a North American length, unless the prefix is longer
 
@@ -102,7 +103,7 @@ class Phone:
 
     def check(self) -> None:
         """Prove the gateway answers and takes the account (a one-message list), or stop."""
-        self._call(lambda: self._client.messages.list(to=self._prefix, limit=1))
+        self._call(lambda: self._client.messages.list(limit=1))
 
     def wait_for(self, *, to: str, timeout: float, containing: str | None = None) -> Sms:
         """Wait for a text to exactly ``to`` (with ``containing`` in its body); consume it."""
@@ -144,7 +145,9 @@ class Phone:
     def _messages_to(self, to: str) -> list[tuple[str, str]]:
         """(sid, body) of the messages sent to exactly ``to``, oldest first."""
         listed = self._call(lambda: self._client.messages.list(to=to, page_size=50))
-        ours = [m for m in listed if m.to == to and m.sid and m.body is not None]
+        # Gateways list the newest first, and their dates have whole seconds: reversing first
+        # keeps texts sent within one second in the order they were sent.
+        ours = [m for m in reversed(listed) if m.to == to and m.sid and m.body is not None]
         ours.sort(key=lambda m: (m.date_created is None, m.date_created))
         return [(str(m.sid), str(m.body)) for m in ours]
 

@@ -237,8 +237,10 @@ async def _serve(args: argparse.Namespace, defects: frozenset[str], seed: AdminS
         finally:
             app.state.engine.dispose()
     finally:
-        await texts.stop()
-        await sink.stop()
+        try:
+            await texts.stop()
+        finally:
+            await sink.stop()
 
 
 def _announce(config: SandboxConfig, sink: MailSink, generated: dict[str, str], db_path: str,

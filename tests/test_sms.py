@@ -68,6 +68,9 @@ def test_the_phone_waits_for_its_own_number_and_uses_each_text_once(sms: Phone) 
     text = sms.wait_for(to=mine, containing="code", timeout=2)
     assert text.code() == "482913" and text.links() == ["https://app.test/verify?c=482913"]
     assert sms.wait_for(to=mine, timeout=2).body == "Welcome!"
+    for body in ("sent first", "sent second"):  # within one second: the dates cannot tell
+        sender.messages.create(to=mine, from_="+15005550006", body=body)
+    assert [sms.wait_for(to=mine, timeout=2).body for _ in range(2)] == ["sent first", "sent second"]
     with pytest.raises(WaitTimeout, match=r"No text message to \+1555\d+ arrived within 0.3s \(none"):
         sms.wait_for(to=mine, timeout=0.3)
     with pytest.raises(AssertionError, match="111111"):

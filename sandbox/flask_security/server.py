@@ -58,8 +58,10 @@ async def serve(args: argparse.Namespace) -> None:
                                   extra=sms_ready(texts.url, texts.account_sid)))
     finally:
         try:
-            await texts.stop()
-            await sink.stop()
+            try:
+                await texts.stop()
+            finally:
+                await sink.stop()
         finally:
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
