@@ -28,7 +28,7 @@ def activation_link(email: str, deadline_s: float = 30) -> str:
         ends = time.monotonic() + deadline_s
         while time.monotonic() < ends:
             for message in box.fetch(AND(to=email), mark_seen=False):
-                found = re.search(r'https?://[^\s"<>]+/activate\?token=[\w\-]+', message.text)
+                found = re.search(r'https?://[^\s"<>]+/activate\?token=[^\s"<>]+', message.text)
                 if found:
                     return found.group(0)
             box.idle.wait(timeout=max(ends - time.monotonic(), 0.1))

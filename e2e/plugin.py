@@ -106,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[ACTIVE] = active
     if active:
         name_the_run(config)
+        browser.cache_driver_compilation()
     redact_and_keep_artifacts(config, active)
     if active and not config.pluginmanager.is_registered(browser):
         # registered now, after every entry-point plugin: each override gets pytest-playwright's value

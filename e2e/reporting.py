@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from e2e.journeys import attach_journeys
-from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS
+from e2e.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, TRACE_WITHOUT_FILMSTRIP
 from harness.errors import AuthprobeError
 from harness.hooks import HookUnavailable
 from harness.settings import load_settings
@@ -92,6 +92,9 @@ def redact_and_keep_artifacts(config: pytest.Config, active: bool) -> None:
     tracing, screenshot = PW_CONFIG.ARTIFACT_MODES[settings.keep_artifacts]
     if not _given(config, "--tracing"):
         config.option.tracing = tracing
+        # the filmstrip is a screencast of every test: a fifth of the suite's CPU, for frames
+        # the DOM snapshots and the failure's screenshot already show
+        config.stash[TRACE_WITHOUT_FILMSTRIP] = tracing != "off" and not settings.trace_screenshots
     if not _given(config, "--screenshot"):
         config.option.screenshot = screenshot
     if not _given(config, "--output"):

@@ -16,6 +16,8 @@ PW_CONFIG = load_browser_config()
 RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
 ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (e2e/plugin.py decides)
 BASE_URL = pytest.StashKey[str]()
+# traces recorded under E2E_KEEP_ARTIFACTS without the filmstrip (E2E_TRACE_SCREENSHOTS unset)
+TRACE_WITHOUT_FILMSTRIP = pytest.StashKey[bool]()
 
 
 def stop_run(error: Exception) -> None:

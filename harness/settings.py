@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=5.0, gt=0)
     artifacts_dir: str = "test-results"
     keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"
+    trace_screenshots: bool = Field(
+        default=False, description="the filmstrip (a screencast) in traces kept by "
+        "E2E_KEEP_ARTIFACTS; DOM snapshots, network and console are always in them")
 
     @field_validator("base_url", "sms_api_url")
     @classmethod

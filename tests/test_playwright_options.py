@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,44 @@ def test_keep_artifacts_applies_where_no_option_says_otherwise(
     assert run.code == 0, run.out[-3000:]
     assert kept(run.artifacts, "trace.zip"), "E2E_KEEP_ARTIFACTS=always kept no trace"
     assert not kept(run.artifacts, "*.png"), "--screenshot off was overridden"
+
+
+def filmstrip_frames(traces: list[Path]) -> int:
+    """Screencast frames in the kept traces (pytest-playwright's filmstrip)."""
+    frames = 0
+    for trace in traces:
+        with zipfile.ZipFile(trace) as archive:
+            frames += sum(archive.read(name).count(b'"screencast-frame"')
+                          for name in archive.namelist() if name.endswith(".trace"))
+    return frames
+
+
+@pytest.mark.parametrize(("args", "env", "filmstrip"), [
+    ((), {"E2E_KEEP_ARTIFACTS": "always"}, False),
+    ((), {"E2E_KEEP_ARTIFACTS": "always", "E2E_TRACE_SCREENSHOTS": "true"}, True),
+    (("--tracing", "on"), {}, True),  # pytest-playwright's own option: its own full trace
+], ids=["keep-artifacts", "trace-screenshots", "tracing-option"])
+def test_traces_carry_a_filmstrip_only_when_asked(
+    sandbox: Target, tmp_path: Path, args: tuple[str, ...], env: dict[str, str], filmstrip: bool
+) -> None:
+    output = tmp_path / "artifacts"
+    run = run_check(sandbox, tmp_path, *args, "--output", str(output), **env)
+    assert run.code == 0, run.out[-3000:]
+    traces = kept(output, "trace.zip")
+    assert traces, f"no trace kept: {kept(output, '*')}"
+    with zipfile.ZipFile(traces[0]) as archive:
+        assert any(name.endswith(".network") for name in archive.namelist()), archive.namelist()
+    assert (filmstrip_frames(traces) > 0) is filmstrip, f"{filmstrip_frames(traces)} frames"
+
+
+@pytest.mark.parametrize(("env", "cached"), [
+    ({}, True), ({"NODE_DISABLE_COMPILE_CACHE": "1"}, False)], ids=["default", "disabled"])
+def test_the_driver_keeps_its_compiled_code_unless_told_not_to(
+    sandbox: Target, tmp_path: Path, env: dict[str, str], cached: bool
+) -> None:
+    run = run_check(sandbox, tmp_path, XDG_CACHE_HOME=str(tmp_path / "cache"), **env)
+    assert run.code == 0, run.out[-3000:]
+    assert bool(kept(tmp_path / "cache" / "authprobe" / "node-compile-cache", "*.*")) is cached
 
 
 def test_browser_channel_reaches_the_launch(sandbox: Target, tmp_path: Path) -> None:
