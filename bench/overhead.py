@@ -11,8 +11,9 @@ which side goes first. Ratios, each the median over the pairs:
   in-process:    the check's own time (JUnit: setup, call, teardown) between a warm-up check
                  and a trailing one in the same session (so neither the session's start nor
                  its end is counted), vs the bare journey from new context to closed context
-  pytest floor:  the bare journey as one pytest test (bench/pytest_floor.py) vs the script:
-                 what pytest and the installed plugins cost before authprobe adds anything
+  pytest floor:  the bare journey as one pytest test (bench/pytest_floor.py, with
+                 `-p no:authprobe`) vs the script: what pytest and the other installed plugins
+                 (pytest-playwright, pytest-html, xdist…) cost before authprobe adds anything
 
 authprobe is measured twice: like for like (E2E_KEEP_ARTIFACTS=never: no trace recorded, as
 the bare script records none) and with its default (a trace and screenshot kept on failure,
@@ -56,8 +57,8 @@ def _env(target: Target, tmp: Path, **extra: str) -> dict[str, str]:
 def _pytest(env: dict[str, str], tmp: Path, *checks: str) -> tuple[float, Path]:
     junit = tmp / "junit.xml"
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", *checks, "--browser", "chromium", "-q",
-                           "-p", "no:randomly", "--junitxml", str(junit)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "pytest", *checks, "-q", "-p", "no:randomly",
+                           "--junitxml", str(junit)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"the pytest run of {checks} failed:\n{done.stdout[-2000:]}")
@@ -66,16 +67,18 @@ def _pytest(env: dict[str, str], tmp: Path, *checks: str) -> tuple[float, Path]:
 
 def authprobe_once(target: Target, tmp: Path, keep: str) -> tuple[float, float]:
     """(whole process of the check alone, the check's own time between two other checks)."""
-    whole, _ = _pytest(_env(target, tmp / "alone", E2E_KEEP_ARTIFACTS=keep), tmp / "alone", CHECK)
+    whole, _ = _pytest(_env(target, tmp / "alone", E2E_KEEP_ARTIFACTS=keep), tmp / "alone",
+                       CHECK, "--browser", "chromium")
     _, junit = _pytest(_env(target, tmp / "warm", E2E_KEEP_ARTIFACTS=keep), tmp / "warm",
-                       WARM_UP, CHECK, TRAILER)
+                       WARM_UP, CHECK, TRAILER, "--browser", "chromium")
     cases = {c.get("name", "").split("[")[0]: float(c.get("time", "0"))
              for c in ET.parse(junit).getroot().iter("testcase")}
     return whole, cases[CHECK.rsplit("::", 1)[1]]
 
 
 def floor_once(target: Target, tmp: Path) -> float:
-    whole, _ = _pytest(_env(target, tmp), tmp, str(ROOT / "bench" / "pytest_floor.py"))
+    whole, _ = _pytest(_env(target, tmp), tmp, str(ROOT / "bench" / "pytest_floor.py"),
+                       "-p", "no:authprobe")
     return whole
 
 

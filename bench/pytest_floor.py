@@ -1,8 +1,8 @@
 """The bare journey as one pytest test: what pytest and its installed plugins cost by themselves.
 
-bench/overhead.py runs this file with the same interpreter and plugins as the authprobe run
-(authprobe's plugin is installed but inactive here), so the whole-process figure can be read
-as the part any pytest-based suite pays plus the part authprobe adds.
+bench/overhead.py runs this file with the same interpreter and plugins as the authprobe run,
+less authprobe's own (`-p no:authprobe`), so the whole-process figure can be read as the part
+any pytest-playwright suite pays plus the part authprobe adds.
 """
 
 from __future__ import annotations

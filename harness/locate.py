@@ -26,17 +26,27 @@ def resolve(page: Page, spec: LocatorSpec) -> Locator:
     return page.locator(spec.css)
 
 
-def read_value(locator: Locator, spec: LocatorSpec) -> str:
-    """What the element says: the spec's attribute, an input's value, or its text; then the
-    spec's pattern picks the value out of it (no match: empty)."""
-    element = locator.first
-    if spec.attribute is not None:
-        raw = element.get_attribute(spec.attribute) or ""
-    elif element.evaluate("e => e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement"):
-        raw = element.input_value()
-    else:
-        raw = element.inner_text()
+# What an element says, in one round trip: an attribute if named, else an input's value,
+# else its text (Playwright's input_value and inner_text read the same properties)
+_VALUE_OF = """(e, attribute) => attribute !== null ? e.getAttribute(attribute) ?? ""
+    : (e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement) ? e.value : e.innerText"""
+
+
+def _picked(raw: str, spec: LocatorSpec) -> str:
     if spec.pattern is None:
         return raw
     found = re.search(spec.pattern, raw)
     return found.group(1).strip() if found else ""
+
+
+def read_value(locator: Locator, spec: LocatorSpec) -> str:
+    """What the element says: the spec's attribute, an input's value, or its text; then the
+    spec's pattern picks the value out of it (no match: empty). Waits for the element."""
+    return _picked(str(locator.first.evaluate(_VALUE_OF, spec.attribute)), spec)
+
+
+def read_value_if_present(locator: Locator, spec: LocatorSpec) -> str | None:
+    """As read_value for the first match, or None at once when nothing matches."""
+    raw = locator.evaluate_all(f"(all, attribute) => all.length ? ({_VALUE_OF})(all[0], attribute) : null",
+                               spec.attribute)
+    return None if raw is None else _picked(str(raw), spec)

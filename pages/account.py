@@ -87,13 +87,12 @@ class UiSession:
     def read(self) -> SessionView:
         self._page.wait_for_load_state("domcontentloaded")
         where = self._page.url
-        user = self._shell.current_user
-        if user.count() == 0 or not user.first.is_visible():
+        if not self._shell.current_user.first.is_visible():  # also False when there is none
             return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
         email = self._shell.read("current_user").strip()
         roles: tuple[str, ...] | None = None
-        if self._shell.current_roles.count() > 0:
-            text = self._shell.read("current_roles")
+        text = self._shell.read_if_present("current_roles")
+        if text is not None:
             roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
         return SessionView(
             source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from playwright.sync_api import Locator, Page, expect
 
-from harness.locate import read_value, resolve
+from harness.locate import read_value, read_value_if_present, resolve
 from harness.profile import LocatorSpec, TargetProfile
 
 COMMON = {
@@ -40,10 +40,16 @@ class Screen:
         self.page.wait_for_load_state("domcontentloaded")
         answer_reauth_prompt(self.page, self.profile)
 
+    def _spec(self, name: str) -> LocatorSpec:
+        return self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
+
     def read(self, name: str) -> str:
         """An element's value as the app shows it (see harness.locate.read_value)."""
-        spec = self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
-        return read_value(self.element(name), spec)
+        return read_value(self.element(name), self._spec(name))
+
+    def read_if_present(self, name: str) -> str | None:
+        """As read, or None at once when the screen has no such element."""
+        return read_value_if_present(self.element(name), self._spec(name))
 
     def fill_and_press(self, field: str, value: str, button: str = "submit_button") -> None:
         """Type into one field and press a button (a one-field form: a code, an email)."""

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from harness.errors import SessionProbeError
 from harness.journey import Journey
+from harness.locate import read_value, read_value_if_present
 from harness.oracle import (
     AuthMismatch,
     BackendSession,
@@ -182,3 +183,18 @@ def test_the_shell_reads_identity_out_of_a_sentence_and_roles_from_a_second_endp
     assert (backend.email, backend.roles) == ("b@example.com", ("member",))
     with pytest.raises(AuthMismatch, match="disagree on the user's roles"):
         assert_consistent(ui, backend)
+
+
+def test_values_are_read_as_the_app_shows_them_in_one_round_trip_each(browser: Browser) -> None:
+    page = browser.new_page()
+    page.set_content('<input id="i" value="typed"><textarea id="t">long text</textarea>'
+                     '<p id="p" data-who="a@example.com">Role: <b>admin</b></p>')
+    assert read_value(page.locator("#i"), LocatorSpec(css="#i")) == "typed"
+    assert read_value(page.locator("#t"), LocatorSpec(css="#t")) == "long text"
+    assert read_value(page.locator("#p"), LocatorSpec(css="#p")) == "Role: admin"
+    assert read_value(page.locator("#p"), LocatorSpec(css="#p", attribute="data-who")) == "a@example.com"
+    picked = LocatorSpec(css="#p", pattern=r"Role: (\w+)")
+    assert read_value_if_present(page.locator("#p"), picked) == "admin"
+    assert read_value_if_present(page.locator("#none"), picked) is None
+    assert read_value(page.locator("#p"), LocatorSpec(css="#p", pattern=r"Group: (\w+)")) == ""
+    page.close()
