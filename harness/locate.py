@@ -26,10 +26,16 @@ def resolve(page: Page, spec: LocatorSpec) -> Locator:
     return page.locator(spec.css)
 
 
-# What an element says, in one round trip: an attribute if named, else an input's value,
-# else its text (Playwright's input_value and inner_text read the same properties)
-_VALUE_OF = """(e, attribute) => attribute !== null ? e.getAttribute(attribute) ?? ""
-    : (e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement) ? e.value : e.innerText"""
+# What the first match says: an attribute if named, else an input's value, else its text
+# (the properties Playwright's input_value and inner_text read); null when nothing matches.
+# One evaluation over all matches is one round trip: a locator's `evaluate` takes three
+# (wait for a handle, evaluate on it, release it).
+_VALUE_OF_FIRST = """(all, attribute) => {
+    const e = all[0];
+    if (e === undefined) return null;
+    if (attribute !== null) return e.getAttribute(attribute) ?? "";
+    return (e instanceof HTMLInputElement || e instanceof HTMLTextAreaElement) ? e.value : e.innerText;
+}"""
 
 
 def _picked(raw: str, spec: LocatorSpec) -> str:
@@ -39,14 +45,17 @@ def _picked(raw: str, spec: LocatorSpec) -> str:
     return found.group(1).strip() if found else ""
 
 
+def read_value_if_present(locator: Locator, spec: LocatorSpec) -> str | None:
+    """What the element says (see read_value), or None at once when nothing matches."""
+    raw = locator.evaluate_all(_VALUE_OF_FIRST, spec.attribute)
+    return None if raw is None else _picked(str(raw), spec)
+
+
 def read_value(locator: Locator, spec: LocatorSpec) -> str:
     """What the element says: the spec's attribute, an input's value, or its text; then the
     spec's pattern picks the value out of it (no match: empty). Waits for the element."""
-    return _picked(str(locator.first.evaluate(_VALUE_OF, spec.attribute)), spec)
-
-
-def read_value_if_present(locator: Locator, spec: LocatorSpec) -> str | None:
-    """As read_value for the first match, or None at once when nothing matches."""
-    raw = locator.evaluate_all(f"(all, attribute) => all.length ? ({_VALUE_OF})(all[0], attribute) : null",
-                               spec.attribute)
-    return None if raw is None else _picked(str(raw), spec)
+    value = read_value_if_present(locator, spec)
+    if value is None:
+        locator.first.wait_for(state="attached")
+        value = read_value_if_present(locator, spec)
+    return value or ""

@@ -197,4 +197,7 @@ def test_values_are_read_as_the_app_shows_them_in_one_round_trip_each(browser: B
     assert read_value_if_present(page.locator("#p"), picked) == "admin"
     assert read_value_if_present(page.locator("#none"), picked) is None
     assert read_value(page.locator("#p"), LocatorSpec(css="#p", pattern=r"Group: (\w+)")) == ""
+    page.evaluate("setTimeout(() => document.body.insertAdjacentHTML('beforeend', "
+                  "'<span id=late>arrived</span>'), 300)")
+    assert read_value(page.locator("#late"), LocatorSpec(css="#late")) == "arrived"  # waits for it
     page.close()
