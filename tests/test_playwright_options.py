@@ -109,6 +109,7 @@ def test_video_tracing_screenshot_and_output_from_pytest_addopts(
     assert run.seen["video"] is True
     for pattern in ("*.webm", "trace.zip", "*.png"):
         assert kept(output, pattern), f"no {pattern} under --output {output}: {kept(output, '*')}"
+    assert filmstrip_frames(kept(output, "trace.zip")), "--tracing on kept a trace without its filmstrip"
     assert not kept(run.artifacts, "*.*"), "E2E_ARTIFACTS_DIR used although --output was given"
 
 
@@ -140,31 +141,25 @@ def filmstrip_frames(traces: list[Path]) -> int:
     return frames
 
 
-@pytest.mark.parametrize(("args", "env", "filmstrip"), [
-    ((), {"E2E_KEEP_ARTIFACTS": "always"}, False),
-    ((), {"E2E_KEEP_ARTIFACTS": "always", "E2E_TRACE_SCREENSHOTS": "true"}, True),
-    (("--tracing", "on"), {}, True),  # pytest-playwright's own option: its own full trace
-], ids=["keep-artifacts", "trace-screenshots", "tracing-option"])
-def test_traces_carry_a_filmstrip_only_when_asked(
-    sandbox: Target, tmp_path: Path, args: tuple[str, ...], env: dict[str, str], filmstrip: bool
+@pytest.mark.parametrize(("env", "filmstrip", "cached"), [
+    ({}, False, True),
+    ({"E2E_TRACE_SCREENSHOTS": "true", "NODE_DISABLE_COMPILE_CACHE": "1"}, True, False),
+], ids=["default", "asked-for"])
+def test_filmstrip_and_driver_cache_only_when_asked(
+    sandbox: Target, tmp_path: Path, env: dict[str, str], filmstrip: bool, cached: bool
 ) -> None:
+    """Traces kept by E2E_KEEP_ARTIFACTS carry a filmstrip only with E2E_TRACE_SCREENSHOTS
+    (pytest-playwright's own --tracing keeps its full trace: see the PYTEST_ADDOPTS case);
+    the driver keeps its compiled code unless Node is told not to."""
     output = tmp_path / "artifacts"
-    run = run_check(sandbox, tmp_path, *args, "--output", str(output), **env)
+    run = run_check(sandbox, tmp_path, "--output", str(output), E2E_KEEP_ARTIFACTS="always",
+                    XDG_CACHE_HOME=str(tmp_path / "cache"), **env)
     assert run.code == 0, run.out[-3000:]
     traces = kept(output, "trace.zip")
     assert traces, f"no trace kept: {kept(output, '*')}"
     with zipfile.ZipFile(traces[0]) as archive:
         assert any(name.endswith(".network") for name in archive.namelist()), archive.namelist()
     assert (filmstrip_frames(traces) > 0) is filmstrip, f"{filmstrip_frames(traces)} frames"
-
-
-@pytest.mark.parametrize(("env", "cached"), [
-    ({}, True), ({"NODE_DISABLE_COMPILE_CACHE": "1"}, False)], ids=["default", "disabled"])
-def test_the_driver_keeps_its_compiled_code_unless_told_not_to(
-    sandbox: Target, tmp_path: Path, env: dict[str, str], cached: bool
-) -> None:
-    run = run_check(sandbox, tmp_path, XDG_CACHE_HOME=str(tmp_path / "cache"), **env)
-    assert run.code == 0, run.out[-3000:]
     assert bool(kept(tmp_path / "cache" / "authprobe" / "node-compile-cache", "*.*")) is cached
 
 
