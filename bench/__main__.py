@@ -4,7 +4,7 @@ figures together: what the closing notes and the README quote comes from one suc
 Each script runs in its own process (they start their own sandboxes and browsers), never
 two at once: on a two-core machine an overlapping run is not a measurement.
 
-    .venv/bin/python -m bench            # about 10 minutes
+    .venv/bin/python -m bench            # about 7 minutes on two cores
     .venv/bin/python -m bench --quick    # fewer pairs and rounds, for a first look
 """
 
