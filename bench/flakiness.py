@@ -13,7 +13,7 @@ import argparse
 import time
 from collections import Counter
 
-from selftest.mutants import SuiteRun, run_suite
+from authprobe.selftest.mutants import SuiteRun, run_suite
 
 
 def _describe(run: SuiteRun) -> str:

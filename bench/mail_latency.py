@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from harness import mail as mail_module
-from harness.mail import Inbox
+from authprobe.oob import mail as mail_module
+from authprobe.oob.mail import Inbox
 from tests.mailsink_fixture import RunningSink, running_mail_sink
 
 ROUNDS = 50

@@ -35,7 +35,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness.target import Target
+from authprobe.target.app import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parent.parent

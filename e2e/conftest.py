@@ -1,5 +1,5 @@
 """The shipped suite's own rules (`pytest e2e/ --browser chromium`); its fixtures and hooks
-come from authprobe's pytest plugin (e2e/plugin.py, entry point `pytest11: authprobe`).
+come from authprobe's pytest plugin (src/authprobe/plugin/__init__.py, entry point `pytest11: authprobe`).
 
 settings + profile → target (sandbox or E2E_BASE_URL, preflighted) → browser options from
 playwright.config.py → inbox, throwaway users, hooks, journeys.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.profile import TargetProfile
-from harness.target import Target
+from authprobe.profile import TargetProfile
+from authprobe.target.app import Target
 
 
 @pytest.fixture(scope="session", autouse=True)

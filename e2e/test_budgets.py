@@ -3,8 +3,8 @@
 Slow auth passes every functional check and still costs users. The flows time each
 sign-in and each protected page load; this check adds five of each and judges this
 worker's samples so far on their median (and 95th percentile), never on one noisy moment
-(harness/budgets.py). The other step kinds (MFA, sign-up, reset) are judged on the whole
-run's samples at its end (e2e/run_end.py).
+(src/authprobe/oracle/budgets.py). The other step kinds (MFA, sign-up, reset) are judged on the whole
+run's samples at its end (src/authprobe/plugin/run_end.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from flows.access import open_page
-from flows.session import sign_out, submit_password
-from harness.budgets import STEP_TIMES, StepKind, budget_problems
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.users import ThrowawayUsers
+from authprobe.flows.access import open_page
+from authprobe.flows.session import sign_out, submit_password
+from authprobe.oracle.budgets import STEP_TIMES, StepKind, budget_problems
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUsers
 
 pytestmark = pytest.mark.budgets
 MakeJourney = Callable[[Page, str], Journey]

@@ -12,13 +12,13 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from e2e.device_contexts import DeviceContexts
-from flows.session import open_account_together, sign_in, sign_in_together, sign_out
-from harness.journey import Journey
-from harness.oracle import Expected, find_mismatches
-from harness.profile import TargetProfile
-from harness.users import ThrowawayUser, ThrowawayUsers
-from pages.account import AccountShell
+from authprobe.flows.session import open_account_together, sign_in, sign_in_together, sign_out
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected, find_mismatches
+from authprobe.pages.account import AccountShell
+from authprobe.plugin.device_contexts import DeviceContexts
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 
 pytestmark = pytest.mark.concurrency
 MakeJourney = Callable[[Page, str], Journey]

@@ -3,7 +3,7 @@ preflight: otherwise any page the user visits could read their session and role 
 
 Each authenticated JSON endpoint of the profile (the session endpoint, its roles endpoint,
 every role-protected API) is asked with the cookies of a user allowed to read it and an
-Origin no real site can hold, then with Origin `null`; harness/cors.py judges the answers.
+Origin no real site can hold, then with Origin `null`; src/authprobe/oracle/cors.py judges the answers.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from e2e.signed_in import SignedInPage
-from harness.channels import ProvisioningUnavailable
-from harness.cors import FOREIGN_ORIGIN, NULL_ORIGIN, shared_with
-from harness.profile import TargetProfile
+from authprobe.oracle.cors import FOREIGN_ORIGIN, NULL_ORIGIN, shared_with
+from authprobe.plugin.signed_in import SignedInPage
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.channels import ProvisioningUnavailable
 
 pytestmark = pytest.mark.sessions
 

@@ -1,6 +1,6 @@
 """Data-flow hygiene: where session and one-time tokens, passwords and pages end up.
 
-Each check's judgement lives in `runsecurity.hygiene`/`runsecurity.watch`, so the tool's own
+Each check's judgement lives in `authprobe.security.hygiene`/`authprobe.security.watch`, so the tool's own
 tests can plant each problem and prove the same code flags it.
 """
 
@@ -14,18 +14,16 @@ import pytest
 from playwright.sync_api import Page, Playwright
 from pydantic import SecretStr
 
-from flows.access import open_page
-from flows.account import activate, sign_up
-from flows.reset import request_reset, reset_link, use_reset_link
-from flows.session import sign_in, sign_out
-from harness.mail import Inbox
-from harness.oracle import BackendSession
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
-from pages.account import AccountShell
-from runsecurity.hygiene import (
+from authprobe.flows.access import open_page
+from authprobe.flows.account import activate, sign_up
+from authprobe.flows.reset import request_reset, reset_link, use_reset_link
+from authprobe.flows.session import sign_in, sign_out
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.session import BackendSession
+from authprobe.pages.account import AccountShell
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.security.hygiene import (
     call_hooks_unlocked,
     cookie_problems,
     hook_lock_problems,
@@ -33,7 +31,9 @@ from runsecurity.hygiene import (
     missing_no_store,
     storage_problems,
 )
-from runsecurity.watch import DataFlowLog, EgressWatch, echoed, tokens_in_urls, without_query
+from authprobe.security.watch import DataFlowLog, EgressWatch, echoed, tokens_in_urls, without_query
+from authprobe.settings import Settings
+from authprobe.target.app import Target
 
 pytestmark = pytest.mark.hygiene
 

@@ -14,18 +14,18 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, Response
 
-from flows.access import open_page
-from flows.account import activation_link, open_activation_link, sign_up
-from flows.reset import request_reset, reset_link, use_reset_link
-from flows.session import sign_in
-from harness.hooks import TestHooks
-from harness.journey import Journey
-from harness.mail import Inbox
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
-from pages.account import AccountShell
+from authprobe.flows.access import open_page
+from authprobe.flows.account import activation_link, open_activation_link, sign_up
+from authprobe.flows.reset import request_reset, reset_link, use_reset_link
+from authprobe.flows.session import sign_in
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.pages.account import AccountShell
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.settings import Settings
+from authprobe.target.hooks import TestHooks
 
 pytestmark = [pytest.mark.sessions, pytest.mark.whole_target]
 MakeJourney = Callable[[Page, str], Journey]

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from flows.session import sign_in
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.users import ThrowawayUsers, new_password
+from authprobe.flows.session import sign_in
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUsers, new_password
 
 pytestmark = pytest.mark.login
 MakeJourney = Callable[[Page, str], Journey]

@@ -7,12 +7,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from e2e.provisioning import MfaUser
-from flows.session import sign_in, sign_out, submit_mfa_code, submit_password, submit_recovery_code
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.users import ThrowawayUser
+from authprobe.flows.session import sign_in, sign_out, submit_mfa_code, submit_password, submit_recovery_code
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.plugin.provisioning import MfaUser
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser
 
 pytestmark = pytest.mark.mfa
 MakeJourney = Callable[[Page, str], Journey]

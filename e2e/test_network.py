@@ -1,7 +1,7 @@
 """Where users come from: admin networks, sessions bound to their address, per-address sign-in
 limits, and test hooks that answer only their own network.
 
-Each browser here is a device with its own source address (e2e/device_contexts.py): a loopback
+Each browser here is a device with its own source address (authprobe.plugin.device_contexts): a loopback
 relay per device against a target on this machine, the proxies of E2E_DEVICES against staging.
 Each check runs only for what the profile's [network] (or [hooks] networks) states.
 """
@@ -15,16 +15,16 @@ import pytest
 from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
-from e2e.device_contexts import DeviceContexts
-from flows.access import open_page
-from flows.session import sign_in
-from harness.journey import Journey
-from harness.oracle import BackendSession, Expected, replay_cookies
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
-from runsecurity.hygiene import call_hooks, hook_lock_problems
+from authprobe.flows.access import open_page
+from authprobe.flows.session import sign_in
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import BackendSession, Expected, replay_cookies
+from authprobe.plugin.device_contexts import DeviceContexts
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.security.hygiene import call_hooks, hook_lock_problems
+from authprobe.settings import Settings
+from authprobe.target.app import Target
 
 pytestmark = pytest.mark.network
 MakeJourney = Callable[[Page, str], Journey]

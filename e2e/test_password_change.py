@@ -8,12 +8,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from flows.password import change_password
-from flows.session import sign_in, sign_out
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.flows.password import change_password
+from authprobe.flows.session import sign_in, sign_out
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
 
 pytestmark = pytest.mark.password
 MakeJourney = Callable[[Page, str], Journey]

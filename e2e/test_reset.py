@@ -8,16 +8,16 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from e2e.provisioning import MfaUser
-from flows.reset import request_reset, reset_link, use_reset_link
-from flows.session import sign_in
-from harness.hooks import TestHooks
-from harness.journey import Journey
-from harness.mail import Inbox
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.users import ThrowawayUsers, new_password
+from authprobe.flows.reset import request_reset, reset_link, use_reset_link
+from authprobe.flows.session import sign_in
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.plugin.provisioning import MfaUser
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUsers, new_password
+from authprobe.settings import Settings
+from authprobe.target.hooks import TestHooks
 
 pytestmark = pytest.mark.reset
 MakeJourney = Callable[[Page, str], Journey]

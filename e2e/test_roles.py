@@ -11,17 +11,17 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from e2e.signed_in import SignedInPage
-from flows.access import DirectRequest, PageVisit, open_page, request_directly
-from flows.session import sign_in
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import Resource, TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.users import ThrowawayUser, ThrowawayUsers
-from pages.account import AccountShell
-from pages.admin import AdminPage
+from authprobe.flows.access import DirectRequest, PageVisit, open_page, request_directly
+from authprobe.flows.session import sign_in
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.pages.account import AccountShell
+from authprobe.pages.admin import AdminPage
+from authprobe.plugin.signed_in import SignedInPage
+from authprobe.profile import Resource, TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
+from authprobe.settings import Settings
+from authprobe.target.app import Target
 
 pytestmark = pytest.mark.roles
 MakeJourney = Callable[[Page, str], Journey]

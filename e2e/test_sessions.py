@@ -12,18 +12,18 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page
 
-from flows.access import open_page
-from flows.mfa import enroll_totp
-from flows.session import sign_in, sign_out, submit_password
-from harness.hooks import TestHooks
-from harness.journey import Journey
-from harness.oracle import Expected, replay_cookies
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from harness.users import ThrowawayUser, ThrowawayUsers
-from pages.account import AccountShell
-from pages.login import LoginPage
+from authprobe.flows.access import open_page
+from authprobe.flows.mfa import enroll_totp
+from authprobe.flows.session import sign_in, sign_out, submit_password
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected, replay_cookies
+from authprobe.pages.account import AccountShell
+from authprobe.pages.login import LoginPage
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
+from authprobe.settings import Settings
+from authprobe.target.app import Target
+from authprobe.target.hooks import TestHooks
 
 pytestmark = pytest.mark.sessions
 MakeJourney = Callable[[Page, str], Journey]

@@ -8,14 +8,14 @@ import pytest
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.account import activate, activation_link, open_activation_link, sign_up
-from flows.session import sign_in
-from harness.journey import Journey
-from harness.mail import Inbox
-from harness.oracle import Expected
-from harness.profile import TargetProfile
-from harness.settings import Settings
-from harness.users import ThrowawayUsers, new_password
+from authprobe.flows.account import activate, activation_link, open_activation_link, sign_up
+from authprobe.flows.session import sign_in
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.profile import TargetProfile
+from authprobe.provisioning.users import ThrowawayUsers, new_password
+from authprobe.settings import Settings
 
 pytestmark = pytest.mark.signup
 MakeJourney = Callable[[Page, str], Journey]

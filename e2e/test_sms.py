@@ -13,16 +13,16 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from flows.session import SignIn, sign_in, sign_out, submit_mfa_code, submit_password
-from flows.sms import activate_with_code, enroll_sms, resend_code, sign_up_with_phone, texted_code
-from harness.errors import FlowError
-from harness.hooks import TestHooks
-from harness.journey import Journey
-from harness.oracle import Expected
-from harness.profile import SmsChannel, TargetProfile
-from harness.settings import Settings
-from harness.sms import Phone
-from harness.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.errors import FlowError
+from authprobe.flows.session import SignIn, sign_in, sign_out, submit_mfa_code, submit_password
+from authprobe.flows.sms import activate_with_code, enroll_sms, resend_code, sign_up_with_phone, texted_code
+from authprobe.oob.sms import Phone
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import Expected
+from authprobe.profile import SmsChannel, TargetProfile
+from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
+from authprobe.settings import Settings
+from authprobe.target.hooks import TestHooks
 
 pytestmark = pytest.mark.sms
 MakeJourney = Callable[[Page, str], Journey]

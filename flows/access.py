@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page
 
-from harness.budgets import timed
-from harness.profile import TargetProfile
-from pages.admin import ForbiddenPage
-from pages.login import LoginPage
+from authprobe.oracle.budgets import timed
+from authprobe.pages.admin import ForbiddenPage
+from authprobe.pages.login import LoginPage
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.outcome import first_visible, text_of
-from harness.budgets import timed
-from harness.mail import Inbox
-from harness.profile import TargetProfile
-from pages.account import AccountShell
-from pages.activation import ActivationResultPage
-from pages.signup import SignupDonePage, SignupPage
+from authprobe.flows.outcome import first_visible, text_of
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.budgets import timed
+from authprobe.pages.account import AccountShell
+from authprobe.pages.activation import ActivationResultPage
+from authprobe.pages.signup import SignupDonePage, SignupPage
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.outcome import first_visible
-from harness.errors import FlowError
-from harness.otp import Totp
-from harness.profile import TargetProfile
-from pages.mfa import MfaEnabledPage, MfaSetupPage, RecoveryCodesPage
+from authprobe.errors import FlowError
+from authprobe.flows.outcome import first_visible
+from authprobe.oob.otp import Totp
+from authprobe.pages.mfa import MfaEnabledPage, MfaSetupPage, RecoveryCodesPage
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
-from harness.errors import FlowError
+from authprobe.errors import FlowError
 
 
 def first_visible(page: Page, candidates: dict[str, Locator], *, step: str) -> str:

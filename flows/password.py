@@ -8,10 +8,10 @@ from typing import Literal
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.outcome import first_visible, text_of
-from harness.profile import TargetProfile
-from pages.password import PasswordChangePage
-from pages.reauth import remember_password
+from authprobe.flows.outcome import first_visible, text_of
+from authprobe.pages.password import PasswordChangePage
+from authprobe.pages.reauth import remember_password
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

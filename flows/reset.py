@@ -8,11 +8,11 @@ from typing import Literal
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.outcome import first_visible, text_of
-from harness.budgets import timed
-from harness.mail import Inbox
-from harness.profile import TargetProfile
-from pages.reset import ResetFormPage, ResetRequestPage
+from authprobe.flows.outcome import first_visible, text_of
+from authprobe.oob.mail import Inbox
+from authprobe.oracle.budgets import timed
+from authprobe.pages.reset import ResetFormPage, ResetRequestPage
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

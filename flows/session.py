@@ -10,13 +10,13 @@ from typing import Any, Literal
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.outcome import first_visible, text_of
-from harness.budgets import timed
-from harness.otp import Totp
-from harness.profile import TargetProfile
-from pages.account import AccountShell
-from pages.login import LoginPage, SignInRefusedPage
-from pages.mfa import MfaChallengePage
+from authprobe.flows.outcome import first_visible, text_of
+from authprobe.oob.otp import Totp
+from authprobe.oracle.budgets import timed
+from authprobe.pages.account import AccountShell
+from authprobe.pages.login import LoginPage, SignInRefusedPage
+from authprobe.pages.mfa import MfaChallengePage
+from authprobe.profile import TargetProfile
 
 Outcome = Literal["signed_in", "mfa_required", "refused"]
 

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
-from flows.account import Activation, SignUpResult
-from flows.outcome import first_visible, text_of
-from harness.budgets import timed
-from harness.errors import FlowError
-from harness.profile import TargetProfile
-from harness.sms import Phone
-from pages.activation import ActivationResultPage
-from pages.mfa import MfaChallengePage, MfaEnabledPage
-from pages.signup import SignupPage
-from pages.sms import SmsActivationPage, SmsSetupPage
+from authprobe.errors import FlowError
+from authprobe.flows.account import Activation, SignUpResult
+from authprobe.flows.outcome import first_visible, text_of
+from authprobe.oob.sms import Phone
+from authprobe.oracle.budgets import timed
+from authprobe.pages.activation import ActivationResultPage
+from authprobe.pages.mfa import MfaChallengePage, MfaEnabledPage
+from authprobe.pages.signup import SignupPage
+from authprobe.pages.sms import SmsActivationPage, SmsSetupPage
+from authprobe.profile import TargetProfile
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 
-from harness.profile import TargetProfile
+from authprobe.profile import TargetProfile
 
 
 def known_locators() -> dict[str, set[str]]:
     """Every screen and the element names its page object reads (what [locators] may set)."""
-    from pages import account, activation, admin, login, mfa, password, reauth, reset, signup, sms  # noqa: F401
-    from pages.base import COMMON, Screen
+    from authprobe.pages import account, activation, admin, login, mfa, password, reauth, reset, signup, sms  # noqa: F401
+    from authprobe.pages.base import COMMON, Screen
 
     known: dict[str, set[str]] = {}
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
-from harness.oracle import SessionView
-from harness.profile import LocatorSpec, TargetProfile
-from pages.base import Screen
+from authprobe.oracle.session import SessionView
+from authprobe.pages.base import Screen
+from authprobe.profile import LocatorSpec, TargetProfile
 
 
 class AccountShell(Screen):

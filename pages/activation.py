@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator
 
-from harness.profile import LocatorSpec
-from pages.base import Screen
+from authprobe.pages.base import Screen
+from authprobe.profile import LocatorSpec
 
 
 class ActivationResultPage(Screen):

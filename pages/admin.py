@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from harness.profile import AdminScreen, LocatorSpec, ScreenRecipe, ScreenStep
-from pages.base import Screen
-from pages.recipe import RecipeScreen
+from authprobe.pages.base import Screen
+from authprobe.pages.recipe import RecipeScreen
+from authprobe.profile import AdminScreen, LocatorSpec, ScreenRecipe, ScreenStep
 
 # The common wording of a role picker per user row, used when the profile states no recipe.
 DEFAULT_SET_ROLE = ScreenRecipe(steps=[

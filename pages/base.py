@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from playwright.sync_api import Locator, Page, expect
 
-from harness.locate import read_value, read_value_if_present, resolve
-from harness.profile import LocatorSpec, TargetProfile
+from authprobe.pages.locate import read_value, read_value_if_present, resolve
+from authprobe.profile import LocatorSpec, TargetProfile
 
 COMMON = {
     "error_alert": LocatorSpec(role="alert"),
@@ -34,7 +34,7 @@ class Screen:
 
     def goto(self, url: str) -> None:
         """Open `url`; answer a re-authentication prompt if the app puts one in the way."""
-        from pages.reauth import answer_reauth_prompt  # noqa: PLC0415 (it builds on Screen)
+        from authprobe.pages.reauth import answer_reauth_prompt  # noqa: PLC0415 (it builds on Screen)
 
         self.page.goto(url)
         self.page.wait_for_load_state("domcontentloaded")
@@ -44,7 +44,7 @@ class Screen:
         return self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
 
     def read(self, name: str) -> str:
-        """An element's value as the app shows it (see harness.locate.read_value)."""
+        """An element's value as the app shows it (see authprobe.pages.locate.read_value)."""
         return read_value(self.element(name), self._spec(name))
 
     def read_if_present(self, name: str) -> str | None:

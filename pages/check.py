@@ -1,6 +1,6 @@
 """Locator audit of one screen: each element matched once, not found, or ambiguous.
 
-`authprobe profile check` (e2e/profile_check.py) calls this on every screen it reaches,
+`authprobe profile check` (src/authprobe/cli/profile_check.py) calls this on every screen it reaches,
 so a new profile's wrong locators show up in one run, before the suite.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Error as PlaywrightError
 
-from pages.base import Screen
+from authprobe.pages.base import Screen
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from playwright.sync_api import Locator
 from pydantic import SecretStr
 
-from harness.profile import LocatorSpec
-from pages.base import CredentialsForm, Screen
-from pages.reauth import remember_password
+from authprobe.pages.base import CredentialsForm, Screen
+from authprobe.pages.reauth import remember_password
+from authprobe.profile import LocatorSpec
 
 
 class LoginPage(CredentialsForm):

@@ -5,11 +5,11 @@ import re
 import pyotp
 from playwright.sync_api import Locator, expect
 
-from harness.errors import FlowError
-from harness.profile import LocatorSpec
-from harness.qr import read_qr
-from pages.base import Screen
-from pages.reauth import answer_reauth_prompt
+from authprobe.errors import FlowError
+from authprobe.oob.qr import read_qr
+from authprobe.pages.base import Screen
+from authprobe.pages.reauth import answer_reauth_prompt
+from authprobe.profile import LocatorSpec
 
 
 class MfaChallengePage(Screen):

@@ -13,9 +13,9 @@ from weakref import WeakKeyDictionary
 from playwright.sync_api import BrowserContext, Page
 from pydantic import SecretStr
 
-from harness.errors import FlowError
-from harness.profile import TargetProfile
-from pages.base import Screen
+from authprobe.errors import FlowError
+from authprobe.pages.base import Screen
+from authprobe.profile import TargetProfile
 
 _PASSWORDS: WeakKeyDictionary[BrowserContext, SecretStr] = WeakKeyDictionary()
 

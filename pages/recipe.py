@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
-from harness.locate import resolve
-from harness.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
-from pages.reauth import answer_reauth_prompt
+from authprobe.pages.locate import resolve
+from authprobe.pages.reauth import answer_reauth_prompt
+from authprobe.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
 
 
 class RecipeStepError(Exception):

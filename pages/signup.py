@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from harness.profile import LocatorSpec
-from pages.base import CredentialsForm, Screen
+from authprobe.pages.base import CredentialsForm, Screen
+from authprobe.profile import LocatorSpec
 
 
 class SignupPage(CredentialsForm):

@@ -1,12 +1,12 @@
 """Screens of the text-message channel ([sms]): activation by a texted code, and turning on
-text codes as the second factor. The sign-in challenge is pages.mfa.MfaChallengePage."""
+text codes as the second factor. The sign-in challenge is authprobe.pages.mfa.MfaChallengePage."""
 
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from harness.profile import LocatorSpec
-from pages.base import Screen
+from authprobe.pages.base import Screen
+from authprobe.profile import LocatorSpec
 
 
 class SmsActivationPage(Screen):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from harness.browser_config import load_browser_config
+from authprobe.browser_config import load_browser_config
 
 LONG_JOBS = ("whole_runs", "mutation")
 

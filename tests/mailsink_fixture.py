@@ -16,8 +16,8 @@ from email.message import EmailMessage
 import pytest
 from pydantic import SecretStr
 
-from harness.mail import Inbox
-from sandbox.mailsink import MailSink
+from authprobe.oob.mail import Inbox
+from authprobe.sandbox.mailsink import MailSink
 
 ADDRESS_BASE = "qa@sandbox.test"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from harness.settings import Settings
-from harness.target import Target, start_sandbox
+from authprobe.settings import Settings
+from authprobe.target.app import Target, start_sandbox
 
 
 def suite_env_for(target: Target, tmp: Path, *, base_url: bool = True, **extra: str) -> dict[str, str]:

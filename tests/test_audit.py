@@ -12,7 +12,7 @@ from textwrap import dedent
 
 import pytest
 
-from runsecurity.audit import (
+from authprobe.audit import (
     AUTH_STATE,
     BARE_ALLOW,
     CREDENTIAL,
@@ -230,7 +230,7 @@ CLEAN = {
     "flows/login.py": """
         from pydantic import SecretStr
 
-        from harness.settings import Settings
+        from authprobe.settings import Settings
 
         def sign_in(page, settings: Settings, password_label: str = "Password") -> None:
             password = settings.imap_password

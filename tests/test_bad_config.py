@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.settings import Settings
-from harness.target import Target, start_sandbox
+from authprobe.settings import Settings
+from authprobe.target.app import Target, start_sandbox
 from tests.mailsink_fixture import RunningSink, mail_sink  # noqa: F401 (fixture)
 from tests.webserver import serve
 

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from harness.browser_config import load_browser_config
+from authprobe.browser_config import load_browser_config
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.budgets import STEP_TIMES, StepTimes, distribution, over_budget, timed
-from harness.journey import Journey
-from harness.oracle import SessionView
-from harness.profile import Budgets
+from authprobe.oracle.budgets import STEP_TIMES, StepTimes, distribution, over_budget, timed
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import SessionView
+from authprobe.profile import Budgets
 
 
 def test_one_slow_moment_is_not_a_finding() -> None:

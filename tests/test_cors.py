@@ -1,10 +1,10 @@
-"""The CORS judgement of harness/cors.py, case by case."""
+"""The CORS judgement of src/authprobe/oracle/cors.py, case by case."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.cors import FOREIGN_ORIGIN, NULL_ORIGIN, shared_with
+from authprobe.oracle.cors import FOREIGN_ORIGIN, NULL_ORIGIN, shared_with
 
 
 @pytest.mark.parametrize(("headers", "origin", "shared"), [

@@ -1,4 +1,4 @@
-"""Devices with their own address (harness/devices.py): two browser contexts reach a real
+"""Devices with their own address (src/authprobe/oob/devices.py): two browser contexts reach a real
 sandbox from two addresses, as the sandbox sees them; E2E_DEVICES is read and picked from."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import Browser, Playwright
 from pydantic import SecretStr
 
-from harness.devices import LoopbackDevices, NamedDevices, is_loopback_origin, parse_devices
-from harness.errors import ConfigError
+from authprobe.errors import ConfigError
+from authprobe.oob.devices import LoopbackDevices, NamedDevices, is_loopback_origin, parse_devices
 from tests.suite_env import started_sandbox
 
 

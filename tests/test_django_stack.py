@@ -1,4 +1,4 @@
-"""The third built-in target, `python -m sandbox.django_two_factor` (Django 5 with
+"""The third built-in target, `python -m authprobe.sandbox.django_two_factor` (Django 5 with
 django-registration, django-two-factor-auth and django.contrib.auth), over HTTP.
 
 Its launch contract (ready line, secrets from the environment), the two-step activation as
@@ -24,7 +24,7 @@ import pytest
 from tests.test_sandbox import Client, Resp
 from tests.test_sandbox_provisioning import ROOT, Running, _clean_env
 
-MODULE = "sandbox.django_two_factor"
+MODULE = "authprobe.sandbox.django_two_factor"
 PASSWORD = "correct horse battery"
 ADMIN_EMAIL = "admin@sandbox.test"
 ADMIN_PASSWORD = "seeded admin password"

@@ -1,13 +1,13 @@
-"""Calls per page load (harness/calls.py) in a real browser on a real sandbox: the account
+"""Calls per page load (src/authprobe/oracle/calls.py) in a real browser on a real sandbox: the account
 page's widgets read the session once on the clean sandbox, once each with the seeded defect."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Browser, Playwright
 
-from flows.session import sign_in
-from harness.calls import EndpointCalls
-from harness.profile import load_profile
+from authprobe.flows.session import sign_in
+from authprobe.oracle.calls import EndpointCalls
+from authprobe.profile import load_profile
 from tests.suite_env import started_sandbox
 from tests.test_signed_in_state import AdminApiUsers
 

@@ -17,11 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Error, Playwright, sync_playwright
 from pydantic import SecretStr
 
-from harness.profile import Hooks, HttpOperation, TargetProfile
-from harness.settings import Settings
-from harness.target import Target
-from pages.account import AccountShell
-from runsecurity.hygiene import (
+from authprobe.pages.account import AccountShell
+from authprobe.profile import Hooks, HttpOperation, TargetProfile
+from authprobe.security.hygiene import (
     cache_problems,
     call_hooks_unlocked,
     contains_secret,
@@ -32,7 +30,9 @@ from runsecurity.hygiene import (
     run_secrets,
     storage_problems,
 )
-from runsecurity.watch import DataFlowLog
+from authprobe.security.watch import DataFlowLog
+from authprobe.settings import Settings
+from authprobe.target.app import Target
 from tests.test_watch import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.hygiene

@@ -7,13 +7,13 @@ import sys
 import tomllib
 from pathlib import Path
 
-from harness.profile import load_profile
+from authprobe.profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", "init", *args], cwd=folder,
+    return subprocess.run([sys.executable, "-m", "authprobe.cli.main", "init", *args], cwd=folder,
                           capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from harness.settings import Settings
-from harness.target import Target, start_sandbox
+from authprobe.settings import Settings
+from authprobe.target.app import Target, start_sandbox
 from tests.slowproxy import slow_proxy
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
@@ -39,7 +39,8 @@ class Sandbox:
     db: Path
 
     def users(self) -> list[str]:
-        listed = subprocess.run([sys.executable, "-m", "sandbox.admin", "--db", str(self.db), "list"],
+        listed = subprocess.run([sys.executable, "-m", "authprobe.sandbox.admin", "--db", str(self.db),
+                                 "list"],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
         return [json.loads(line)["email"] for line in listed.stdout.splitlines() if line.strip()]
 

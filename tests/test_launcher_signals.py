@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-import harness.child
-import sandbox.app
+import authprobe.sandbox.app
+import authprobe.target.child
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -39,8 +39,8 @@ import json, signal, sys, time
 for sig in (signal.SIGTERM, signal.SIGHUP):
     signal.signal(sig, signal.SIG_DFL)  # whatever this process inherited, like pytest
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from harness.settings import Settings
-from harness.target import start_sandbox
+from authprobe.settings import Settings
+from authprobe.target.app import start_sandbox
 target = start_sandbox(Settings(_env_file=None), sys.argv[2:], module=sys.argv[1])
 print(json.dumps({"app_pid": target.process.pid, "db": target.command_env.get("SANDBOX_DB")}),
       flush=True)
@@ -103,7 +103,7 @@ class Start:
         try:
             pid, status = os.waitpid(self.app_pid, os.WNOHANG)
         except ChildProcessError:  # not (or no longer) ours to reap: ask /proc
-            return not sandbox.app.process_alive(self.app_pid)
+            return not authprobe.sandbox.app.process_alive(self.app_pid)
         if pid == 0:
             return False
         self.app_status = os.waitstatus_to_exitcode(status)
@@ -153,20 +153,20 @@ def _popen(argv: list[str], tmp: Path) -> subprocess.Popen[str]:
 def start_cli(tmp: Path, *args: str) -> Start:
     """`authprobe sandbox --port 0 --test-mode` (or `authprobe serve NAME ...` via args)."""
     argv = list(args) or ["sandbox", "--port", "0", "--test-mode"]
-    launcher = _popen([sys.executable, "-m", "harness.cli", *argv], tmp)
+    launcher = _popen([sys.executable, "-m", "authprobe.cli.main", *argv], tmp)
     ready = _read_ready(launcher)
     [app_pid] = _children(launcher.pid)
     return Start(launcher, app_pid, tmp, ready)
 
 
-def start_helper(tmp: Path, module: str = "sandbox", *args: str) -> Start:
-    """A pytest-like process that called harness.target.start_sandbox and waits."""
+def start_helper(tmp: Path, module: str = "authprobe.sandbox", *args: str) -> Start:
+    """A pytest-like process that called authprobe.target.app.start_sandbox and waits."""
     launcher = _popen([sys.executable, "-c", HELPER, module, *args], tmp)
     ready = _read_ready(launcher)
     return Start(launcher, int(str(ready["app_pid"])), tmp, ready)
 
 
-def start_by_hand(tmp: Path, module: str = "sandbox") -> Start:
+def start_by_hand(tmp: Path, module: str = "authprobe.sandbox") -> Start:
     """`python -m MODULE` with no launcher of ours and no --db."""
     app = _popen([sys.executable, "-m", module, "--test-mode", "--port", "0"], tmp)
     return Start(None, app.pid, tmp, _read_ready(app), app=app)
@@ -203,7 +203,7 @@ def _assert_all_gone(start: Start) -> None:
 
 
 def _scratch_of(pid: int, tmp: Path) -> list[Path]:
-    return sorted(tmp.glob(f"{harness.child.SCRATCH_PREFIX}{pid}-*"))
+    return sorted(tmp.glob(f"{authprobe.target.child.SCRATCH_PREFIX}{pid}-*"))
 
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL]
@@ -290,7 +290,7 @@ def test_ten_starts_and_stops_with_every_kind_of_signal_leave_nothing(tmp: Path)
     _assert_all_gone(start)
     assert start.app_status == 0
     # 9. a test run of the Flask-Security target, Ctrl-C
-    starts.append(start := start_helper(tmp, "sandbox.flask_security"))
+    starts.append(start := start_helper(tmp, "authprobe.sandbox.flask_security"))
     os.kill(start.first.pid, signal.SIGINT)
     _assert_all_gone(start)
     # 10. authprobe sandbox, Ctrl-C
@@ -305,7 +305,7 @@ def test_ten_starts_and_stops_with_every_kind_of_signal_leave_nothing(tmp: Path)
 
 def test_a_given_db_is_used_and_kept_while_the_scratch_directory_goes(tmp: Path) -> None:
     db = tmp.parent / "kept.sqlite3"
-    start = start_helper(tmp, "sandbox", "--db", str(db))
+    start = start_helper(tmp, "authprobe.sandbox", "--db", str(db))
     assert start.ready["db"] == str(db) and db.is_file()
     os.kill(start.first.pid, signal.SIGINT)
     _assert_all_gone(start)
@@ -313,8 +313,8 @@ def test_a_given_db_is_used_and_kept_while_the_scratch_directory_goes(tmp: Path)
 
 
 def test_a_target_whose_launcher_died_before_it_could_ask_exits_at_once(tmp: Path) -> None:
-    env = {**_env(tmp), harness.child.LAUNCHER_ENV: str(_dead_pid())}
-    result = subprocess.run([sys.executable, "-m", "sandbox", "--test-mode", "--port", "0"],
+    env = {**_env(tmp), authprobe.target.child.LAUNCHER_ENV: str(_dead_pid())}
+    result = subprocess.run([sys.executable, "-m", "authprobe.sandbox", "--test-mode", "--port", "0"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=15)
     assert (result.returncode, result.stdout) == (0, "")
     assert list(tmp.iterdir()) == []
@@ -328,8 +328,8 @@ def _dead_pid() -> int:
 
 def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path) -> None:
     zombie = subprocess.Popen(["true"])  # ended, not yet waited for: as good as dead
-    _eventually(lambda: not sandbox.app.process_alive(zombie.pid), "no zombie")
-    prefix = harness.child.SCRATCH_PREFIX
+    _eventually(lambda: not authprobe.sandbox.app.process_alive(zombie.pid), "no zombie")
+    prefix = authprobe.target.child.SCRATCH_PREFIX
     dead = tmp / f"{prefix}{_dead_pid()}-abc"
     undead = tmp / f"{prefix}{zombie.pid}-abc"
     alive = tmp / f"{prefix}{os.getpid()}-abc"
@@ -337,15 +337,15 @@ def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path) -> None:
     for folder in (dead, undead, alive, other):
         folder.mkdir()
         (folder / "app.sqlite3").write_text("x")
-    sandbox.app.remove_stale_scratch(str(tmp))
+    authprobe.sandbox.app.remove_stale_scratch(str(tmp))
     zombie.wait()
     assert sorted(tmp.iterdir()) == sorted([alive, other])
-    assert prefix == sandbox.app.SCRATCH_PREFIX
+    assert prefix == authprobe.sandbox.app.SCRATCH_PREFIX
 
 
-@pytest.mark.parametrize("module", ["sandbox", "sandbox.flask_security"])
+@pytest.mark.parametrize("module", ["authprobe.sandbox", "authprobe.sandbox.flask_security"])
 def test_a_start_by_hand_removes_stale_scratch_and_its_own(tmp: Path, module: str) -> None:
-    dead = tmp / f"{harness.child.SCRATCH_PREFIX}{_dead_pid()}-abc"
+    dead = tmp / f"{authprobe.target.child.SCRATCH_PREFIX}{_dead_pid()}-abc"
     dead.mkdir()
     start = start_by_hand(tmp, module)
     assert not dead.exists()
@@ -357,12 +357,12 @@ def test_a_start_by_hand_removes_stale_scratch_and_its_own(tmp: Path, module: st
 
 
 def test_an_in_process_app_keeps_its_database_in_scratch_gone_at_exit(tmp: Path) -> None:
-    code = ("from sandbox import SandboxConfig, create_app\n"
+    code = ("from authprobe.sandbox import SandboxConfig, create_app\n"
             "app = create_app(SandboxConfig(hash_profile='fast'))\n"
             "print(app.state.db_path)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp),
                             capture_output=True, text=True, timeout=30, check=True)
     db = Path(result.stdout.strip())
     assert db.parent.parent == tmp
-    assert db.parent.name.startswith(harness.child.SCRATCH_PREFIX)
+    assert db.parent.name.startswith(authprobe.target.child.SCRATCH_PREFIX)
     assert list(tmp.iterdir()) == []

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from harness.errors import MailConfigError, MailContentError, WaitTimeout
-from harness.mail import Email, Inbox, run_started
+from authprobe.errors import MailConfigError, MailContentError, WaitTimeout
+from authprobe.oob.mail import Email, Inbox, run_started
 from tests.mailsink_fixture import RunningSink, mail_sink, running_mail_sink
 
 __all__ = ["mail_sink"]  # the fixture, re-exported so pytest finds it here

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
-from sandbox.defects import CATALOGUE
-from selftest.mutants import (
+from authprobe.cli.main import main
+from authprobe.sandbox.defects import CATALOGUE
+from authprobe.selftest.mutants import (
     DEFAULT_ORDER_FILE,
     ORDER_ENV,
     SuiteRun,
@@ -24,7 +24,7 @@ from selftest.mutants import (
     run_suite,
     updated_order,
 )
-from selftest.mutants_plugin import FIRST_TESTS_ENV
+from authprobe.selftest.mutants_plugin import FIRST_TESTS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def _run_tiny(tmp_path: Path, first: list[str], *extra: str) -> tuple[list[str],
     junit = tmp_path / "junit.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "-p", "selftest.mutants_plugin", "--junitxml", str(junit), "--rootdir", str(tmp_path),
+         "-p", "authprobe.selftest.mutants_plugin", "--junitxml", str(junit), "--rootdir", str(tmp_path),
          "-c", os.devnull, *extra, str(tmp_path)],
         cwd=tmp_path, env={**os.environ, FIRST_TESTS_ENV: "\n".join(first)},
         capture_output=True, text=True, timeout=120,
@@ -97,11 +97,11 @@ def test_junit_error_reads_as_phase_and_exception_with_class_node_id(tmp_path: P
     (tmp_path / "junit.xml").write_text(
         '<testsuites><testsuite><testcase classname="test_tiny.TestGroup" name="test_delta">'
         '<error message="failed on setup with &quot;api = &lt;APIRequestContext&gt;&quot;">'
-        '    def users(api):\n&gt;       yield\nE   harness.errors.FlowError: no mail\nE   more'
+        '    def users(api):\n&gt;       yield\nE   authprobe.errors.FlowError: no mail\nE   more'
         '</error></testcase></testsuite></testsuites>')
     (tmp_path / "test_tiny.py").write_text(TINY_SUITE)
     assert failures(tmp_path / "junit.xml", root=tmp_path) == [
-        ("test_tiny.py::TestGroup::test_delta", "setup: harness.errors.FlowError: no mail")]
+        ("test_tiny.py::TestGroup::test_delta", "setup: authprobe.errors.FlowError: no mail")]
 
 
 def test_prioritisation_memory() -> None:
@@ -127,7 +127,7 @@ def test_mutation_matrix_catches_every_seeded_defect(tmp_path: Path) -> None:
     if DEFAULT_ORDER_FILE.is_file():
         shutil.copy(DEFAULT_ORDER_FILE, order)  # CI reads the memory but never rewrites it
     result = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "mutants", "--json", *MATRIX_ARGS],
+        [sys.executable, "-m", "authprobe.cli.main", "mutants", "--json", *MATRIX_ARGS],
         cwd=ROOT, env={**os.environ, ORDER_ENV: str(order)}, capture_output=True, text=True,
         timeout=30 * 60,
     )
@@ -145,7 +145,7 @@ MATRIX_ARGS: list[str] = []  # the whole catalogue
 
 
 def test_progress_speaks_from_the_first_second_with_elapsed_time_and_an_estimate() -> None:
-    from selftest.mutants import Progress
+    from authprobe.selftest.mutants import Progress
 
     now = [100.0]
     said: list[str] = []
@@ -165,7 +165,7 @@ def test_progress_speaks_from_the_first_second_with_elapsed_time_and_an_estimate
 
 
 def test_progress_ticks_on_its_own() -> None:
-    from selftest.mutants import Progress
+    from authprobe.selftest.mutants import Progress
 
     said: list[str] = []
     progress = Progress(1, jobs=1, write=said.append, every_s=0.05)

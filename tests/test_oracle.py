@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from harness.errors import SessionProbeError
-from harness.journey import Journey
-from harness.locate import read_value, read_value_if_present
-from harness.oracle import (
+from authprobe.errors import SessionProbeError
+from authprobe.oracle.journey import Journey
+from authprobe.oracle.session import (
     AuthMismatch,
     BackendSession,
     Expected,
@@ -21,8 +20,9 @@ from harness.oracle import (
     parse_session_answer,
     select,
 )
-from harness.profile import LocatorSpec, SessionProbe, load_profile
-from pages.account import UiSession
+from authprobe.pages.account import UiSession
+from authprobe.pages.locate import read_value, read_value_if_present
+from authprobe.profile import LocatorSpec, SessionProbe, load_profile
 from tests.webserver import serve
 
 PROFILE = load_profile("sandbox")

@@ -1,4 +1,4 @@
-"""harness.otp never reuses a timecode; it uses the skew window instead of waiting."""
+"""authprobe.oob.otp never reuses a timecode; it uses the skew window instead of waiting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 import pyotp
 from pydantic import SecretStr
 
-from harness.otp import Totp
+from authprobe.oob.otp import Totp
 
 
 class FakeClock:

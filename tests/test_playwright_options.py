@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.target import Target
+from authprobe.target.app import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job

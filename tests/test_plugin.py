@@ -16,14 +16,14 @@ from textwrap import dedent
 
 import pytest
 
-from harness.target import Target
+from authprobe.target.app import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 
 OWN_JOURNEY = """
-    from flows.session import sign_in, sign_out
-    from harness.oracle import Expected
+    from authprobe.flows.session import sign_in, sign_out
+    from authprobe.oracle.session import Expected
 
 
     def test_our_app_specific_journey(page, profile, users, journey):
@@ -104,6 +104,6 @@ def test_the_shipped_suite_runs_by_module_name_from_any_folder(
     sandbox: Target, tmp_path: Path
 ) -> None:
     done = pytest_in(tmp_path, suite_env_for(sandbox, tmp_path), "--pyargs",
-                     "e2e.test_login", "-q")
+                     "authprobe.e2e.test_login", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout and "throwaway user(s) created" in done.stdout

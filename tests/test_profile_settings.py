@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from harness.errors import ConfigError
-from harness.profile import load_profile
-from harness.settings import load_settings
+from authprobe.errors import ConfigError
+from authprobe.profile import load_profile
+from authprobe.settings import load_settings
 
 
 def test_sandbox_profile_loads_with_its_role_matrix() -> None:
@@ -84,7 +84,7 @@ def test_a_profile_extends_another_table_by_table(tmp_path: Path) -> None:
         encoding="utf-8")
     profile = load_profile(str(child))
     assert profile.name == "child"
-    assert profile.launch is not None and profile.launch.module == "sandbox"  # kept from the base
+    assert profile.launch is not None and profile.launch.module == "authprobe.sandbox"  # kept from the base
     assert profile.launch.args == ["--shape", "reauth"]
     assert profile.session_probe.cookie_name == "authprobe_session"
     assert profile.locator("reauth", "heading") is not None

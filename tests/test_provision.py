@@ -16,19 +16,19 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from harness.channels import (
+from authprobe.errors import ConfigError
+from authprobe.profile import Channel, CommandOperation, Commands, SelfService, load_profile
+from authprobe.provisioning.channels import (
     Account,
     Provisioner,
     ProvisioningUnavailable,
     Removal,
     remove_account,
 )
-from harness.commands import CommandFailed, CommandRunner
-from harness.errors import ConfigError
-from harness.pool import AccountPool, parse_pool
-from harness.profile import Channel, CommandOperation, Commands, SelfService, load_profile
-from harness.sweep import RunJournal, dead_runs
-from harness.users import ThrowawayUsers, UserLedger
+from authprobe.provisioning.command import CommandFailed, CommandRunner
+from authprobe.provisioning.pool import AccountPool, parse_pool
+from authprobe.provisioning.sweep import RunJournal, dead_runs
+from authprobe.provisioning.users import ThrowawayUsers, UserLedger
 
 
 def _profile(tmp_path: Path, body: str) -> Path:
@@ -279,7 +279,7 @@ def test_a_pool_account_is_held_by_one_holder_at_a_time_across_processes(tmp_pat
     accounts = parse_pool(_pool_json(("member", "m@x.test", "pw-member-1")), ["member"])
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from harness.pool import AccountPool, "
+         "import sys, time; from pathlib import Path; from authprobe.provisioning.pool import AccountPool, "
          "PoolAccount; from pydantic import SecretStr; "
          f"pool = AccountPool([PoolAccount('m@x.test', SecretStr('x'), 'member')], 'https://t', "
          f"Path({str(tmp_path)!r})); assert pool.borrow('member'); print('held', flush=True); "

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from harness.profile import TARGETS_DIR, load_profile
-from harness.settings import Settings
-from harness.target import Target, start_sandbox
+from authprobe.profile import TARGETS_DIR, load_profile
+from authprobe.settings import Settings
+from authprobe.target.app import Target, start_sandbox
 from tests.suite_env import sms_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
@@ -90,7 +90,7 @@ def run_suite_with(profile_text: str, tmp: Path, *select: str,
             [sys.executable, "-m", "pytest", *(select or ["e2e/"]), "--browser", "chromium", "-q", "-rs",
              "-p", "no:randomly", "--junitxml", str(junit)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-        listed = subprocess.run([sys.executable, "-m", "sandbox.admin", "--db", str(db), "list"],
+        listed = subprocess.run([sys.executable, "-m", "authprobe.sandbox.admin", "--db", str(db), "list"],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
     finally:
         target.stop()
@@ -165,7 +165,7 @@ def test_pool_accounts_are_borrowed_restored_and_kept(tmp_path: Path) -> None:
 
     def provision(db: Path) -> None:
         for role, email in POOL.items():
-            subprocess.run([sys.executable, "-m", "sandbox.admin", "--db", str(db), "create",
+            subprocess.run([sys.executable, "-m", "authprobe.sandbox.admin", "--db", str(db), "create",
                             email, "--role", role], cwd=ROOT, check=True, timeout=60,
                            env={**os.environ, "SANDBOX_NEW_PASSWORD": passwords[role]})
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Playwright
 
-from flows.provision import ScreenChannel
-from harness.channels import Account
-from harness.profile import load_profile
+from authprobe.profile import load_profile
+from authprobe.provisioning.channels import Account
+from authprobe.provisioning.screen import ScreenChannel
 from tests.suite_env import started_sandbox
 from tests.test_signed_in_state import AdminApiUsers
 

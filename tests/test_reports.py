@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.target import Target
-from runsecurity.scan import scan_paths
+from authprobe.scan import scan_paths
+from authprobe.target.app import Target
 from tests.suite_env import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
@@ -58,7 +58,7 @@ def rendered(report: Path) -> tuple[list[str], list[str], list[str], list[str]]:
     link targets, requests that were not for the file itself)."""
     from playwright.sync_api import sync_playwright
 
-    from harness.browser_config import load_browser_config
+    from authprobe.browser_config import load_browser_config
 
     config = load_browser_config()
     outside: list[str] = []

@@ -20,9 +20,9 @@ from textwrap import dedent
 import pytest
 from pydantic import SecretStr
 
-from harness.settings import Settings
-from harness.target import Target, start_sandbox
-from runsecurity.scan import scan_paths
+from authprobe.scan import scan_paths
+from authprobe.settings import Settings
+from authprobe.target.app import Target, start_sandbox
 from tests.suite_env import sms_env_for, suite_env_for
 
 pytestmark = [pytest.mark.hygiene, pytest.mark.whole_runs]  # e2e in a subprocess: the long job

@@ -28,10 +28,10 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
-from harness.sms import Phone
-from sandbox import SandboxConfig, create_app
-from sandbox.defects import UnknownDefectError, validate_defects
-from sandbox.smssink import SmsSink
+from authprobe.oob.sms import Phone
+from authprobe.sandbox import SandboxConfig, create_app
+from authprobe.sandbox.defects import UnknownDefectError, validate_defects
+from authprobe.sandbox.smssink import SmsSink
 
 PASSWORD = "correct horse battery"
 ADMIN_TOKEN = "admin-token-for-tests"

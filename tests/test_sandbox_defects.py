@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import CATALOGUE
+from authprobe.sandbox import CATALOGUE
 from tests.test_sandbox import HOOK_TOKEN, Client, Server, User, make_server, sms, smtp  # noqa: F401
 
 Probe = Callable[[Server], Any]

@@ -1,6 +1,6 @@
 """Provisioning without the bearer-token admin API (docs/sandbox.md): the admin screen's
 create/deactivate/delete forms, self-service account deletion, the seeded test-mode admin,
-and the `python -m sandbox.admin` command, also against a running `python -m sandbox`.
+and the `python -m authprobe.sandbox.admin` command, also against a running `python -m sandbox`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.db import make_engine
+from authprobe.sandbox.db import make_engine
 from tests.test_sandbox import PASSWORD, Client, Server, User, make_server, sms, smtp  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,7 +324,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def _start(*args: str, **env: str) -> Running:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
+        [sys.executable, "-m", "authprobe.sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
          "--imap-port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env=_clean_env(**env),
@@ -407,7 +407,7 @@ def test_given_db_is_kept_and_the_admin_is_seeded_once(tmp_path: Path) -> None:
 ])
 def test_bad_admin_seed_settings_stop_the_start_in_one_sentence(
         test_mode: bool, env: dict[str, str], message: str) -> None:
-    argv = [sys.executable, "-m", "sandbox", "--port", "0", "--smtp-port", "0", "--imap-port", "0"]
+    argv = [sys.executable, "-m", "authprobe.sandbox", "--port", "0", "--smtp-port", "0", "--imap-port", "0"]
     argv += ["--test-mode"] if test_mode else []
     result = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ROOT,
                             env=_clean_env(**env))
@@ -416,11 +416,11 @@ def test_bad_admin_seed_settings_stop_the_start_in_one_sentence(
     assert env["SANDBOX_ADMIN_PASSWORD"] not in result.stderr
 
 
-# --- python -m sandbox.admin ------------------------------------------------------------
+# --- python -m authprobe.sandbox.admin ------------------------------------------------------------
 
 
 def _admin(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "sandbox.admin", *args]
+    argv = [sys.executable, "-m", "authprobe.sandbox.admin", *args]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT,
                             env=_clean_env(**env))
     for secret in (NEW_PASSWORD, ADMIN_PASSWORD):
@@ -537,14 +537,14 @@ def test_command_usage_problems_exit_2_with_one_sentence(
 def test_command_bad_arguments_exit_2(db_file: str, args: tuple[str, ...]) -> None:
     argv = [_email("cli-args") if a == "EMAIL" else a for a in args]
     result = _admin(*argv, SANDBOX_DB=db_file, SANDBOX_NEW_PASSWORD=NEW_PASSWORD)
-    assert result.returncode == 2 and "usage: python -m sandbox.admin" in result.stderr
+    assert result.returncode == 2 and "usage: python -m authprobe.sandbox.admin" in result.stderr
     assert _users(db_file) == {}
 
 
 def test_a_password_on_the_command_line_is_refused_and_not_echoed(db_file: str) -> None:
     email, typed = _email("cli-argv"), "typed-on-the-command-line-99"
     result = subprocess.run(
-        [sys.executable, "-m", "sandbox.admin", "--db", db_file, "create", email, typed],
+        [sys.executable, "-m", "authprobe.sandbox.admin", "--db", db_file, "create", email, typed],
         capture_output=True, text=True, timeout=60, cwd=ROOT, env=_clean_env())
     assert result.returncode == 2
     assert typed not in result.stdout + result.stderr

@@ -38,7 +38,7 @@ def _read_ready_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, A
 @pytest.fixture
 def running() -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
+        [sys.executable, "-m", "authprobe.sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
          "--imap-port", "0", "--defect", "session_fixation"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **ENV_SECRETS},
@@ -81,7 +81,7 @@ def test_runner_prints_ready_line_delivers_mail_and_stops_on_signal(
 
 def test_runner_rejects_unknown_defects_in_one_sentence() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sandbox", "--defect", "nope"],
+        [sys.executable, "-m", "authprobe.sandbox", "--defect", "nope"],
         capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 2

@@ -1,4 +1,4 @@
-"""Sandbox shapes (`--shape NAME`, sandbox/shapes.py): each one presents a UI/API shape that
+"""Sandbox shapes (`--shape NAME`, src/authprobe/sandbox/shapes.py): each one presents a UI/API shape that
 real auth stacks have. Every test shows the shape's behaviour next to the unchanged default.
 
 The app runs in-process under uvicorn and mails into an aiosmtpd capture (tests/test_sandbox.py).
@@ -24,8 +24,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from sandbox import SHAPES
-from sandbox.shapes import UnknownShapeError, validate_shapes
+from authprobe.sandbox import SHAPES
+from authprobe.sandbox.shapes import UnknownShapeError, validate_shapes
 from tests.test_sandbox import PASSWORD, Client, Resp, Server, User, _counter, make_server, sms, smtp  # noqa: F401
 
 MakeServer = Callable[..., Server]
@@ -116,7 +116,7 @@ def test_shape_names_are_checked() -> None:
 
 
 def test_command_line_rejects_unknown_shapes_and_lists_chosen_ones_in_the_ready_line() -> None:
-    command = [sys.executable, "-m", "sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
+    command = [sys.executable, "-m", "authprobe.sandbox", "--test-mode", "--port", "0", "--smtp-port", "0",
                "--imap-port", "0"]
     refused = subprocess.run([*command, "--shape", "nope"], capture_output=True, text=True,
                              timeout=30)
@@ -404,11 +404,11 @@ def test_signin_refused_screen(servers: MakeServer, tmp_path: Path) -> None:
         _, wrong = server.login(who)
         assert wrong.status == 400 and INVALID_LOGIN in wrong.text and wrong.page_id == "login"
 
-    # Deactivated on the admin screen, or by `python -m sandbox.admin`.
+    # Deactivated on the admin screen, or by `python -m authprobe.sandbox.admin`.
     by_screen, by_command = server.user(), server.user()
     admin = server.signed_in(server.user("admin"))
     admin.submit("/admin", "/admin/deactivate", email=by_screen.email)
-    done = subprocess.run([sys.executable, "-m", "sandbox.admin", "deactivate", by_command.email],
+    done = subprocess.run([sys.executable, "-m", "authprobe.sandbox.admin", "deactivate", by_command.email],
                           env={**os.environ, "SANDBOX_DB": str(db)}, capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 0, done.stderr

@@ -23,8 +23,8 @@ import pytest
 from playwright.sync_api import Browser
 from pydantic import SecretStr
 
-from runsecurity.artifacts import ArtifactDir, make_private_dir, scan_after_run
-from runsecurity.scan import STORAGE_STATE, Finding, format_findings, scan_command, scan_paths
+from authprobe.scan import STORAGE_STATE, Finding, format_findings, scan_command, scan_paths
+from authprobe.security.artifacts import ArtifactDir, make_private_dir, scan_after_run
 from tests.test_watch import launch_chromium
 
 pytestmark = pytest.mark.hygiene

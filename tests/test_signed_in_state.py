@@ -1,4 +1,4 @@
-"""Stored sign-in state (e2e/signed_in.py) against a real sandbox and a real browser.
+"""Stored sign-in state (src/authprobe/plugin/signed_in.py) against a real sandbox and a real browser.
 
 One sign-in through the screen per role; later contexts start signed in from the stored
 state; once the backend ends that session, the state is thrown away and the role signs in
@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-from e2e.signed_in import SignedInStates
-from harness.browser_config import load_browser_config
-from harness.oracle import BackendSession
-from harness.profile import load_profile
-from harness.target import Target
-from harness.users import ThrowawayUser, new_password
-from runsecurity.artifacts import make_private_dir
+from authprobe.browser_config import load_browser_config
+from authprobe.oracle.session import BackendSession
+from authprobe.plugin.signed_in import SignedInStates
+from authprobe.profile import load_profile
+from authprobe.provisioning.users import ThrowawayUser, new_password
+from authprobe.security.artifacts import make_private_dir
+from authprobe.target.app import Target
 from tests.suite_env import started_sandbox
 
 PROFILE = load_profile("sandbox")

@@ -1,10 +1,10 @@
-"""Key rings with grace windows: the sandbox's own (sandbox/keys.py) and the one over a
-stack's SECRET_KEY_FALLBACKS (sandbox/fallbacks.py)."""
+"""Key rings with grace windows: the sandbox's own (src/authprobe/sandbox/keys.py) and the one over a
+stack's SECRET_KEY_FALLBACKS (src/authprobe/sandbox/fallbacks.py)."""
 
 from __future__ import annotations
 
-from sandbox.fallbacks import SecretKeyFallbacks, grace_of
-from sandbox.keys import SigningKeys
+from authprobe.sandbox.fallbacks import SecretKeyFallbacks, grace_of
+from authprobe.sandbox.keys import SigningKeys
 
 
 def test_a_retired_key_verifies_until_its_grace_ends_and_never_signs() -> None:

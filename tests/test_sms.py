@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client as TwilioClient
 
-from harness.errors import ConfigError, WaitTimeout
-from harness.sms import Phone, SmsConfigError
+from authprobe.errors import ConfigError, WaitTimeout
+from authprobe.oob.sms import Phone, SmsConfigError
 from tests.test_sandbox import PASSWORD, SMS_SID, SMS_TOKEN, Server, User, make_server, sms, smtp  # noqa: F401
 
 
@@ -123,9 +123,9 @@ def test_text_codes_sign_in_once_each_and_resends_stop_at_the_limit(
 
 
 def test_the_sms_token_of_a_target_the_run_started_is_one_of_the_runs_secrets() -> None:
-    from harness.settings import Settings
-    from harness.target import Target
-    from runsecurity.hygiene import redact, run_secrets
+    from authprobe.security.hygiene import redact, run_secrets
+    from authprobe.settings import Settings
+    from authprobe.target.app import Target
 
     token = SecretStr("sms-" + "x" * 20)
     target = Target("http://127.0.0.1:1", "127.0.0.1", 1, "qa@sandbox.test", SecretStr("imap"),

@@ -7,7 +7,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from harness.target_lock import TargetLock
+from authprobe.target.lock import TargetLock
 
 
 def _hold(kind: str, folder: str, hold_s: float, log: multiprocessing.Queue, start_after: float) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from harness.errors import ConfigError
-from harness.profile import TARGETS_DIR, Launch, TargetProfile, load_profile
-from harness.settings import Settings
-from harness.target import resolve_target
+from authprobe.errors import ConfigError
+from authprobe.profile import TARGETS_DIR, Launch, TargetProfile, load_profile
+from authprobe.settings import Settings
+from authprobe.target.app import resolve_target
 
 E2E = Path(__file__).resolve().parent.parent / "e2e"
 SHIPPED = sorted(path.stem for path in TARGETS_DIR.glob("*.toml"))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.junit import failures
-from harness.triage import Attempt, Triage
+from authprobe.cli.triage import Attempt, Triage
+from authprobe.junit import failures
 
 ROOT = Path(__file__).resolve().parent.parent
 CORS = "e2e/test_cross_origin.py::test_signed_in_answers_are_never_shared_with_a_foreign_origin[chromium]"
@@ -44,7 +44,7 @@ def _sandbox_env(tmp: Path, defect: str) -> dict[str, str]:
 
 
 def _authprobe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", "triage", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "authprobe.cli.main", "triage", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from harness.errors import AuthprobeError
-from harness.wait import WaitTimeout, wait_until
+from authprobe.errors import AuthprobeError
+from authprobe.wait import WaitTimeout, wait_until
 
 
 def test_returns_first_truthy_result() -> None:

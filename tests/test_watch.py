@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pydantic import SecretStr
 
-from runsecurity.watch import (
+from authprobe.security.watch import (
     DataFlowLog,
     EgressViolation,
     EgressWatch,

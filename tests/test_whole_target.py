@@ -3,7 +3,7 @@ signs out every user of the target, must never run while another check is signed
 
 A planted check holds a signed-in session for six seconds and asks the backend every 100 ms
 whether it is still signed in; the other worker runs the rotation check. With the workers'
-reader-writer lock (e2e/whole_target.py) one waits for the other."""
+reader-writer lock (src/authprobe/plugin/whole_target.py) one waits for the other."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ ROTATION = "e2e/test_key_rotation.py::test_a_retired_key_opens_nothing_and_the_n
 SPANNING_CHECK = """
     import time
 
-    from flows.session import sign_in
+    from authprobe.flows.session import sign_in
 
 
     def test_a_session_held_across_the_other_workers_checks(page, profile, users):

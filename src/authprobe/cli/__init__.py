@@ -1,0 +1,1 @@
+"""The `authprobe` command: one module per command. Imported by nothing."""

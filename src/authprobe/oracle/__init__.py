@@ -1,0 +1,1 @@
+"""Session truth and journeys: what the backend says against what the UI shows, after every step."""

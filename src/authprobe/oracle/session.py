@@ -1,0 +1,214 @@
+"""Session truth: what the backend says versus what the UI shows.
+
+The backend side asks the profile's session endpoint with the browser context's
+own cookies (`context.request`); the UI side reads the account shell. A
+mismatch is the product's core finding, so its message always shows both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import jmespath
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ProxySettings
+from playwright.sync_api import Error as PlaywrightError
+
+from authprobe.errors import SessionProbeError
+from authprobe.profile import SessionProbe
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One side's belief about the session."""
+
+    source: str
+    authenticated: bool
+    email: str | None = None
+    roles: tuple[str, ...] | None = None
+    mfa_pending: bool = False
+    evidence: str = ""
+
+    def describe(self) -> str:
+        if not self.authenticated:
+            state = "signed out" + (" (MFA pending)" if self.mfa_pending else "")
+        else:
+            roles = "" if self.roles is None else f" roles={list(self.roles)}"
+            state = f"signed in as {self.email}{roles}"
+        return f"{self.source}: {state} [{self.evidence}]"
+
+
+class AuthMismatch(AssertionError):
+    """UI and backend disagree, or both disagree with what the step expected."""
+
+
+def select(document: Any, expression: str) -> Any:
+    """A JMESPath expression (validated when the profile loaded) over one JSON answer."""
+    return jmespath.search(expression, document)
+
+
+def _json_answer(status: int, content_type: str, body: str, url: str) -> Any:
+    if "json" not in content_type.lower():
+        raise SessionProbeError(
+            f"The session endpoint {url} answered {content_type or 'no content type'} "
+            f"(HTTP {status}), not JSON; set session_probe.url in the target profile "
+            "to the endpoint that reports the current session."
+        )
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise SessionProbeError(
+            f"The session endpoint {url} sent invalid JSON (HTTP {status}); "
+            "check session_probe.url in the target profile."
+        ) from None
+
+
+def _signed_out(probe: SessionProbe, status: int, url: str) -> bool:
+    """Whether the status alone says nobody is signed in; any other non-2xx is a fault."""
+    if status in probe.signed_out_status:
+        return True
+    if not 200 <= status < 300:
+        raise SessionProbeError(
+            f"The session endpoint {url} answered HTTP {status}; list the statuses that mean "
+            "'signed out' in session_probe.signed_out_status, or fix session_probe.url."
+        )
+    return False
+
+
+def _roles(value: Any) -> tuple[str, ...] | None:
+    return tuple(sorted(str(r) for r in value)) if isinstance(value, list) else None
+
+
+def parse_session_answer(
+    probe: SessionProbe, status: int, content_type: str, body: str, url: str
+) -> SessionView:
+    document = _json_answer(status, content_type, body, url)
+    pending = bool(select(document, probe.mfa_pending)) if probe.mfa_pending else False
+    evidence = f"GET {url} → {status} {body[:200]}"
+    if _signed_out(probe, status, url):
+        return SessionView("backend", False, mfa_pending=pending, evidence=evidence)
+    authenticated = True if probe.authenticated is None else bool(select(document, probe.authenticated))
+    email = select(document, probe.email)
+    return SessionView(
+        source="backend",
+        authenticated=authenticated,
+        email=str(email) if email is not None else None,
+        roles=_roles(select(document, probe.roles)) if probe.roles_url is None else None,
+        mfa_pending=pending,
+        evidence=evidence,
+    )
+
+
+def parse_roles_answer(
+    probe: SessionProbe, status: int, content_type: str, body: str, url: str
+) -> tuple[str, ...] | None:
+    """The roles from the second endpoint (`roles_url`); None when it says signed out."""
+    document = _json_answer(status, content_type, body, url)
+    return None if _signed_out(probe, status, url) else _roles(select(document, probe.roles))
+
+
+class BackendSession:
+    """Reads the session endpoint(s) with the cookies of one browser context."""
+
+    def __init__(self, request: APIRequestContext, probe: SessionProbe, timeout_s: float) -> None:
+        self._request = request
+        self._probe = probe
+        self._timeout_ms = timeout_s * 1000
+
+    def _get(self, path: str) -> tuple[int, str, str, str]:
+        response = self._request.get(
+            path, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
+        )
+        return response.status, response.headers.get("content-type", ""), response.text(), response.url
+
+    def read(self) -> SessionView:
+        view = parse_session_answer(self._probe, *self._get(self._probe.url))
+        if self._probe.roles_url is None or not view.authenticated:
+            return view
+        status, content_type, body, url = self._get(self._probe.roles_url)
+        roles = parse_roles_answer(self._probe, status, content_type, body, url)
+        return replace(view, roles=roles, evidence=f"{view.evidence}; GET {url} → {status} {body[:200]}")
+
+
+class SessionReader(Protocol):
+    """One side's reader: the backend's endpoint here, the UI's shell in pages/account.py."""
+
+    def read(self) -> SessionView: ...
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a step should leave behind; `email=None` with authenticated=True means anyone."""
+
+    authenticated: bool
+    email: str | None = None
+    roles: tuple[str, ...] | None = field(default=None)
+
+
+def _same_email(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().lower() == (b or "").strip().lower()
+
+
+def find_mismatches(ui: SessionView, backend: SessionView, expected: Expected | None) -> list[str]:
+    problems: list[str] = []
+    if ui.authenticated != backend.authenticated:
+        problems.append("UI and backend disagree on whether anyone is signed in")
+    elif ui.authenticated and not _same_email(ui.email, backend.email):
+        problems.append("UI and backend disagree on who is signed in")
+    elif ui.authenticated and ui.roles is not None and backend.roles is not None and (
+        set(ui.roles) != set(backend.roles)
+    ):
+        problems.append("UI and backend disagree on the user's roles")
+    if expected is not None:
+        for side in (ui, backend):
+            if side.authenticated != expected.authenticated:
+                want = "signed in" if expected.authenticated else "signed out"
+                problems.append(f"{side.source} is not {want} as the step expects")
+            elif expected.email and side.authenticated and not _same_email(side.email, expected.email):
+                problems.append(f"{side.source} shows {side.email}, expected {expected.email}")
+            elif (
+                expected.roles is not None
+                and side.roles is not None
+                and set(side.roles) != set(expected.roles)
+            ):
+                problems.append(f"{side.source} roles {list(side.roles)}, expected {list(expected.roles)}")
+    return problems
+
+
+def assert_consistent(
+    ui: SessionView, backend: SessionView, expected: Expected | None = None, *, step: str = ""
+) -> None:
+    problems = find_mismatches(ui, backend, expected)
+    if problems:
+        where = f" after step '{step}'" if step else ""
+        raise AuthMismatch(
+            f"Silent auth mismatch{where}: " + "; ".join(problems) + "\n  "
+            + ui.describe() + "\n  " + backend.describe()
+        )
+
+
+def replay_cookies(
+    browser: Browser, base_url: str, cookies: list[Any], probe: SessionProbe, timeout_s: float,
+    proxy: ProxySettings | None = None,
+) -> SessionView:
+    """Ask the backend about a session using only old cookies, from a brand-new context
+    (through `proxy`: from another device's address)."""
+    context: BrowserContext = browser.new_context(base_url=base_url, proxy=proxy)
+    try:
+        context.add_cookies(cookies)
+        view = BackendSession(context.request, probe, timeout_s).read()
+        return SessionView(
+            source="backend (replayed cookies)",
+            authenticated=view.authenticated,
+            email=view.email,
+            roles=view.roles,
+            mfa_pending=view.mfa_pending,
+            evidence=view.evidence,
+        )
+    except PlaywrightError as exc:
+        raise SessionProbeError(
+            f"Could not replay cookies against {base_url}{probe.url} ({exc.message.splitlines()[0]})."
+        ) from None
+    finally:
+        context.close()

@@ -1,0 +1,67 @@
+"""Settings, profile and target: what the run is pointed at, preflighted before any browser.
+
+settings (E2E_* and pytest's `--base-url`) → profile → target (a built-in one started
+here, or E2E_BASE_URL), preflighted: a bad setting stops the run with one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from authprobe.errors import AuthprobeError, ConfigError
+from authprobe.pages import locator_problems
+from authprobe.plugin.runtime import BASE_URL, RUN_SECRETS, stop_run
+from authprobe.profile import TargetProfile, load_profile
+from authprobe.security.hygiene import run_secrets
+from authprobe.settings import Settings, load_settings
+from authprobe.target.app import Target, preflight, resolve_target
+
+
+def _base_url_option(config: pytest.Config) -> str | None:
+    """pytest-playwright's `--base-url` (or the `base_url` ini value): the target's origin."""
+    return config.getoption("--base-url", None) or config.getini("base_url") or None
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config) -> Settings:
+    try:
+        return load_settings(_base_url_option(pytestconfig))
+    except AuthprobeError as exc:
+        stop_run(exc)
+        raise
+
+
+@pytest.fixture(scope="session")
+def profile(settings: Settings) -> TargetProfile:
+    try:
+        loaded = load_profile(settings.target)
+    except AuthprobeError as exc:
+        stop_run(exc)
+        raise
+    problems = locator_problems(loaded)
+    if problems:
+        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
+        stop_run(ConfigError(f"Target profile {loaded.name}: {problems[0]}{more}; fix the profile."))
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def target(
+    request: pytest.FixtureRequest, settings: Settings, profile: TargetProfile
+) -> Iterator[Target]:
+    try:
+        running = resolve_target(settings, profile)
+    except AuthprobeError as exc:
+        stop_run(exc)
+        raise
+    try:
+        preflight(running, profile, settings.http_timeout)
+    except AuthprobeError as exc:
+        running.stop()
+        stop_run(exc)
+    request.config.stash[RUN_SECRETS].update(run_secrets(settings, running))
+    request.config.stash[BASE_URL] = running.base_url
+    yield running
+    running.stop()

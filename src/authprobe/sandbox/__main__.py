@@ -1,0 +1,7 @@
+"""Entry point for `python -m sandbox`."""
+
+import sys
+
+from authprobe.sandbox.server import main
+
+sys.exit(main())

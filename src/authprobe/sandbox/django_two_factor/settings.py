@@ -1,0 +1,176 @@
+"""Django settings of the project, built per start and applied with settings.configure():
+nothing here reads or sets DJANGO_SETTINGS_MODULE, so no other process inherits it.
+
+The switches are the documented ones, chosen for an honest deployment; the known
+misconfigurations (--misconfigure NAME) change exactly one of them each.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+# name -> what it changes (one line each, as src/authprobe/sandbox/defects.py does for the sandbox)
+MISCONFIGURATIONS: dict[str, str] = {
+    "verification_optional":
+        "django-registration's one-step workflow: accounts are active and signed in at once, "
+        "no activation mail",
+    "signed_cookie_sessions":
+        "SESSION_ENGINE signed_cookies: logout clears this browser's cookie, a copied cookie "
+        "keeps working",
+    "revealing_reset":
+        "a PasswordResetForm subclass that tells unknown addresses there is no such account "
+        "(account enumeration)",
+    "password_change_keeps_sessions":
+        "User.get_session_auth_hash no longer covers the password: other sessions survive a "
+        "password change (and a reset)",
+}
+
+
+class UnknownMisconfigurationError(ValueError):
+    pass
+
+
+def validate_misconfigurations(names: list[str]) -> frozenset[str]:
+    unknown = sorted(set(names) - set(MISCONFIGURATIONS))
+    if unknown:
+        raise UnknownMisconfigurationError(
+            f"Unknown misconfiguration {', '.join(unknown)}; known ones: "
+            f"{', '.join(sorted(MISCONFIGURATIONS))}.")
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class DjangoConfig:
+    db_path: str
+    smtp_host: str
+    smtp_port: int
+    test_mode: bool = False
+    hook_token: str = ""
+    misconfigurations: frozenset[str] = field(default_factory=frozenset)
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
+    mail_sender: str = "authprobe django <no-reply@sandbox.test>"
+
+
+def build(config: DjangoConfig) -> dict[str, Any]:
+    wrong = config.misconfigurations
+    session_engine = ("django.contrib.sessions.backends.signed_cookies"
+                      if "signed_cookie_sessions" in wrong
+                      else "django.contrib.sessions.backends.db")
+    values: dict[str, Any] = {
+        "DEBUG": False,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": list(config.allowed_hosts),
+        "ROOT_URLCONF": "authprobe.sandbox.django_two_factor.urls",
+        "WSGI_APPLICATION": None,
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.forms",
+            "django_otp",
+            "django_otp.plugins.otp_static",
+            "django_otp.plugins.otp_totp",
+            "two_factor",
+            "authprobe.sandbox.django_two_factor.accounts",
+        ],
+        "MIDDLEWARE": [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django_otp.middleware.OTPMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+        "TEMPLATES": [{
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [str(HERE / "templates")],  # the project's templates win over the apps'
+            "APP_DIRS": True,
+            "OPTIONS": {"context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "authprobe.sandbox.django_two_factor.views.navigation",
+            ]},
+        }],
+        # Form errors through the project's templates (django/forms/errors/list/ul.html).
+        "FORM_RENDERER": "django.forms.renderers.TemplatesSetting",
+        "DATABASES": {"default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": config.db_path,
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        }},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "AUTH_USER_MODEL": "accounts.User",
+        "AUTH_PASSWORD_VALIDATORS": [  # what `startproject` writes
+            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+        ],
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": "/static/",
+        # Sessions: in the database, idle timeout of 30 min (every request moves the expiry).
+        "SESSION_ENGINE": session_engine,
+        "SESSION_COOKIE_AGE": 1800,
+        "SESSION_SAVE_EVERY_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "X_FRAME_OPTIONS": "DENY",
+        # Sign-in is django-two-factor-auth's wizard; the admin's login redirects to it.
+        "LOGIN_URL": "two_factor:login",
+        "LOGIN_REDIRECT_URL": "/account",
+        "LOGOUT_REDIRECT_URL": None,  # LogoutView renders registration/logged_out.html
+        "PASSWORD_RESET_TIMEOUT": 900,
+        # django-registration
+        "ACCOUNT_ACTIVATION_DAYS": 1,
+        "REGISTRATION_OPEN": True,
+        # Mail: Django's SMTP backend to the local sink.
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": config.smtp_host,
+        "EMAIL_PORT": config.smtp_port,
+        "EMAIL_USE_TLS": False,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 10,
+        "DEFAULT_FROM_EMAIL": config.mail_sender,
+        "SERVER_EMAIL": config.mail_sender,
+        "LOGGING": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+            "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR",
+                                           "propagate": False}},
+        },
+        # The project's own switches.
+        "AUTHPROBE_TEST_MODE": config.test_mode,
+        "AUTHPROBE_HOOK_TOKEN": config.hook_token,
+        "AUTHPROBE_MISCONFIGURATIONS": config.misconfigurations,
+    }
+    if config.test_mode:
+        # Django's own advice for test runs: a fast hasher.
+        values["PASSWORD_HASHERS"] = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # the key-rotation hooks' grace windows end before anything reads a key
+        values["MIDDLEWARE"].insert(0, "authprobe.sandbox.django_two_factor.views.expire_key_fallbacks")
+    return values
+
+
+def configure(config: DjangoConfig) -> None:
+    """Apply the settings to this process and set Django up (apps, signals)."""
+    import django
+    from django.conf import settings
+
+    settings.configure(**build(config))
+    django.setup()

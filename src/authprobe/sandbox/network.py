@@ -1,0 +1,86 @@
+"""The sandbox's network policy: who a request comes from, and what that address may do.
+
+- The client address is the TCP peer, or the first X-Forwarded-For hop when the peer is one of
+  `trusted_proxies` (none by default: nothing in front of the sandbox).
+- Admins sign in and stay signed in only from `admin_networks`.
+- Sessions of `bound_roles` are bound to the address they signed in from.
+- Failed sign-ins are counted per address: `signin_limit_attempts` within
+  `signin_limit_window` seconds, then that address (only that one) gets "too many attempts".
+  Addresses in `signin_limit_exempt` (the machine itself, like an office allow-list) are not
+  counted: a run's own many deliberate wrong passwords come from there.
+- The test hooks answer only to `hook_networks`, whatever token they carry.
+
+Seeded defects:
+- admin_network_checked_at_signin_only: the admin range is checked when the password is
+  submitted, never again (a session that becomes an admin's elsewhere keeps working).
+- session_follows_cookie_anywhere: a bound session is accepted from any address.
+- forwarded_for_trusted_from_anyone: any client's X-Forwarded-For is taken as its address.
+- hooks_open_to_any_network: the hooks answer the right token from any address.
+- signin_limit_shared_by_addresses: failed sign-ins are counted for all addresses together,
+  so one device's mistakes lock every other device out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+from starlette.requests import Request
+
+from authprobe.sandbox.config import SandboxConfig
+
+ALL_ADDRESSES = "*"
+
+
+def _within(address: str, networks: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def client_address(config: SandboxConfig, request: Request) -> str:
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    trusted = ("forwarded_for_trusted_from_anyone" in config.defects
+               or _within(peer, config.trusted_proxies))
+    if forwarded and trusted:
+        return forwarded.split(",")[0].strip()
+    return peer
+
+
+def admin_allowed(config: SandboxConfig, address: str) -> bool:
+    return _within(address, config.admin_networks)
+
+
+def hook_allowed(config: SandboxConfig, address: str) -> bool:
+    return "hooks_open_to_any_network" in config.defects or _within(address, config.hook_networks)
+
+
+class SigninLimit:
+    """Failed sign-ins per address in a sliding window (in memory: one sandbox process)."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self._attempts, self._window = config.signin_limit_attempts, config.signin_limit_window
+        self._exempt = config.signin_limit_exempt
+        self._shared = "signin_limit_shared_by_addresses" in config.defects
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures[ALL_ADDRESSES if self._shared else address]
+        while failures and now - failures[0] > self._window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, address: str) -> bool:
+        if _within(address, self._exempt):
+            return False
+        return len(self._recent(address, time.time())) >= self._attempts
+
+    def failed(self, address: str) -> None:
+        if not _within(address, self._exempt):
+            now = time.time()
+            self._recent(address, now).append(now)

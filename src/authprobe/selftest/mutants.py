@@ -1,0 +1,359 @@
+"""`authprobe mutants`: prove the unchanged e2e suite catches every seeded sandbox defect.
+
+The suite runs once against a clean sandbox (it must pass, or no result means anything),
+then once per defect against a fresh sandbox started with `--defect NAME`. A defect counts
+as caught only when a test of that real run fails; a run that stops for any other reason
+(sandbox did not start, collection error, configuration stop) is an error, never a catch.
+
+Like mutation tools, it remembers which test caught each defect (bench/mutants-order.json,
+or AUTHPROBE_MUTANTS_ORDER) and runs that test first with `-x`, so a caught defect costs
+one test instead of the whole suite. This is the one module outside sandbox/ that knows
+defect names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from authprobe.junit import failures
+from authprobe.junit import stop_reason as _stop_reason
+from authprobe.resources import suite_root
+from authprobe.sandbox.defects import CATALOGUE, UnknownDefectError, validate_defects
+from authprobe.selftest.mutants_plugin import FIRST_TESTS_ENV
+
+ROOT = suite_root()  # in a clone, the repository: the suite runs as `pytest e2e/` there
+ORDER_ENV = "AUTHPROBE_MUTANTS_ORDER"
+DEFAULT_ORDER_FILE = ROOT / "bench" / "mutants-order.json"
+# a clean run takes 2-3 min; a defect can turn every mail wait into a 30 s timeout
+RUN_TIMEOUT_S = 20 * 60
+MESSAGE_WIDTH = 64
+
+Outcome = Literal["passed", "failed", "error"]
+
+# runs in flight, so Ctrl-C can end them: they sit in their own sessions, out of SIGINT's reach
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One pytest run of the e2e suite against one sandbox."""
+
+    defect: str | None
+    outcome: Outcome
+    test: str | None
+    message: str
+    seconds: float
+    failed: tuple[str, ...] = ()  # every failing node id (one with -x); for the flakiness bench
+
+    @property
+    def verdict(self) -> str:
+        if self.defect is None:
+            return {"passed": "green", "failed": "FAILED", "error": "error"}[self.outcome]
+        return {"passed": "ESCAPED", "failed": "caught", "error": "error"}[self.outcome]
+
+    def as_dict(self) -> dict[str, object]:
+        fields = {key: value for key, value in asdict(self).items() if key != "failed"}
+        return {**fields, "seconds": round(self.seconds, 1), "result": self.verdict}
+
+
+# ---------------------------------------------------------------- one suite run
+
+
+def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
+              timeout_s: float = RUN_TIMEOUT_S, tests: list[str] | None = None) -> SuiteRun:
+    """Run the unchanged suite (or just `tests`) against a fresh sandbox, `defect` seeded if any."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="authprobe-mutant-") as scratch:
+        work = Path(scratch)
+        junit = work / "junit.xml"
+        env = {
+            **os.environ,
+            "E2E_TARGET": "sandbox",
+            "E2E_BASE_URL": "",  # overrides a .env pointing at staging: this must be the sandbox
+            "E2E_SANDBOX_ARGS": f"--defect {defect}" if defect else "",
+            "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
+            # a verdict needs no trace, and recording one is a third of a run's time
+            "E2E_KEEP_ARTIFACTS": os.environ.get("E2E_KEEP_ARTIFACTS") or "never",
+            FIRST_TESTS_ENV: "\n".join(first),
+        }
+        command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",
+                   *(["-x"] if stop_first else []), "-p", "no:cacheprovider",
+                   "-p", "authprobe.selftest.mutants_plugin",
+                   "--junitxml", str(junit), "--output", str(work / "test-results")]
+        # own session: a timeout kills pytest, its sandbox and its browsers together
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        with _LIVE_LOCK:
+            _LIVE.add(process)
+        try:
+            output, _ = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            return SuiteRun(defect, "error", None, f"timed out after {timeout_s:.0f} s",
+                            time.monotonic() - started)
+        except KeyboardInterrupt:
+            _kill_group(process)
+            raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
+        seconds = time.monotonic() - started
+        if process.returncode == 0:
+            return SuiteRun(defect, "passed", None, "", seconds)
+        failed = failures(junit) if process.returncode == 1 else []
+        if not failed:
+            return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
+        return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
+                        tuple(node for node, _ in failed))
+
+
+def confirmed_run(defect: str, first: list[str]) -> SuiteRun:
+    """A catch counts only if the catching test passes on the clean app (flaky tests don't catch).
+
+    If it fails on the clean sandbox too, the defect run is repeated once; a catch that still
+    cannot be confirmed is reported as an error, never as caught.
+    """
+    run = run_suite(defect, first)
+    for _ in range(2):
+        if run.outcome != "failed" or run.test is None:
+            return run
+        check = run_suite(None, [], tests=[run.test])
+        if check.outcome == "passed":
+            return run
+        flaky = run.test
+        run = run_suite(defect, [test for test in first if test != flaky])
+    return replace(run, outcome="error",
+                   message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _kill_live() -> None:
+    """Ctrl-C arrives in the main thread only: end the runs the worker threads wait on."""
+    with _LIVE_LOCK:
+        for process in _LIVE:
+            _kill_group(process)
+
+
+# ---------------------------------------------------------------- prioritisation memory
+
+
+def order_file() -> Path:
+    return Path(os.environ.get(ORDER_ENV) or DEFAULT_ORDER_FILE)
+
+
+def load_order(path: Path) -> dict[str, str]:
+    """Which test caught each defect last time; an unreadable file just means no memory."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(name): str(test) for name, test in data.items() if isinstance(test, str)}
+
+
+def first_tests(defect: str, memory: dict[str, str]) -> list[str]:
+    """This defect's last catcher, then the tests that caught most other defects."""
+    popular = [test for test, _ in Counter(memory.values()).most_common()]
+    own = [memory[defect]] if defect in memory else []
+    return list(dict.fromkeys(own + popular))
+
+
+def updated_order(memory: dict[str, str], runs: list[SuiteRun]) -> dict[str, str]:
+    """Caught → remember the catcher; escaped → forget; error → keep what we knew."""
+    result = dict(memory)
+    for run in runs:
+        if run.defect is None:
+            continue
+        if run.outcome == "failed" and run.test:
+            result[run.defect] = run.test
+        elif run.outcome == "passed":
+            result.pop(run.defect, None)
+    return dict(sorted(result.items()))
+
+
+# ---------------------------------------------------------------- output
+
+
+def _trim(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short_test(node_id: str | None) -> str:
+    """The table's form of a node id: the e2e/ prefix and browser parameter add nothing there."""
+    if not node_id:
+        return "-"
+    return node_id.removeprefix("e2e/").removesuffix("[chromium]")
+
+
+def _short_message(message: str) -> str:
+    return _trim(message.removeprefix("AssertionError: "), MESSAGE_WIDTH) or "-"
+
+
+def render_table(clean: SuiteRun, runs: list[SuiteRun], total_s: float) -> str:
+    rows = [("defect", "result", "first failing test", "first line of the failure", "s")]
+    for run in runs:
+        rows.append((run.defect or "", run.verdict, _short_test(run.test),
+                     _short_message(run.message), f"{run.seconds:.0f}"))
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    lines = ["  ".join([*(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])),
+                        row[4].rjust(widths[4])]).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    caught = sum(run.outcome == "failed" for run in runs)
+    clean_note = f" ({_short_test(clean.test)}: {_short_message(clean.message)})" if clean.test else (
+        f" ({clean.message})" if clean.message else "")
+    lines += ["", f"caught {caught}/{len(runs)}",
+              f"clean run: {clean.verdict}{clean_note}, {clean.seconds:.0f} s",
+              f"total: {total_s:.0f} s"]
+    return "\n".join(lines)
+
+
+def _progress(done: int, total: int, run: SuiteRun) -> None:
+    """One stderr line per finished run, so a long matrix shows what it found as it goes."""
+    detail = f" {_short_test(run.test)}: {_short_message(run.message)}" if run.test else (
+        f" {run.message}" if run.message else "")
+    print(f"[{done}/{total}] {run.defect or 'clean'}: {run.verdict} ({run.seconds:.0f} s){detail}",
+          file=sys.stderr, flush=True)
+
+
+class Progress:
+    """A line on stderr from the first second and every `every_s` after: elapsed, runs done,
+    and an estimate of what is left (per run: the mean of finished defect runs, or the clean
+    run's time until one has finished), so a long matrix never looks hung."""
+
+    def __init__(self, total: int, jobs: int, write: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic, every_s: float = 15.0) -> None:
+        self.total, self.jobs, self.every_s = total, max(jobs, 1), every_s
+        self._write = write or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._clock = clock
+        self._started = clock()
+        self._clean_s: float | None = None
+        self._done: list[float] = []
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._write(f"authprobe mutants: the clean suite first, then {self.total} defect(s) on "
+                    f"{self.jobs} job(s); a line every {self.every_s:g} s")
+        self._ticker = threading.Thread(target=self._tick, daemon=True, name="mutants-progress")
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def clean_done(self, seconds: float) -> None:
+        self._clean_s = seconds
+
+    def defect_done(self, seconds: float) -> None:
+        self._done.append(seconds)
+
+    def line(self) -> str:
+        elapsed = self._clock() - self._started
+        if self._clean_s is None:
+            return f"[{_clock_time(elapsed)}] clean run in progress; {self.total} defect(s) after it"
+        per_run = statistics.mean(self._done) if self._done else self._clean_s
+        left = (self.total - len(self._done)) * per_run / self.jobs
+        return (f"[{_clock_time(elapsed)}] {len(self._done)}/{self.total} defect(s) done; "
+                f"about {_clock_time(left)} left")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self._write(self.line())
+
+
+def _clock_time(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+# ---------------------------------------------------------------- command
+
+
+def _run_matrix(defects: list[str], jobs: int,
+                progress: Progress) -> tuple[SuiteRun, list[SuiteRun]]:
+    """The clean run, then (only if it is green) each defect; runs in catalogue order."""
+    clean = run_suite(None, [])
+    _progress(0, len(defects), clean)
+    runs: list[SuiteRun] = []
+    if clean.outcome == "passed":
+        progress.clean_done(clean.seconds)
+        path = order_file()
+        memory = load_order(path)
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            futures = [pool.submit(confirmed_run, name, first_tests(name, memory))
+                       for name in defects]
+            for done, future in enumerate(as_completed(futures), start=1):
+                runs.append(future.result())
+                progress.defect_done(runs[-1].seconds)
+                _progress(done, len(defects), runs[-1])
+                # saved as it goes: an interrupted matrix still speeds up the next one
+                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n",
+                                encoding="utf-8")
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_live()
+            raise
+        pool.shutdown()
+        runs.sort(key=lambda run: defects.index(run.defect or ""))
+    return clean, runs
+
+
+def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, jobs: int) -> int:
+    """Entry point of `authprobe mutants`; exit 0 only if clean is green and nothing escaped."""
+    if list_only:
+        width = max(len(name) for name in CATALOGUE)
+        for name, bug in CATALOGUE.items():
+            print(f"{name.ljust(width)}  {bug}")
+        return 0
+    try:
+        chosen = validate_defects(only or CATALOGUE)
+    except UnknownDefectError as exc:
+        print(f"authprobe: {exc}", file=sys.stderr)
+        return 2
+    if jobs < 1:
+        print("authprobe: --jobs must be at least 1.", file=sys.stderr)
+        return 2
+    defects = [name for name in CATALOGUE if name in chosen]
+
+    started = time.monotonic()
+    progress = Progress(len(defects), jobs)
+    progress.start()
+    try:
+        clean, runs = _run_matrix(defects, jobs, progress)
+    finally:
+        progress.stop()
+    total_s = time.monotonic() - started
+
+    caught = sum(run.outcome == "failed" for run in runs)
+    if as_json:
+        print(json.dumps({"clean": clean.as_dict(), "defects": [run.as_dict() for run in runs],
+                          "caught": caught, "total": len(defects), "jobs": jobs,
+                          "seconds": round(total_s, 1)}, indent=2))
+    elif clean.outcome != "passed":
+        print(f"The clean run is {clean.verdict} ({clean.test or '-'}: {clean.message}); "
+              "defects were not run, since a catch would mean nothing. Fix the clean run first.")
+    else:
+        print(render_table(clean, runs, total_s))
+    return 0 if clean.outcome == "passed" and caught == len(defects) else 1

@@ -1,0 +1,2 @@
+"""The app under test: resolved from settings, preflighted, started when built in, its
+hooks and HTTP operations."""
