@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from authprobe.errors import BrowserNotFound
+
 # Without these the closed network here floods Chromium with refused connections.
 CHROMIUM_ARGS = [
     "--disable-background-networking",
@@ -47,10 +49,6 @@ def driver_compile_cache() -> Path:
     A cache like pip's or Playwright's own browser folder: no secret, kept between runs."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "authprobe" / "node-compile-cache"
-
-
-class BrowserNotFound(Exception):
-    pass
 
 
 def _playwright_own(browser_name: str, playwright: Any = None) -> str | None:

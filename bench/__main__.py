@@ -26,7 +26,7 @@ def steps(quick: bool) -> list[tuple[str, list[str]]]:
         ("mail latency", [*python, "bench.mail_latency"]),
         ("suite wall time", [*python, "bench.suite_time", "--rounds", "1" if quick else "2"]),
         ("browser costs", [*python, "bench.browser_costs", "--rounds", "5" if quick else "10"]),
-        ("load", [*python, "authprobe.cli.main", "load", "--users", "50", "--seconds", "30"]),
+        ("load", [*python, "authprobe.cli", "load", "--users", "50", "--seconds", "30"]),
     ]
 
 

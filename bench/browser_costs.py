@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from authprobe.browser_config import load_browser_config
 from authprobe.profile import load_profile
 from authprobe.provisioning.users import new_password
-from tests.suite_env import started_sandbox
+from authprobe.target.environment import started_sandbox
 
 PASSWORD = new_password().get_secret_value()  # a throwaway user on a throwaway sandbox
 

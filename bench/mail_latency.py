@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from pydantic import SecretStr
+
 from authprobe.oob import mail as mail_module
 from authprobe.oob.mail import Inbox
-from tests.mailsink_fixture import RunningSink, running_mail_sink
+from authprobe.sandbox.mailsink_thread import ADDRESS_BASE, SinkInThread, running_mail_sink
 
 ROUNDS = 50
 
@@ -43,7 +45,7 @@ class _SignallingInbox(Inbox):
             del idle.start
 
 
-def _idle_round(sink: RunningSink, inbox: _SignallingInbox, n: int) -> float:
+def _idle_round(sink: SinkInThread, inbox: _SignallingInbox, n: int) -> float:
     to = inbox.address(f"idle-{n}")
     accepted: list[float] = []
 
@@ -61,7 +63,7 @@ def _idle_round(sink: RunningSink, inbox: _SignallingInbox, n: int) -> float:
     return returned - accepted[0]
 
 
-def _polling_round(sink: RunningSink, inbox: _SignallingInbox, n: int) -> float:
+def _polling_round(sink: SinkInThread, inbox: _SignallingInbox, n: int) -> float:
     """IDLE off: the mail arrives at a random moment of a 1 s polling interval."""
     to = inbox.address(f"poll-{n}")
     accepted: list[float] = []
@@ -85,7 +87,7 @@ def _polling_round(sink: RunningSink, inbox: _SignallingInbox, n: int) -> float:
     return returned - accepted[0]
 
 
-def _search_first_round(sink: RunningSink, inbox: Inbox, n: int) -> float:
+def _search_first_round(sink: SinkInThread, inbox: Inbox, n: int) -> float:
     to = inbox.address(f"early-{n}")
     sink.send(to, f"early {n}")
     accepted = time.perf_counter()
@@ -103,23 +105,17 @@ def _report(name: str, seconds: list[float]) -> None:
 
 
 def main() -> None:
-    with running_mail_sink() as sink:
-        cases: list[tuple[str, Callable[[RunningSink, _SignallingInbox, int], float]]] = [
+    with running_mail_sink() as started:
+        sink = SinkInThread(started)
+        cases: list[tuple[str, Callable[[SinkInThread, _SignallingInbox, int], float]]] = [
             ("idle", _idle_round),
             ("polling at 1 s", _polling_round),
             ("search-first", _search_first_round),
         ]
-        with sink.inbox() as plain:  # warm-up: first login hashes the password
-            plain.assert_none(to=plain.address("warmup"), within=0)
-        s = sink.sink
-        with _SignallingInbox(
-            s.host,
-            s.imap_port,
-            s.imap_user,
-            sink.inbox()._password,
-            ssl=False,
-            address_base="qa@sandbox.test",
-        ) as inbox:
+        login = (started.host, started.imap_port, started.imap_user, SecretStr(started.imap_password))
+        with Inbox(*login, ssl=False, address_base=ADDRESS_BASE) as plain:
+            plain.assert_none(to=plain.address("warmup"), within=0)  # warm-up: first login hashes
+        with _SignallingInbox(*login, ssl=False, address_base=ADDRESS_BASE) as inbox:
             for name, round_ in cases:
                 _report(name, [round_(sink, inbox, n) for n in range(ROUNDS)])
 

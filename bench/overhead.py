@@ -36,7 +36,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from authprobe.target.app import Target
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "e2e/test_signup.py::test_signup_activation_signin_agree_after_every_step"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from authprobe.browser_config import load_browser_config  # noqa: E402
-from tests.suite_env import started_sandbox, suite_env_for  # noqa: E402
+from authprobe.target.environment import started_sandbox, suite_env_for  # noqa: E402
 
 CHECK = "e2e/test_sessions.py::test_idle_session_expires_and_the_ui_forgets_the_user"
 

@@ -16,12 +16,11 @@ from authprobe.flows.session import open_account_together, sign_in, sign_in_toge
 from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import Expected, find_mismatches
 from authprobe.pages.account import AccountShell
-from authprobe.plugin.device_contexts import DeviceContexts
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
+from authprobe.testing import DeviceContexts, MakeJourney
 
 pytestmark = pytest.mark.concurrency
-MakeJourney = Callable[[Page, str], Journey]
 NewContext = Callable[..., BrowserContext]
 USERS = 5
 DEVICES_PER_USER = 2
@@ -45,20 +44,21 @@ def _identity_problems(trips: list[tuple[Journey, ThrowawayUser]], when: str) ->
 
 @pytest.mark.severity1
 def test_simultaneous_signins_each_see_only_their_own_identity(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    people = [users.create(tag=f"crowd{n}") for n in range(USERS)]
+    people = [authprobe_users.create(tag=f"crowd{n}") for n in range(USERS)]
     devices = [(new_context().new_page(), user) for user in people for _ in range(DEVICES_PER_USER)]
-    trips = [(journey(page, f"{user.email} device {n % DEVICES_PER_USER + 1}"), user)
+    trips = [(authprobe_journey(page, f"{user.email} device {n % DEVICES_PER_USER + 1}"), user)
              for n, (page, user) in enumerate(devices)]
 
-    results = sign_in_together(profile, [(page, u.email, u.password) for page, u in devices])
+    results = sign_in_together(authprobe_profile, [(page, u.email, u.password) for page, u in devices])
     failed = [f"{r.email}: {r.outcome} ({r.message}) at {r.url}" for r in results
               if r.outcome != "signed_in"]
     assert not failed, "simultaneous sign-ins must each succeed:\n  " + "\n  ".join(failed)
     problems = _identity_problems(trips, "right after signing in together")
 
-    loads = open_account_together(profile, [page for page, _ in devices])
+    loads = open_account_together(authprobe_profile, [page for page, _ in devices])
     problems += _identity_problems(trips, "account page loaded by everyone at once")
     assert not problems, (
         f"{len(devices)} browsers signed in and loaded the account page at the same moment; "
@@ -69,23 +69,24 @@ def test_simultaneous_signins_each_see_only_their_own_identity(
 
 @pytest.mark.severity1
 def test_logout_on_one_device_follows_the_logout_scope(
-    devices: DeviceContexts, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+    authprobe_devices: DeviceContexts, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_journey: MakeJourney,
 ) -> None:
     """Two devices, each from its own address where devices can be had."""
-    if profile.policy.concurrent_sessions != "allowed":
-        pytest.skip(f"target {profile.name} allows one session per user (profile policy)")
-    user = users.create(tag="two-devices")
-    scope = profile.policy.logout_scope
-    first, second = (devices.open_any(f"device {n}").new_page() for n in (1, 2))
-    trips = {page: journey(page, f"device {n}") for n, page in enumerate((first, second), 1)}
+    if authprobe_profile.policy.concurrent_sessions != "allowed":
+        pytest.skip(f"target {authprobe_profile.name} allows one session per user (profile policy)")
+    user = authprobe_users.create(tag="two-devices")
+    scope = authprobe_profile.policy.logout_scope
+    first, second = (authprobe_devices.open_any(f"device {n}").new_page() for n in (1, 2))
+    trips = {page: authprobe_journey(page, f"device {n}") for n, page in enumerate((first, second), 1)}
     for page in (first, second):
         with trips[page].step("sign in", Expected(authenticated=True, email=user.email)):
-            sign_in(page, profile, user.email, user.password)
+            sign_in(page, authprobe_profile, user.email, user.password)
     with trips[first].step("sign out on device 1", Expected(authenticated=False)):
-        sign_out(page=first, profile=profile)
+        sign_out(page=first, profile=authprobe_profile)
 
     other_stays = scope == "device"
-    AccountShell(second, profile).open()
+    AccountShell(second, authprobe_profile).open()
     ui, backend = trips[second].ui.read(), trips[second].backend.read()
     assert ui.authenticated == other_stays and backend.authenticated == other_stays, (
         f"logout scope is '{scope}' (profile policy): after signing out on device 1, device 2 "
@@ -131,26 +132,27 @@ def _back_through_history(page: Page, profile: TargetProfile, trip: Journey,
 
 @pytest.mark.severity1
 def test_shared_device_keeps_nothing_of_the_previous_user(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    alice, bob = users.create(tag="shared-a"), users.create(tag="shared-b")
-    trip = journey(page, "shared device")
-    shell = AccountShell(page, profile)
+    alice, bob = authprobe_users.create(tag="shared-a"), authprobe_users.create(tag="shared-b")
+    trip = authprobe_journey(page, "shared device")
+    shell = AccountShell(page, authprobe_profile)
     with trip.step("A signs in", Expected(authenticated=True, email=alice.email)):
-        sign_in(page, profile, alice.email, alice.password)
+        sign_in(page, authprobe_profile, alice.email, alice.password)
     shell.open()
     alice_cookies = {c["value"] for c in page.context.cookies()
-                     if c["name"] == profile.session_probe.cookie_name}
+                     if c["name"] == authprobe_profile.session_probe.cookie_name}
     with trip.step("A signs out", Expected(authenticated=False)):
-        sign_out(page, profile)
+        sign_out(page, authprobe_profile)
 
     problems = [f"after A signed out: {t}" for t in _traces_of(alice, alice_cookies, shell)]
-    problems += _back_through_history(page, profile, trip, alice, Expected(authenticated=False), 1)
+    problems += _back_through_history(page, authprobe_profile, trip, alice, Expected(authenticated=False), 1)
 
     with trip.step("B signs in", Expected(authenticated=True, email=bob.email)):
-        sign_in(page, profile, bob.email, bob.password)
+        sign_in(page, authprobe_profile, bob.email, bob.password)
     problems += [f"after B signed in: {t}" for t in _traces_of(alice, alice_cookies, shell)]
-    problems += _back_through_history(page, profile, trip, alice,
+    problems += _back_through_history(page, authprobe_profile, trip, alice,
                                       Expected(authenticated=True, email=bob.email), 3)
     assert not problems, (
         f"on a shared browser, nothing of the previous user ({alice.email}) may remain after "

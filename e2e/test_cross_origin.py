@@ -11,17 +11,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from authprobe.errors import ProvisioningUnavailable
 from authprobe.oracle.cors import FOREIGN_ORIGIN, NULL_ORIGIN, shared_with
-from authprobe.plugin.signed_in import SignedInPage
 from authprobe.profile import TargetProfile
-from authprobe.provisioning.channels import ProvisioningUnavailable
+from authprobe.testing import SignedInPage
 
 pytestmark = pytest.mark.sessions
 
 
 @pytest.mark.severity1
 def test_signed_in_answers_are_never_shared_with_a_foreign_origin(
-    signed_in: SignedInPage, profile: TargetProfile,
+    authprobe_signed_in: SignedInPage, authprobe_profile: TargetProfile,
 ) -> None:
     pages: dict[str, Page] = {}
 
@@ -30,21 +30,21 @@ def test_signed_in_answers_are_never_shared_with_a_foreign_origin(
         (sign-up alone makes only default users): a CORS layer answers before the role check."""
         if role not in pages:
             try:
-                pages[role] = signed_in(role)[0]
+                pages[role] = authprobe_signed_in(role)[0]
             except ProvisioningUnavailable:
-                if role == profile.roles.default:
+                if role == authprobe_profile.roles.default:
                     raise
-                return page_of(profile.roles.default)
+                return page_of(authprobe_profile.roles.default)
         return pages[role], role
 
     problems: list[str] = []
-    for path, wanted in profile.authorising_endpoints():
+    for path, wanted in authprobe_profile.authorising_endpoints():
         page, role = page_of(wanted)
         request = page.request
         for origin in (FOREIGN_ORIGIN, NULL_ORIGIN):
             answer = request.get(path, headers={"Origin": origin}, max_redirects=0)
-            if path == profile.session_probe.url:
-                assert answer.status not in profile.session_probe.signed_out_status, (
+            if path == authprobe_profile.session_probe.url:
+                assert answer.status not in authprobe_profile.session_probe.signed_out_status, (
                     f"the {role} user's cookies did not sign the request to {path} in "
                     f"(status {answer.status}), so its cross-origin answer says nothing")
             how = shared_with(answer.headers, origin)

@@ -102,12 +102,14 @@ def last_response_headers(log: DataFlowLog, path: str) -> Mapping[str, str] | No
 
 @pytest.mark.severity1
 def test_session_and_one_time_tokens_never_leave_the_origin_in_urls_or_referers(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    target: Target, flows_log: DataFlowLog, egress: EgressWatch,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_target: Target, authprobe_flows_log: DataFlowLog,
+    authprobe_egress: EgressWatch,
 ) -> None:
-    walk = walk_account_lifecycle(page, profile, inbox, users, settings)
+    walk = walk_account_lifecycle(page, authprobe_profile, authprobe_inbox, authprobe_users,
+                                  authprobe_settings)
     assert walk.tokens, "the walk collected no session cookie or link token to look for"
-    leaks = tokens_in_urls(flows_log, walk.tokens, target.base_url)
+    leaks = tokens_in_urls(authprobe_flows_log, walk.tokens, authprobe_target.base_url)
     assert not leaks, (
         "token leak: a session or one-time token went to another origin in a URL or Referer:\n"
         + "\n".join(f"  {url} (in the {where})" for url, where in leaks)
@@ -116,11 +118,12 @@ def test_session_and_one_time_tokens_never_leave_the_origin_in_urls_or_referers(
 
 @pytest.mark.severity2
 def test_passwords_are_never_echoed_in_responses(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    flows_log: DataFlowLog,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_flows_log: DataFlowLog,
 ) -> None:
-    walk = walk_account_lifecycle(page, profile, inbox, users, settings)
-    echoes = [exchange for password in walk.passwords for exchange in echoed(flows_log, password)]
+    walk = walk_account_lifecycle(page, authprobe_profile, authprobe_inbox, authprobe_users,
+                                  authprobe_settings)
+    echoes = [exchange for password in walk.passwords for exchange in echoed(authprobe_flows_log, password)]
     assert not echoes, (
         "password echoed: a response body repeats a password typed at sign-up, sign-in or "
         "reset (it lands in caches, logs and traces):\n"
@@ -130,30 +133,31 @@ def test_passwords_are_never_echoed_in_responses(
 
 @pytest.mark.severity1
 def test_session_cookie_is_httponly_samesite_and_secure_on_https(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, target: Target,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_target: Target,
 ) -> None:
-    signed_in(page, profile, users.create(tag="cookie"))
-    name = profile.session_probe.cookie_name
+    signed_in(page, authprobe_profile, authprobe_users.create(tag="cookie"))
+    name = authprobe_profile.session_probe.cookie_name
     cookies = [c for c in page.context.cookies() if c["name"] == name]
     assert cookies, f"no {name} cookie after sign-in; check session_probe.cookie_name"
-    https = urlsplit(target.base_url).scheme == "https"
+    https = urlsplit(authprobe_target.base_url).scheme == "https"
     problems = [problem for cookie in cookies for problem in cookie_problems(dict(cookie), https)]
     assert not problems, "session cookie flags:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.severity2
 def test_authenticated_pages_are_never_cacheable(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, flows_log: DataFlowLog,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_flows_log: DataFlowLog,
 ) -> None:
-    role = widest_role(profile, users.roles_available())
-    signed_in(page, profile, users.create(role=role, tag="cache"))
-    paths = pages_for(profile, role)
+    role = widest_role(authprobe_profile, authprobe_users.roles_available())
+    signed_in(page, authprobe_profile, authprobe_users.create(role=role, tag="cache"))
+    paths = pages_for(authprobe_profile, role)
     for path in paths:
-        visit = open_page(page, profile, path)
+        visit = open_page(page, authprobe_profile, path)
         assert not (visit.shows_forbidden or visit.shows_sign_in), (
             f"a {role} could not open {path}: {visit.describe()}"
         )
-    answered = [(path, last_response_headers(flows_log, path)) for path in paths]
+    answered = [(path, last_response_headers(authprobe_flows_log, path)) for path in paths]
     unseen = [path for path, headers in answered if headers is None]
     assert not unseen, f"no successful response was recorded for {unseen}"
     problems = missing_no_store([(path, headers) for path, headers in answered if headers is not None])
@@ -164,38 +168,40 @@ def test_authenticated_pages_are_never_cacheable(
 
 @pytest.mark.severity2
 def test_no_auth_tokens_in_web_storage(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
 ) -> None:
-    if profile.policy.tokens_in_local_storage:
-        pytest.skip(f"target {profile.name} keeps tokens in web storage by design (profile policy)")
-    user = users.create(tag="storage")
-    signed_in(page, profile, user)
-    shell = AccountShell(page, profile)
+    if authprobe_profile.policy.tokens_in_local_storage:
+        pytest.skip(f"target {authprobe_profile.name} keeps tokens in web storage by design (profile policy)")
+    user = authprobe_users.create(tag="storage")
+    signed_in(page, authprobe_profile, user)
+    shell = AccountShell(page, authprobe_profile)
     stored: dict[str, str] = {}
-    for path in pages_for(profile, user.role):
-        open_page(page, profile, path)
+    for path in pages_for(authprobe_profile, user.role):
+        open_page(page, authprobe_profile, path)
         stored.update(shell.stored_values())
-    problems = storage_problems(stored, session_cookie_values(page, profile))
+    problems = storage_problems(stored, session_cookie_values(page, authprobe_profile))
     assert not problems, "auth token in web storage:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.severity1
 def test_test_hooks_refuse_calls_without_the_right_token(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, settings: Settings, target: Target,
-    playwright: Playwright,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_target: Target, playwright: Playwright,
 ) -> None:
-    if not profile.hooks.all():
-        pytest.skip(f"target {profile.name} lists no test hooks in its profile")
-    user = users.create(tag="hooklock")
-    signed_in(page, profile, user)
-    backend = BackendSession(page.context.request, profile.session_probe, settings.http_timeout)
-    policy = profile.policy
+    if not authprobe_profile.hooks.all():
+        pytest.skip(f"target {authprobe_profile.name} lists no test hooks in its profile")
+    user = authprobe_users.create(tag="hooklock")
+    signed_in(page, authprobe_profile, user)
+    backend = BackendSession(page.context.request, authprobe_profile.session_probe,
+                             authprobe_settings.http_timeout)
+    policy = authprobe_profile.policy
     beyond_every_ttl = (policy.absolute_ttl_seconds or 0) + (policy.idle_ttl_seconds or 0) + 86_400
     values = {"email": user.email, "idle_seconds": beyond_every_ttl, "age_seconds": beyond_every_ttl,
               "seconds": beyond_every_ttl, "kind": "reset", "grace_seconds": 0}
-    stranger = playwright.request.new_context(base_url=target.base_url)  # no cookies, no token
+    stranger = playwright.request.new_context(base_url=authprobe_target.base_url)  # no cookies, no token
     try:
-        statuses = call_hooks_unlocked(stranger, profile.hooks, values, settings.http_timeout)
+        statuses = call_hooks_unlocked(stranger, authprobe_profile.hooks, values,
+                                       authprobe_settings.http_timeout)
     finally:
         stranger.dispose()
     problems = hook_lock_problems(statuses)

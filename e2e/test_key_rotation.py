@@ -26,9 +26,9 @@ from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
 from authprobe.settings import Settings
 from authprobe.target.hooks import TestHooks
+from authprobe.testing import MakeJourney, RequireHook
 
 pytestmark = [pytest.mark.sessions, pytest.mark.whole_target]
-MakeJourney = Callable[[Page, str], Journey]
 
 
 class ServerErrors:
@@ -86,36 +86,37 @@ def _assert_link_refused(mail_page: Page, profile: TargetProfile, link: str, why
 
 @pytest.mark.severity1
 def test_a_key_rotation_keeps_sessions_and_links_inside_the_grace_window(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    hooks: TestHooks, require_hook: Callable[[str], None], journey: MakeJourney,
-    new_context: Callable[..., BrowserContext],
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
+    authprobe_journey: MakeJourney, new_context: Callable[..., BrowserContext],
 ) -> None:
-    require_hook("rotate_keys")
-    policy = profile.policy
+    authprobe_require_hook("rotate_keys")
+    policy = authprobe_profile.policy
     errors = ServerErrors()
-    user = users.create(tag="rotation-grace")
-    trip = journey(errors.watch(page), "key rotation inside the grace window")
-    _sign_in(page, profile, user, trip, "sign in")
+    user = authprobe_users.create(tag="rotation-grace")
+    trip = authprobe_journey(errors.watch(page), "key rotation inside the grace window")
+    _sign_in(page, authprobe_profile, user, trip, "sign in")
     mail_page = errors.watch(new_context().new_page())
-    link = _reset_link_for(user, mail_page, profile, inbox, settings)  # after the sign-in: an
-    # app may end a reset link at the user's next sign-in, which is not the key's doing
+    # after the sign-in: an app may end a reset link at the user's next sign-in, which is not
+    # the key's doing
+    link = _reset_link_for(user, mail_page, authprobe_profile, authprobe_inbox, authprobe_settings)
 
-    hooks.rotate_keys(policy.key_rotation_grace_seconds)
-    _open_account(page, profile, user, trip, "open the account page after the rotation",
+    authprobe_hooks.rotate_keys(policy.key_rotation_grace_seconds)
+    _open_account(page, authprobe_profile, user, trip, "open the account page after the rotation",
                   kept=policy.key_rotation_sessions == "kept")
-    mail_trip = journey(mail_page, "reset link issued before the rotation")
+    mail_trip = authprobe_journey(mail_page, "reset link issued before the rotation")
     if policy.key_rotation_links == "refused":
-        _assert_link_refused(mail_page, profile, link,
+        _assert_link_refused(mail_page, authprobe_profile, link,
                              "the profile says links signed before a rotation are refused")
         password = user.password
     else:
         password = new_password()
-        attempt = use_reset_link(mail_page, profile, link, password)
+        attempt = use_reset_link(mail_page, authprobe_profile, link, password)
         assert attempt.outcome == "changed", (
             f"a reset link signed before a rotation stopped working inside the "
             f"{policy.key_rotation_grace_seconds} s grace window: {attempt.outcome} ({attempt.message})")
     with mail_trip.step("sign in with the new key", Expected(authenticated=True, email=user.email)):
-        signed_in = sign_in(mail_page, profile, user.email, password)
+        signed_in = sign_in(mail_page, authprobe_profile, user.email, password)
     assert signed_in.outcome == "signed_in", (
         f"sign-in after the rotation failed: {signed_in.outcome} ({signed_in.message})")
     errors.assert_none()
@@ -123,51 +124,53 @@ def test_a_key_rotation_keeps_sessions_and_links_inside_the_grace_window(
 
 @pytest.mark.severity1
 def test_a_retired_key_opens_nothing_and_the_new_key_everything(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    hooks: TestHooks, require_hook: Callable[[str], None], journey: MakeJourney,
-    new_context: Callable[..., BrowserContext],
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
+    authprobe_journey: MakeJourney, new_context: Callable[..., BrowserContext],
 ) -> None:
     """Signed before the rotation: dead once the old key retires. Signed inside the grace
     window: alive after it, since the new key signed it."""
-    require_hook("rotate_keys")
-    require_hook("retire_keys")
+    authprobe_require_hook("rotate_keys")
+    authprobe_require_hook("retire_keys")
     errors = ServerErrors()
-    user = users.create(tag="rotation-retired")
-    mailed = users.create(tag="rotation-links")  # signs in only at the end: an app may end
+    user = authprobe_users.create(tag="rotation-retired")
+    mailed = authprobe_users.create(tag="rotation-links")  # signs in only at the end: an app may end
     # a reset link at the user's next sign-in, which would hide the key's effect
     mail_page = errors.watch(new_context().new_page())
-    old_link = _reset_link_for(mailed, mail_page, profile, inbox, settings)
-    unactivated = _unopened_activation(mail_page, profile, inbox, users, settings)
-    trip = journey(errors.watch(page), "signed before the rotation")
-    _sign_in(page, profile, user, trip, "sign in")
+    old_link = _reset_link_for(mailed, mail_page, authprobe_profile, authprobe_inbox, authprobe_settings)
+    unactivated = _unopened_activation(mail_page, authprobe_profile, authprobe_inbox, authprobe_users,
+                                       authprobe_settings)
+    trip = authprobe_journey(errors.watch(page), "signed before the rotation")
+    _sign_in(page, authprobe_profile, user, trip, "sign in")
 
-    hooks.rotate_keys(profile.policy.key_rotation_grace_seconds)
+    authprobe_hooks.rotate_keys(authprobe_profile.policy.key_rotation_grace_seconds)
     later = errors.watch(new_context().new_page())
-    later_trip = journey(later, "signed inside the grace window")
-    _sign_in(later, profile, user, later_trip, "sign in inside the grace window")
-    new_link = _reset_link_for(mailed, mail_page, profile, inbox, settings)
+    later_trip = authprobe_journey(later, "signed inside the grace window")
+    _sign_in(later, authprobe_profile, user, later_trip, "sign in inside the grace window")
+    new_link = _reset_link_for(mailed, mail_page, authprobe_profile, authprobe_inbox, authprobe_settings)
 
-    hooks.retire_keys()  # the grace window ends now, as if it had run its course
-    _open_account(page, profile, user, trip, "open the account page once the old key is retired",
+    authprobe_hooks.retire_keys()  # the grace window ends now, as if it had run its course
+    _open_account(page, authprobe_profile, user, trip, "open the account page once the old key is retired",
                   kept=False)
-    _open_account(later, profile, user, later_trip, "open the account page once the old key is "
+    _open_account(later, authprobe_profile, user, later_trip, "open the account page once the old key is "
                   "retired", kept=True)
-    _assert_link_refused(mail_page, profile, old_link, "the reset link was signed with a retired key")
+    _assert_link_refused(mail_page, authprobe_profile, old_link,
+                         "the reset link was signed with a retired key")
     if unactivated is not None:
         email, activation = unactivated
-        opened = open_activation_link(mail_page, profile, email, activation)
+        opened = open_activation_link(mail_page, authprobe_profile, email, activation)
         assert not opened.activated, (
             f"an activation link signed with a retired key still activated {email}")
         assert opened.message, "the retired activation link was refused without a message"
     password = new_password()
-    attempt = use_reset_link(mail_page, profile, new_link, password)
+    attempt = use_reset_link(mail_page, authprobe_profile, new_link, password)
     assert attempt.outcome == "changed", (
         "a reset link mailed inside the grace window died when the old key retired: it was "
         f"signed with the retiring key, not the new one ({attempt.outcome}: {attempt.message})")
-    mail_trip = journey(mail_page, "after the old key retired")
+    mail_trip = authprobe_journey(mail_page, "after the old key retired")
     with mail_trip.step("sign in with the password the new link set",
                         Expected(authenticated=True, email=mailed.email)):
-        assert sign_in(mail_page, profile, mailed.email, password).outcome == "signed_in"
+        assert sign_in(mail_page, authprobe_profile, mailed.email, password).outcome == "signed_in"
     errors.assert_none()
 
 

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from playwright.sync_api import Page
 
 from authprobe.flows.session import sign_in
-from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import Expected
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUsers, new_password
+from authprobe.testing import MakeJourney
 
 pytestmark = pytest.mark.login
-MakeJourney = Callable[[Page, str], Journey]
 
 
 @pytest.mark.severity2
 def test_wrong_password_and_unknown_email_get_the_same_answer(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    user = users.create(tag="enum")
-    trip = journey(page, "wrong credentials")
+    user = authprobe_users.create(tag="enum")
+    trip = authprobe_journey(page, "wrong credentials")
     with trip.step("sign in with a wrong password", Expected(authenticated=False)):
-        wrong = sign_in(page, profile, user.email, new_password())
+        wrong = sign_in(page, authprobe_profile, user.email, new_password())
     with trip.step("sign in with an unknown email", Expected(authenticated=False)):
-        unknown = sign_in(page, profile, users.address("nobody"), new_password())
+        unknown = sign_in(page, authprobe_profile, authprobe_users.address("nobody"), new_password())
     assert wrong.outcome == "refused" and unknown.outcome == "refused", (
         f"wrong credentials were not refused: wrong password → {wrong.outcome}, "
         f"unknown email → {unknown.outcome}"
     )
-    if profile.policy.enumeration_safe:
+    if authprobe_profile.policy.enumeration_safe:
         assert wrong.message == unknown.message, (
             "account enumeration: the error for a wrong password differs from the one for an "
             f"unknown email: {wrong.message!r} vs {unknown.message!r}"

@@ -1,15 +1,15 @@
 """Where users come from: admin networks, sessions bound to their address, per-address sign-in
 limits, and test hooks that answer only their own network.
 
-Each browser here is a device with its own source address (authprobe.plugin.device_contexts): a loopback
-relay per device against a target on this machine, the proxies of E2E_DEVICES against staging.
-Each check runs only for what the profile's [network] (or [hooks] networks) states.
+Each browser here is a device with its own source address (`authprobe_devices`, typed by
+authprobe.testing.DeviceContexts): a loopback relay per device against a target on this machine,
+the proxies of E2E_DEVICES against staging. Each check runs only for what the profile's
+[network] (or [hooks] networks) states.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -19,15 +19,14 @@ from authprobe.flows.access import open_page
 from authprobe.flows.session import sign_in
 from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import BackendSession, Expected, replay_cookies
-from authprobe.plugin.device_contexts import DeviceContexts
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
 from authprobe.security.hygiene import call_hooks, hook_lock_problems
 from authprobe.settings import Settings
 from authprobe.target.app import Target
+from authprobe.testing import DeviceContexts, MakeJourney
 
 pytestmark = pytest.mark.network
-MakeJourney = Callable[[Page, str], Journey]
 
 
 def _admin_networks(profile: TargetProfile) -> list[str]:
@@ -64,21 +63,24 @@ def _admin_pages(profile: TargetProfile, role: str) -> list[str]:
 
 @pytest.mark.severity1
 def test_an_admin_outside_the_admin_networks_is_refused_even_claiming_to_be_inside(
-    profile: TargetProfile, users: ThrowawayUsers, devices: DeviceContexts, journey: MakeJourney,
+    authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_devices: DeviceContexts,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    networks = _admin_networks(profile)
-    admin = users.create(role=_role_of(profile.network.admin_roles, users, "admin"), tag="admin-away")
-    away, context = devices.open("outside the admin networks", outside=networks)
+    networks = _admin_networks(authprobe_profile)
+    role = _role_of(authprobe_profile.network.admin_roles, authprobe_users, "admin")
+    admin = authprobe_users.create(role=role, tag="admin-away")
+    away, context = authprobe_devices.open("outside the admin networks", outside=networks)
     page = context.new_page()
-    _refused_sign_in(page, profile, admin, journey(page, "admin from outside"),
+    _refused_sign_in(page, authprobe_profile, admin, authprobe_journey(page, "admin from outside"),
                      f"sign in as {admin.role} from {away.address}",
                      f"an {admin.role} signed in from {away.address}, outside {networks}")
 
     claimed = _an_address_in(networks[0])
-    forged, context = devices.open("outside, forging its address", outside=networks, headers={
+    forged, context = authprobe_devices.open("outside, forging its address", outside=networks, headers={
         "X-Forwarded-For": claimed, "X-Real-IP": claimed, "Forwarded": f"for={claimed}"})
     page = context.new_page()
-    _refused_sign_in(page, profile, admin, journey(page, "admin forging a forwarded-for header"),
+    _refused_sign_in(page, authprobe_profile, admin,
+                     authprobe_journey(page, "admin forging a forwarded-for header"),
                      f"sign in from {forged.address} with X-Forwarded-For: {claimed}",
                      f"the app took the client's own X-Forwarded-For ({claimed}) as its address: an "
                      f"{admin.role} signed in from {forged.address}, outside {networks}")
@@ -87,30 +89,31 @@ def test_an_admin_outside_the_admin_networks_is_refused_even_claiming_to_be_insi
 @pytest.mark.severity1
 @pytest.mark.changes_account("role")
 def test_a_session_that_becomes_an_admins_outside_the_admin_networks_ends_there(
-    profile: TargetProfile, users: ThrowawayUsers, devices: DeviceContexts, settings: Settings,
-    journey: MakeJourney,
+    authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_devices: DeviceContexts,
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
     """The admin range holds at every request, not only at the password step."""
-    networks = _admin_networks(profile)
-    role = _role_of(profile.network.admin_roles, users, "admin")
-    if not users.can_restore_role():
+    networks = _admin_networks(authprobe_profile)
+    role = _role_of(authprobe_profile.network.admin_roles, authprobe_users, "admin")
+    if not authprobe_users.can_restore_role():
         pytest.skip("this run cannot change a user's role")
-    pages = _admin_pages(profile, role)
+    pages = _admin_pages(authprobe_profile, role)
     if not pages:
         pytest.skip("the profile's [roles] list no page only the admin roles may open")
-    member = users.create(tag="promoted-away")
-    away, context = devices.open("outside the admin networks", outside=networks)
+    member = authprobe_users.create(tag="promoted-away")
+    away, context = authprobe_devices.open("outside the admin networks", outside=networks)
     page = context.new_page()
-    with journey(page, "promoted outside").step("sign in", Expected(authenticated=True,
+    with authprobe_journey(page, "promoted outside").step("sign in", Expected(authenticated=True,
                                                                     email=member.email)):
-        assert sign_in(page, profile, member.email, member.password).outcome == "signed_in"
-    users.set_role(member.email, role)
+        assert sign_in(page, authprobe_profile, member.email, member.password).outcome == "signed_in"
+    authprobe_users.set_role(member.email, role)
     for path in pages:
-        visit = open_page(page, profile, path)
+        visit = open_page(page, authprobe_profile, path)
         assert visit.shows_sign_in or visit.shows_forbidden, (
             f"a session made an {role}'s while at {away.address}, outside {networks}, opened "
             f"{path}: the admin networks are checked at sign-in only ({visit.describe()})")
-    backend = BackendSession(context.request, profile.session_probe, settings.http_timeout).read()
+    backend = BackendSession(context.request, authprobe_profile.session_probe,
+                             authprobe_settings.http_timeout).read()
     assert role not in (backend.roles or ()), (
         f"from {away.address}, outside {networks}, the backend still grants {role}: "
         + backend.describe())
@@ -118,24 +121,27 @@ def test_a_session_that_becomes_an_admins_outside_the_admin_networks_ends_there(
 
 @pytest.mark.severity1
 def test_a_bound_session_replayed_from_another_address_is_dead(
-    profile: TargetProfile, users: ThrowawayUsers, devices: DeviceContexts, journey: MakeJourney,
-    browser: Browser, target: Target, settings: Settings,
+    authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_devices: DeviceContexts,
+    authprobe_journey: MakeJourney, browser: Browser, authprobe_target: Target, authprobe_settings: Settings,
 ) -> None:
-    bound = profile.network.bound_roles
+    bound = authprobe_profile.network.bound_roles
     if not bound:
-        pytest.skip(f"target {profile.name} binds no role's sessions to an address ([network] bound_roles)")
-    role = _role_of(bound, users, "bound")
-    admin = role in profile.network.admin_roles
-    inside = (profile.network.admin_networks or []) if admin else []
-    user = users.create(role=role, tag="bound")
-    home, context = devices.open("where the user signed in", inside=inside)
+        pytest.skip(f"target {authprobe_profile.name} binds no role's sessions to an address "
+                    "([network] bound_roles)")
+    role = _role_of(bound, authprobe_users, "bound")
+    admin = role in authprobe_profile.network.admin_roles
+    inside = (authprobe_profile.network.admin_networks or []) if admin else []
+    user = authprobe_users.create(role=role, tag="bound")
+    home, context = authprobe_devices.open("where the user signed in", inside=inside)
     page = context.new_page()
-    with journey(page, "bound session").step("sign in", Expected(authenticated=True, email=user.email)):
-        assert sign_in(page, profile, user.email, user.password).outcome == "signed_in"
+    with authprobe_journey(page, "bound session").step(
+            "sign in", Expected(authenticated=True, email=user.email)):
+        assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in"
 
-    elsewhere = devices.device("another address", inside=inside)
-    replayed = replay_cookies(browser, target.base_url, context.cookies(), profile.session_probe,
-                              settings.http_timeout, proxy=elsewhere.proxy_option())
+    elsewhere = authprobe_devices.device("another address", inside=inside)
+    replayed = replay_cookies(browser, authprobe_target.base_url, context.cookies(),
+                              authprobe_profile.session_probe, authprobe_settings.http_timeout,
+                              proxy=elsewhere.proxy_option())
     assert not replayed.authenticated, (
         f"a session of the {role} role signed in at {home.address} works from "
         f"{elsewhere.address}: it follows its cookie anywhere\n  {replayed.describe()}")
@@ -143,29 +149,30 @@ def test_a_bound_session_replayed_from_another_address_is_dead(
 
 @pytest.mark.severity2
 def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
-    profile: TargetProfile, users: ThrowawayUsers, devices: DeviceContexts, journey: MakeJourney,
+    authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_devices: DeviceContexts,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    limit = profile.network.signin_limit
+    limit = authprobe_profile.network.signin_limit
     if limit is None:
-        pytest.skip(f"target {profile.name} states no [network] signin_limit in its profile")
-    user = users.create(tag="limited")
-    noisy, context = devices.open("the device that keeps failing", outside=limit.exempt)
+        pytest.skip(f"target {authprobe_profile.name} states no [network] signin_limit in its profile")
+    user = authprobe_users.create(tag="limited")
+    noisy, context = authprobe_devices.open("the device that keeps failing", outside=limit.exempt)
     page = context.new_page()
     wrong = new_password()
     for _ in range(limit.attempts):
-        assert sign_in(page, profile, user.email, wrong).outcome == "refused"
-    with journey(page, "after too many failures").step("the right password from the same device",
+        assert sign_in(page, authprobe_profile, user.email, wrong).outcome == "refused"
+    with authprobe_journey(page, "after too many failures").step("the right password from the same device",
                                                        Expected(authenticated=False)):
-        held = sign_in(page, profile, user.email, user.password)
+        held = sign_in(page, authprobe_profile, user.email, user.password)
     assert held.outcome == "refused", (
         f"{limit.attempts} failed sign-ins from {noisy.address} within {limit.window_seconds:g} s, "
         f"and the next one from there still signed in: no per-address limit ({held.outcome})")
 
-    quiet, other = devices.open("another device", outside=limit.exempt)
+    quiet, other = authprobe_devices.open("another device", outside=limit.exempt)
     page = other.new_page()
-    with journey(page, "another device meanwhile").step(
+    with authprobe_journey(page, "another device meanwhile").step(
             f"sign in from {quiet.address}", Expected(authenticated=True, email=user.email)):
-        result = sign_in(page, profile, user.email, user.password)
+        result = sign_in(page, authprobe_profile, user.email, user.password)
     assert result.outcome == "signed_in", (
         f"the limit {noisy.address} earned locked out {quiet.address} too: sign-in limits leak "
         f"between addresses ({result.outcome}: {result.message})")
@@ -174,25 +181,26 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
 @pytest.mark.severity1
 @pytest.mark.whole_target  # a hook that wrongly answers would change the target for everyone
 def test_test_hooks_refuse_other_networks_even_with_the_right_token(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, devices: DeviceContexts,
-    settings: Settings, target: Target,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_devices: DeviceContexts, authprobe_settings: Settings, authprobe_target: Target,
 ) -> None:
-    networks = profile.hooks.networks
-    if not networks or not profile.hooks.all():
-        pytest.skip(f"target {profile.name} states no [hooks] networks in its profile")
-    if target.hook_token is None:
+    networks = authprobe_profile.hooks.networks
+    if not networks or not authprobe_profile.hooks.all():
+        pytest.skip(f"target {authprobe_profile.name} states no [hooks] networks in its profile")
+    if authprobe_target.hook_token is None:
         pytest.skip("E2E_HOOK_TOKEN is not set")
-    user = users.create(tag="hook-network")
-    assert sign_in(page, profile, user.email, user.password).outcome == "signed_in"
-    away, context = devices.open("outside the hook networks", outside=networks)
-    token: dict[str, SecretStr] = {profile.hooks.token_header: target.hook_token}
+    user = authprobe_users.create(tag="hook-network")
+    assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in"
+    away, context = authprobe_devices.open("outside the hook networks", outside=networks)
+    token: dict[str, SecretStr] = {authprobe_profile.hooks.token_header: authprobe_target.hook_token}
     values = {"email": user.email, "idle_seconds": 10 ** 7, "age_seconds": 10 ** 7,
               "seconds": 10 ** 7, "kind": "reset", "grace_seconds": 0}
-    statuses = call_hooks(context.request, profile.hooks, values, settings.http_timeout,
+    statuses = call_hooks(context.request, authprobe_profile.hooks, values, authprobe_settings.http_timeout,
                           {f"from {away.address} with the right token": token})
     problems = hook_lock_problems(statuses)
     assert not problems, f"test hooks open beyond {networks}:\n  " + "\n  ".join(problems)
-    after = BackendSession(page.context.request, profile.session_probe, settings.http_timeout).read()
+    after = BackendSession(page.context.request, authprobe_profile.session_probe,
+                           authprobe_settings.http_timeout).read()
     assert after.authenticated, (
         f"a hook call from {away.address} was refused but still changed the target: the user's "
         "session ended\n  " + after.describe())

@@ -11,101 +11,101 @@ from playwright.sync_api import BrowserContext, Page
 from authprobe.flows.reset import request_reset, reset_link, use_reset_link
 from authprobe.flows.session import sign_in
 from authprobe.oob.mail import Inbox
-from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import Expected
-from authprobe.plugin.provisioning import MfaUser
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUsers, new_password
 from authprobe.settings import Settings
 from authprobe.target.hooks import TestHooks
+from authprobe.testing import MakeJourney, MakeMfaUser, RequireHook
 
 pytestmark = pytest.mark.reset
-MakeJourney = Callable[[Page, str], Journey]
 
 
 @pytest.mark.severity1
 def test_reset_replaces_the_old_password(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
-    user = users.create(tag="reset")
-    request_reset(page, profile, user.email)
-    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    user = authprobe_users.create(tag="reset")
+    request_reset(page, authprobe_profile, user.email)
+    link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
     new = new_password()
-    attempt = use_reset_link(page, profile, link, new)
+    attempt = use_reset_link(page, authprobe_profile, link, new)
     assert attempt.outcome == "changed", (
         f"reset with a fresh link failed: {attempt.outcome} ({attempt.message})"
     )
-    trip = journey(page, "after reset")
+    trip = authprobe_journey(page, "after reset")
     with trip.step("sign in with the old password", Expected(authenticated=False)):
-        old = sign_in(page, profile, user.email, user.password)
+        old = sign_in(page, authprobe_profile, user.email, user.password)
     assert old.outcome == "refused", "the old password still works after a reset"
     with trip.step("sign in with the new password", Expected(authenticated=True, email=user.email)):
-        fresh = sign_in(page, profile, user.email, new)
+        fresh = sign_in(page, authprobe_profile, user.email, new)
     assert fresh.outcome == "signed_in", f"the new password does not work: {fresh.message}"
 
 
 @pytest.mark.severity1
 def test_reset_link_cannot_be_used_twice(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings,
 ) -> None:
-    user = users.create(tag="reset-twice")
-    request_reset(page, profile, user.email)
-    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
-    assert use_reset_link(page, profile, link, new_password()).outcome == "changed"
+    user = authprobe_users.create(tag="reset-twice")
+    request_reset(page, authprobe_profile, user.email)
+    link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
+    assert use_reset_link(page, authprobe_profile, link, new_password()).outcome == "changed"
     second_password = new_password()
-    second = use_reset_link(page, profile, link, second_password)
+    second = use_reset_link(page, authprobe_profile, link, second_password)
     assert second.outcome == "invalid", (
         f"reset link reusable: a second use of the same link ended in '{second.outcome}'"
     )
-    assert sign_in(page, profile, user.email, second_password).outcome == "refused", (
+    assert sign_in(page, authprobe_profile, user.email, second_password).outcome == "refused", (
         "reset link reusable: the password set through the second use of the link works"
     )
 
 
 @pytest.mark.severity1
 def test_expired_reset_link_is_refused_and_password_unchanged(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    hooks: TestHooks, require_hook: Callable[[str], None],
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
 ) -> None:
-    require_hook("backdate_tokens")
-    user = users.create(tag="reset-expired")
-    request_reset(page, profile, user.email)
-    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
-    aged = hooks.backdate_tokens(user.email, kind="reset",
-                                 seconds=profile.policy.reset_token_ttl_seconds + 60)
+    authprobe_require_hook("backdate_tokens")
+    user = authprobe_users.create(tag="reset-expired")
+    request_reset(page, authprobe_profile, user.email)
+    link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
+    aged = authprobe_hooks.backdate_tokens(user.email, kind="reset",
+                                 seconds=authprobe_profile.policy.reset_token_ttl_seconds + 60)
     assert aged >= 1, "the backdate_tokens hook aged no reset token"
-    attempt = use_reset_link(page, profile, link, new_password())
+    attempt = use_reset_link(page, authprobe_profile, link, new_password())
     assert attempt.outcome == "invalid", (
-        f"reset link never expires: a link older than {profile.policy.reset_token_ttl_seconds} s "
+        f"reset link never expires: a link older than {authprobe_profile.policy.reset_token_ttl_seconds} s "
         f"ended in '{attempt.outcome}'"
     )
     assert attempt.message, "an expired reset link was refused without a message to the user"
-    assert sign_in(page, profile, user.email, user.password).outcome == "signed_in", (
+    assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in", (
         "the password changed although the reset link had expired"
     )
 
 
 @pytest.mark.severity2
 def test_unknown_email_gets_the_same_reset_answer_and_no_reset_link(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings,
 ) -> None:
     """Same answer on screen; no mail, or (by policy) a notice with no link and no account data."""
-    user = users.create(tag="reset-known")
-    known = request_reset(page, profile, user.email)
-    reset_link(inbox, profile, user.email, settings.mail_timeout)  # consume it
-    stranger = users.address("reset-unknown")
-    unknown = request_reset(page, profile, stranger)
-    if profile.policy.enumeration_safe:
+    user = authprobe_users.create(tag="reset-known")
+    known = request_reset(page, authprobe_profile, user.email)
+    reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)  # consume it
+    stranger = authprobe_users.address("reset-unknown")
+    unknown = request_reset(page, authprobe_profile, stranger)
+    if authprobe_profile.policy.enumeration_safe:
         assert known.message == unknown.message, (
             "account enumeration in reset: the answer for an unknown email differs from the one "
             f"for an account: {unknown.message!r} vs {known.message!r}"
         )
-    if profile.policy.reset_mail_to_unknown == "none":
-        inbox.assert_none(to=stranger, within=3.0)
+    if authprobe_profile.policy.reset_mail_to_unknown == "none":
+        authprobe_inbox.assert_none(to=stranger, within=3.0)
         return
-    notice = inbox.wait_for(to=stranger, timeout=settings.mail_timeout)
-    links = [link for link in notice.links() if re.search(profile.mail.reset_link, link)]
+    notice = authprobe_inbox.wait_for(to=stranger, timeout=authprobe_settings.mail_timeout)
+    links = [link for link in notice.links() if re.search(authprobe_profile.mail.reset_link, link)]
     assert not links, f"the notice to an unknown address carries a reset link: {links}"
     body = f"{notice.subject}\n{notice.text}\n{notice.html}".lower()
     assert user.email.lower() not in body, "the notice to an unknown address names another account"
@@ -113,37 +113,38 @@ def test_unknown_email_gets_the_same_reset_answer_and_no_reset_link(
 
 @pytest.mark.severity1
 def test_reset_ends_the_users_sessions_in_other_browsers(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    new_context: Callable[..., BrowserContext], journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, new_context: Callable[..., BrowserContext], authprobe_journey: MakeJourney,
 ) -> None:
-    if not profile.policy.reset_ends_other_sessions:
-        pytest.skip(f"target {profile.name} keeps other sessions on reset (profile policy)")
-    user = users.create(tag="reset-sessions")
+    if not authprobe_profile.policy.reset_ends_other_sessions:
+        pytest.skip(f"target {authprobe_profile.name} keeps other sessions on reset (profile policy)")
+    user = authprobe_users.create(tag="reset-sessions")
     other = new_context().new_page()
-    other_trip = journey(other, "other device")
+    other_trip = authprobe_journey(other, "other device")
     with other_trip.step("sign in on another device", Expected(authenticated=True, email=user.email)):
-        sign_in(other, profile, user.email, user.password)
-    request_reset(page, profile, user.email)
-    link = reset_link(inbox, profile, user.email, settings.mail_timeout)
-    assert use_reset_link(page, profile, link, new_password()).outcome == "changed"
+        sign_in(other, authprobe_profile, user.email, user.password)
+    request_reset(page, authprobe_profile, user.email)
+    link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
+    assert use_reset_link(page, authprobe_profile, link, new_password()).outcome == "changed"
     with other_trip.step("next request on the other device", Expected(authenticated=False)):
-        other.goto(profile.paths.account)
+        other.goto(authprobe_profile.paths.account)
     # the journey's cross-check above fails with both sides shown if the session survived
 
 
 @pytest.mark.severity1
 def test_mfa_is_still_required_after_a_reset(
-    page: Page, profile: TargetProfile, inbox: Inbox, settings: Settings,
-    mfa_user: Callable[..., MfaUser], journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_settings: Settings,
+    authprobe_mfa_user: MakeMfaUser, authprobe_journey: MakeJourney,
 ) -> None:
-    enrolled = mfa_user(tag="reset-mfa")
-    request_reset(page, profile, enrolled.user.email)
-    link = reset_link(inbox, profile, enrolled.user.email, settings.mail_timeout)
+    enrolled = authprobe_mfa_user(tag="reset-mfa")
+    request_reset(page, authprobe_profile, enrolled.user.email)
+    link = reset_link(authprobe_inbox, authprobe_profile, enrolled.user.email,
+                      authprobe_settings.mail_timeout)
     new = new_password()
-    assert use_reset_link(page, profile, link, new).outcome == "changed"
-    trip = journey(page, "sign-in after reset")
+    assert use_reset_link(page, authprobe_profile, link, new).outcome == "changed"
+    trip = authprobe_journey(page, "sign-in after reset")
     with trip.step("password step with the new password", Expected(authenticated=False)):
-        result = sign_in(page, profile, enrolled.user.email, new)
+        result = sign_in(page, authprobe_profile, enrolled.user.email, new)
     assert result.outcome == "mfa_required", (
         f"reset skipped MFA: after a password reset the password alone led to '{result.outcome}'"
     )
@@ -151,16 +152,17 @@ def test_mfa_is_still_required_after_a_reset(
 
 @pytest.mark.severity1
 def test_reset_works_for_every_role(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings,
 ) -> None:
     broken: list[str] = []
-    for role in profile.roles.names:
-        user = users.create(role=role, tag=f"reset-{role}")
-        request_reset(page, profile, user.email)
-        link = reset_link(inbox, profile, user.email, settings.mail_timeout)
+    for role in authprobe_profile.roles.names:
+        user = authprobe_users.create(role=role, tag=f"reset-{role}")
+        request_reset(page, authprobe_profile, user.email)
+        link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
         new = new_password()
-        attempt = use_reset_link(page, profile, link, new)
-        result = sign_in(page, profile, user.email, new)
+        attempt = use_reset_link(page, authprobe_profile, link, new)
+        result = sign_in(page, authprobe_profile, user.email, new)
         if attempt.outcome != "changed" or result.outcome != "signed_in":
             broken.append(f"{role}: reset {attempt.outcome}, sign-in with new password {result.outcome}")
         page.context.clear_cookies()

@@ -17,14 +17,13 @@ from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import Expected
 from authprobe.pages.account import AccountShell
 from authprobe.pages.admin import AdminPage
-from authprobe.plugin.signed_in import SignedInPage
 from authprobe.profile import Resource, TargetProfile
 from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 from authprobe.settings import Settings
 from authprobe.target.app import Target
+from authprobe.testing import MakeJourney, SignedInPage
 
 pytestmark = pytest.mark.roles
-MakeJourney = Callable[[Page, str], Journey]
 NewContext = Callable[..., BrowserContext]
 REFUSED_STATUSES = {401, 403, 404}
 
@@ -104,13 +103,13 @@ def _backend_violations(
 
 @pytest.mark.severity1
 def test_each_role_is_offered_and_shown_exactly_its_pages(
-    signed_in: SignedInPage, profile: TargetProfile,
+    authprobe_signed_in: SignedInPage, authprobe_profile: TargetProfile,
 ) -> None:
-    _matrix(profile)
+    _matrix(authprobe_profile)
     problems: list[str] = []
-    for role in profile.roles.names:
-        page, _ = signed_in(role)
-        problems.extend(_ui_violations(page, profile, role))
+    for role in authprobe_profile.roles.names:
+        page, _ = authprobe_signed_in(role)
+        problems.extend(_ui_violations(page, authprobe_profile, role))
         page.context.close()
     assert not problems, (
         "role matrix broken in the UI (a page loads or is offered outside its roles, or is "
@@ -120,13 +119,14 @@ def test_each_role_is_offered_and_shown_exactly_its_pages(
 
 @pytest.mark.severity1
 def test_backend_refuses_every_resource_outside_the_role_even_when_requested_directly(
-    signed_in: SignedInPage, profile: TargetProfile, settings: Settings,
+    authprobe_signed_in: SignedInPage, authprobe_profile: TargetProfile, authprobe_settings: Settings,
 ) -> None:
-    _matrix(profile)
+    _matrix(authprobe_profile)
     problems: list[str] = []
-    for role in profile.roles.names:
-        page, _ = signed_in(role)
-        problems.extend(_backend_violations(page.context, profile, role, settings.http_timeout))
+    for role in authprobe_profile.roles.names:
+        page, _ = authprobe_signed_in(role)
+        problems.extend(_backend_violations(page.context, authprobe_profile, role,
+                                            authprobe_settings.http_timeout))
         page.context.close()
     assert not problems, (
         "a hidden link is not protection: requested directly with the user's own session "
@@ -207,15 +207,15 @@ def _signed_in_before_downgrade(
 @pytest.mark.changes_account("role")
 @pytest.mark.severity1
 def test_role_downgrade_by_an_admin_channel_holds_at_the_next_request(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
-    journey: MakeJourney,
+    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
-    high, low, lost = _downgrade_plan(profile)
-    user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
-                                             "downgrade-api")
-    channel = users.set_role(user.email, low)
-    _assert_downgrade_holds(page, profile, user, high, low, lost,
-                            journey(page, f"{high} → {low} by {channel}"), settings)
+    high, low, lost = _downgrade_plan(authprobe_profile)
+    user, page = _signed_in_before_downgrade(new_context, authprobe_profile, authprobe_users,
+                                             authprobe_settings, high, lost, "downgrade-api")
+    channel = authprobe_users.set_role(user.email, low)
+    _assert_downgrade_holds(page, authprobe_profile, user, high, low, lost,
+                            authprobe_journey(page, f"{high} → {low} by {channel}"), authprobe_settings)
 
 
 def _admin_role(profile: TargetProfile) -> str:
@@ -231,21 +231,21 @@ def _admin_role(profile: TargetProfile) -> str:
 @pytest.mark.changes_account("role")
 @pytest.mark.severity1
 def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
-    journey: MakeJourney, target: Target,
+    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_journey: MakeJourney, authprobe_target: Target,
 ) -> None:
-    high, low, lost = _downgrade_plan(profile)
-    admin_role = _admin_role(profile)
-    user, page = _signed_in_before_downgrade(new_context, profile, users, settings, high, lost,
-                                             "downgrade-ui")
+    high, low, lost = _downgrade_plan(authprobe_profile)
+    admin_role = _admin_role(authprobe_profile)
+    user, page = _signed_in_before_downgrade(new_context, authprobe_profile, authprobe_users,
+                                             authprobe_settings, high, lost, "downgrade-ui")
 
     # The account the profile's admin-screen recipes run as, if the run has one (an app may
     # keep its user administration for staff accounts); else a throwaway user of the admin role.
-    operator = (ThrowawayUser(target.admin_email, target.admin_password, admin_role)
-                if target.admin_email and target.admin_password
-                else users.create(role=admin_role, tag="admin"))
-    admin_page = _signed_in_page(new_context, profile, operator)
-    admin = AdminPage(admin_page, profile)
+    operator = (ThrowawayUser(authprobe_target.admin_email, authprobe_target.admin_password, admin_role)
+                if authprobe_target.admin_email and authprobe_target.admin_password
+                else authprobe_users.create(role=admin_role, tag="admin"))
+    admin_page = _signed_in_page(new_context, authprobe_profile, operator)
+    admin = AdminPage(admin_page, authprobe_profile)
     admin.open()
     admin.change_role(user.email, low)
     recipe = admin.recipes.set_role
@@ -254,5 +254,6 @@ def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
             f"setup: the admin screen did not confirm the role change of {user.email} to {low} "
             f"at {admin_page.url}: {admin.error_alert.all_inner_texts()}"
         )
-    _assert_downgrade_holds(page, profile, user, high, low, lost,
-                            journey(page, f"{high} → {low} on the admin screen"), settings)
+    _assert_downgrade_holds(page, authprobe_profile, user, high, low, lost,
+                            authprobe_journey(page, f"{high} → {low} on the admin screen"),
+                            authprobe_settings)

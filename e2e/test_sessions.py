@@ -7,8 +7,6 @@ the TTLs come from the profile's policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -24,10 +22,9 @@ from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 from authprobe.settings import Settings
 from authprobe.target.app import Target
 from authprobe.target.hooks import TestHooks
+from authprobe.testing import MakeJourney, RequireHook
 
 pytestmark = pytest.mark.sessions
-MakeJourney = Callable[[Page, str], Journey]
-RequireHook = Callable[[str], None]
 BEYOND_S = 60  # how far past a TTL the hook ages a session
 
 
@@ -82,53 +79,53 @@ def _signed_in_then_aged(
 
 @pytest.mark.severity1
 def test_idle_session_expires_and_the_ui_forgets_the_user(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
-    require_hook: RequireHook, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
+    authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney,
 ) -> None:
-    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
-    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "idle",
-                                      idle=idle_ttl + BEYOND_S)
-    _assert_expired(page, profile, user, trip,
+    idle_ttl = _ttl(authprobe_profile, authprobe_require_hook, "idle_ttl_seconds")
+    user, trip = _signed_in_then_aged(page, authprobe_profile, authprobe_users, authprobe_hooks,
+                                      authprobe_journey, "idle", idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, authprobe_profile, user, trip,
                     f"a session idle for longer than {idle_ttl}s must be over")
 
 
 @pytest.mark.severity1
 def test_absolute_timeout_ends_even_an_active_session(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
-    require_hook: RequireHook, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
+    authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney,
 ) -> None:
-    absolute_ttl = _ttl(profile, require_hook, "absolute_ttl_seconds")
-    user, trip = _signed_in_then_aged(page, profile, users, hooks, journey, "absolute",
-                                      age=absolute_ttl + BEYOND_S)
-    _assert_expired(page, profile, user, trip,
+    absolute_ttl = _ttl(authprobe_profile, authprobe_require_hook, "absolute_ttl_seconds")
+    user, trip = _signed_in_then_aged(page, authprobe_profile, authprobe_users, authprobe_hooks,
+                                      authprobe_journey, "absolute", age=absolute_ttl + BEYOND_S)
+    _assert_expired(page, authprobe_profile, user, trip,
                     f"a session older than {absolute_ttl}s must be over even though it was "
                     "active a moment ago")
 
 
 @pytest.mark.severity1
 def test_reauthentication_after_expiry_still_requires_mfa(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, hooks: TestHooks,
-    require_hook: RequireHook, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
+    authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney,
 ) -> None:
-    idle_ttl = _ttl(profile, require_hook, "idle_ttl_seconds")
-    if profile.policy.mfa == "off":
-        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
-    user = users.create(tag="reauth-mfa")
-    trip = journey(page, "re-authentication after expiry")
-    _sign_in(page, profile, user, trip)
-    enrollment = enroll_totp(page, profile)
-    totp = enrollment.totp(profile)
-    users.remember_mfa(user.email, totp, enrollment.recovery_codes)
+    idle_ttl = _ttl(authprobe_profile, authprobe_require_hook, "idle_ttl_seconds")
+    if authprobe_profile.policy.mfa == "off":
+        pytest.skip(f"target {authprobe_profile.name} has MFA off (profile policy)")
+    user = authprobe_users.create(tag="reauth-mfa")
+    trip = authprobe_journey(page, "re-authentication after expiry")
+    _sign_in(page, authprobe_profile, user, trip)
+    enrollment = enroll_totp(page, authprobe_profile)
+    totp = enrollment.totp(authprobe_profile)
+    authprobe_users.remember_mfa(user.email, totp, enrollment.recovery_codes)
     with trip.step("sign out", Expected(authenticated=False)):
-        sign_out(page, profile)
+        sign_out(page, authprobe_profile)
     with trip.step("sign in with password and TOTP", Expected(authenticated=True, email=user.email)):
-        full = sign_in(page, profile, user.email, user.password, totp)
+        full = sign_in(page, authprobe_profile, user.email, user.password, totp)
     assert full.outcome == "signed_in", f"setup: MFA sign-in failed: {full.outcome} ({full.message})"
-    _age_sessions(hooks, user, idle=idle_ttl + BEYOND_S)
-    _assert_expired(page, profile, user, trip,
+    _age_sessions(authprobe_hooks, user, idle=idle_ttl + BEYOND_S)
+    _assert_expired(page, authprobe_profile, user, trip,
                     f"a session idle for longer than {idle_ttl}s must be over")
 
-    again = submit_password(page, profile, user.email, user.password)
+    again = submit_password(page, authprobe_profile, user.email, user.password)
     ui, backend = trip.ui.read(), trip.backend.read()
     assert again.outcome == "mfa_required" and not backend.authenticated, (
         "re-authentication after session expiry must ask for the second factor again: after "
@@ -140,14 +137,14 @@ def test_reauthentication_after_expiry_still_requires_mfa(
 
 @pytest.mark.severity1
 def test_session_id_changes_at_signin(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
-    settings: Settings,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, browser: Browser,
+    authprobe_target: Target, authprobe_settings: Settings,
 ) -> None:
-    user = users.create(tag="fixation")
-    cookie_name = profile.session_probe.cookie_name
-    LoginPage(page, profile).open()
+    user = authprobe_users.create(tag="fixation")
+    cookie_name = authprobe_profile.session_probe.cookie_name
+    LoginPage(page, authprobe_profile).open()
     before = [c for c in page.context.cookies() if c["name"] == cookie_name]
-    result = sign_in(page, profile, user.email, user.password)
+    result = sign_in(page, authprobe_profile, user.email, user.password)
     assert result.outcome == "signed_in", f"sign-in failed: {result.outcome} ({result.message})"
     after = {c["value"] for c in page.context.cookies() if c["name"] == cookie_name}
     assert after, f"no {cookie_name} cookie after sign-in; check session_probe.cookie_name"
@@ -156,8 +153,8 @@ def test_session_id_changes_at_signin(
             f"session fixation: the {cookie_name} cookie issued before sign-in is the one that "
             "is authenticated after it (the id was not rotated)"
         )
-        replayed = replay_cookies(browser, target.base_url, before, profile.session_probe,
-                                  settings.http_timeout)
+        replayed = replay_cookies(browser, authprobe_target.base_url, before, authprobe_profile.session_probe,
+                                  authprobe_settings.http_timeout)
         assert not replayed.authenticated, (
             "session fixation: the pre-sign-in cookie is authenticated on the server\n  "
             + replayed.describe()
@@ -166,17 +163,17 @@ def test_session_id_changes_at_signin(
 
 @pytest.mark.severity1
 def test_logout_ends_the_session_on_the_server(
-    page: Page, profile: TargetProfile, users: ThrowawayUsers, browser: Browser, target: Target,
-    settings: Settings, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, browser: Browser,
+    authprobe_target: Target, authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
-    user = users.create(tag="logout")
-    trip = journey(page, "logout")
+    user = authprobe_users.create(tag="logout")
+    trip = authprobe_journey(page, "logout")
     with trip.step("sign in", Expected(authenticated=True, email=user.email)):
-        sign_in(page, profile, user.email, user.password)
+        sign_in(page, authprobe_profile, user.email, user.password)
     with trip.step("sign out", Expected(authenticated=False)):
-        signed_out = sign_out(page, profile)
-    replayed = replay_cookies(browser, target.base_url, signed_out.cookies_before,
-                              profile.session_probe, settings.http_timeout)
+        signed_out = sign_out(page, authprobe_profile)
+    replayed = replay_cookies(browser, authprobe_target.base_url, signed_out.cookies_before,
+                              authprobe_profile.session_probe, authprobe_settings.http_timeout)
     assert not replayed.authenticated, (
         "logout only cleared the browser: the cookies held before sign-out, replayed in a "
         "fresh browser context, are still signed in on the server\n  " + replayed.describe()

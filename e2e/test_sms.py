@@ -23,9 +23,9 @@ from authprobe.profile import SmsChannel, TargetProfile
 from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, new_password
 from authprobe.settings import Settings
 from authprobe.target.hooks import TestHooks
+from authprobe.testing import MakeJourney, RequireHook
 
 pytestmark = pytest.mark.sms
-MakeJourney = Callable[[Page, str], Journey]
 # A refused resend: the phone watches for a text anyway, three times as long as the slowest
 # allowed resend took to arrive, and at least this long.
 NO_TEXT_FLOOR_S = 1.0
@@ -51,26 +51,29 @@ def _wrong(code: str) -> str:
 
 
 @pytest.fixture
-def sms_user(new_context: Callable[..., BrowserContext], profile: TargetProfile,
-             users: ThrowawayUsers, phone: Phone, settings: Settings) -> Callable[[str], SmsUser]:
+def sms_user(
+    new_context: Callable[..., BrowserContext], authprobe_profile: TargetProfile,
+    authprobe_users: ThrowawayUsers, authprobe_phone: Phone, authprobe_settings: Settings,
+) -> Callable[[str], SmsUser]:
     """Factory: a throwaway user who turned on text codes through the UI (in its own context)."""
-    _offers(profile, "mfa", "text codes as a second factor")
-    if profile.paths.sms_setup is None:
-        pytest.skip(f"target {profile.name} names no paths.sms_setup screen")
-    if users.pooled:
+    _offers(authprobe_profile, "mfa", "text codes as a second factor")
+    if authprobe_profile.paths.sms_setup is None:
+        pytest.skip(f"target {authprobe_profile.name} names no paths.sms_setup screen")
+    if authprobe_users.pooled:
         pytest.skip("turns on text codes, which no channel can undo on a pool account (E2E_POOL)")
 
     def make(tag: str) -> SmsUser:
-        user = users.create(tag=tag)
+        user = authprobe_users.create(tag=tag)
         context = new_context()
         page = context.new_page()
-        if sign_in(page, profile, user.email, user.password).outcome != "signed_in":
+        if sign_in(page, authprobe_profile, user.email, user.password).outcome != "signed_in":
             raise FlowError(f"could not sign in {user.email} to turn on text codes")
-        enrolled = enroll_sms(page, profile, phone, settings.mail_timeout)
+        enrolled = enroll_sms(page, authprobe_profile, authprobe_phone, authprobe_settings.mail_timeout)
         context.close()
-        users.remember_mfa(user.email, lambda: texted_code(phone, profile, enrolled.number,
-                                                           settings.mail_timeout),
-                           enrolled.recovery_codes)
+        authprobe_users.remember_mfa(user.email, lambda: texted_code(authprobe_phone, authprobe_profile,
+                                                                     enrolled.number,
+                                                                     authprobe_settings.mail_timeout),
+                                     enrolled.recovery_codes)
         return SmsUser(user, enrolled.number)
 
     return make
@@ -93,105 +96,109 @@ def _code_step(page: Page, profile: TargetProfile, who: SmsUser, trip: Journey, 
 
 @pytest.mark.severity1
 def test_signup_by_phone_activates_only_with_the_texted_code(
-    page: Page, profile: TargetProfile, phone: Phone, users: ThrowawayUsers, settings: Settings,
-    journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_phone: Phone, authprobe_users: ThrowawayUsers,
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
-    _offers(profile, "activation", "activation by a texted code")
-    password, number = new_password(), phone.number()
-    email = users.address("sms-signup", password)
-    trip = journey(page, "sign-up activated by text")
+    _offers(authprobe_profile, "activation", "activation by a texted code")
+    password, number = new_password(), authprobe_phone.number()
+    email = authprobe_users.address("sms-signup", password)
+    trip = authprobe_journey(page, "sign-up activated by text")
     with trip.step(f"sign up with the mobile number {number}", Expected(authenticated=False)):
-        signed_up = sign_up_with_phone(page, profile, email, password, number)
+        signed_up = sign_up_with_phone(page, authprobe_profile, email, password, number)
     assert signed_up.accepted, f"sign-up of {email} with {number} was refused: {signed_up.message}"
-    code = texted_code(phone, profile, number, settings.mail_timeout)
+    code = texted_code(authprobe_phone, authprobe_profile, number, authprobe_settings.mail_timeout)
     with trip.step("enter a wrong activation code", Expected(authenticated=False)):
-        wrong = activate_with_code(page, profile, email, _wrong(code))
+        wrong = activate_with_code(page, authprobe_profile, email, _wrong(code))
     assert not wrong.activated, "a wrong activation code activated the account"
     assert wrong.message, "a wrong activation code was refused without a message to the user"
     with trip.step("enter the texted code", Expected(authenticated=False)):
-        right = activate_with_code(page, profile, email, code)
+        right = activate_with_code(page, authprobe_profile, email, code)
     assert right.activated, f"the texted activation code was refused: {right.message}"
     with trip.step("sign in", Expected(authenticated=True, email=email)):
-        result = sign_in(page, profile, email, password)
+        result = sign_in(page, authprobe_profile, email, password)
     assert result.outcome == "signed_in", (
         f"sign-in after activation by text: {result.outcome} ({result.message})")
 
 
 @pytest.mark.severity1
 def test_a_texted_sign_in_code_works_once_and_a_wrong_one_never(
-    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
-    settings: Settings, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_phone: Phone, sms_user: Callable[[str], SmsUser],
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
     who = sms_user("sms-once")
-    trip = journey(page, "texted sign-in codes")
-    _password_step(page, profile, who, trip)
-    code = texted_code(phone, profile, who.number, settings.mail_timeout)
-    wrong = _code_step(page, profile, who, trip, "submit a wrong code", _wrong(code), accepted=False)
+    trip = authprobe_journey(page, "texted sign-in codes")
+    _password_step(page, authprobe_profile, who, trip)
+    code = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
+    wrong = _code_step(page, authprobe_profile, who, trip, "submit a wrong code", _wrong(code),
+                       accepted=False)
     assert wrong.outcome == "refused" and wrong.message, (
         f"a wrong texted code was not refused with a message: outcome {wrong.outcome}")
-    first = _code_step(page, profile, who, trip, "submit the texted code", code, accepted=True)
+    first = _code_step(page, authprobe_profile, who, trip, "submit the texted code", code, accepted=True)
     assert first.outcome == "signed_in", f"the texted code was refused: {first.message}"
     with trip.step("sign out", Expected(authenticated=False)):
-        sign_out(page, profile)
-    _password_step(page, profile, who, trip)
-    fresh = texted_code(phone, profile, who.number, settings.mail_timeout)
-    replay = _code_step(page, profile, who, trip, "submit the code already used", code, accepted=False)
+        sign_out(page, authprobe_profile)
+    _password_step(page, authprobe_profile, who, trip)
+    fresh = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
+    replay = _code_step(page, authprobe_profile, who, trip, "submit the code already used", code,
+                        accepted=False)
     assert replay.outcome == "refused", "a texted code worked twice (it must be single use)"
-    second = _code_step(page, profile, who, trip, "submit the new texted code", fresh, accepted=True)
+    second = _code_step(page, authprobe_profile, who, trip, "submit the new texted code", fresh,
+                        accepted=True)
     assert second.outcome == "signed_in", f"the second texted code was refused: {second.message}"
 
 
 @pytest.mark.severity1
 def test_an_expired_texted_code_is_refused(
-    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
-    settings: Settings, hooks: TestHooks, require_hook: Callable[[str], None], journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_phone: Phone, sms_user: Callable[[str], SmsUser],
+    authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
+    authprobe_journey: MakeJourney,
 ) -> None:
-    ttl = _offers(profile, "mfa", "text codes as a second factor").code_ttl_seconds
+    ttl = _offers(authprobe_profile, "mfa", "text codes as a second factor").code_ttl_seconds
     if ttl is None:
-        pytest.skip(f"target {profile.name} states no [sms] code_ttl_seconds")
-    require_hook("backdate_tokens")
+        pytest.skip(f"target {authprobe_profile.name} states no [sms] code_ttl_seconds")
+    authprobe_require_hook("backdate_tokens")
     who = sms_user("sms-expired")
-    trip = journey(page, "expired texted code")
-    _password_step(page, profile, who, trip)
-    code = texted_code(phone, profile, who.number, settings.mail_timeout)
-    aged = hooks.backdate_tokens(who.user.email, kind="sms_code", seconds=ttl + 60)
+    trip = authprobe_journey(page, "expired texted code")
+    _password_step(page, authprobe_profile, who, trip)
+    code = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
+    aged = authprobe_hooks.backdate_tokens(who.user.email, kind="sms_code", seconds=ttl + 60)
     assert aged >= 1, "the backdate_tokens hook aged no texted code (kind sms_code)"
-    late = _code_step(page, profile, who, trip, f"submit the code {ttl + 60} s after it was sent",
+    late = _code_step(page, authprobe_profile, who, trip, f"submit the code {ttl + 60} s after it was sent",
                       code, accepted=False)
     assert late.outcome == "refused", f"a texted code older than its {ttl} s still signed in"
     with trip.step("ask for a new code", Expected(authenticated=False)):
-        again = resend_code(page, profile)
+        again = resend_code(page, authprobe_profile)
     assert again.sent, f"asking for a new code after an expired one was refused: {again.message}"
-    fresh = texted_code(phone, profile, who.number, settings.mail_timeout)
-    ok = _code_step(page, profile, who, trip, "submit the new code", fresh, accepted=True)
+    fresh = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
+    ok = _code_step(page, authprobe_profile, who, trip, "submit the new code", fresh, accepted=True)
     assert ok.outcome == "signed_in", f"a fresh texted code was refused: {ok.message}"
 
 
 @pytest.mark.severity2
 def test_new_codes_are_limited_and_the_last_one_still_works(
-    page: Page, profile: TargetProfile, phone: Phone, sms_user: Callable[[str], SmsUser],
-    settings: Settings, journey: MakeJourney,
+    page: Page, authprobe_profile: TargetProfile, authprobe_phone: Phone, sms_user: Callable[[str], SmsUser],
+    authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
-    limit = _offers(profile, "mfa", "text codes as a second factor").codes_per_window
+    limit = _offers(authprobe_profile, "mfa", "text codes as a second factor").codes_per_window
     if limit is None:
-        pytest.skip(f"target {profile.name} states no [sms] codes_per_window")
+        pytest.skip(f"target {authprobe_profile.name} states no [sms] codes_per_window")
     who = sms_user("sms-resend")
-    trip = journey(page, "resend limit")
-    _password_step(page, profile, who, trip)
-    code = texted_code(phone, profile, who.number, settings.mail_timeout)
+    trip = authprobe_journey(page, "resend limit")
+    _password_step(page, authprobe_profile, who, trip)
+    code = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
     slowest = 0.0
     for number in range(2, limit + 1):
         asked = time.monotonic()
         with trip.step(f"ask for code {number} of {limit}", Expected(authenticated=False)):
-            resent = resend_code(page, profile)
+            resent = resend_code(page, authprobe_profile)
         assert resent.sent, f"code {number} of the {limit} allowed was refused: {resent.message}"
-        code = texted_code(phone, profile, who.number, settings.mail_timeout)
+        code = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
         slowest = max(slowest, time.monotonic() - asked)
     with trip.step(f"ask for code {limit + 1}, one more than allowed", Expected(authenticated=False)):
-        over = resend_code(page, profile)
+        over = resend_code(page, authprobe_profile)
     assert not over.sent, f"code {limit + 1} was sent: 'send a new code' is not limited"
     assert over.message, "the refused resend showed no message to the user"
-    phone.assert_none(to=who.number, within=max(NO_TEXT_FLOOR_S, 3 * slowest))
-    last = _code_step(page, profile, who, trip, "submit the last code sent", code, accepted=True)
+    authprobe_phone.assert_none(to=who.number, within=max(NO_TEXT_FLOOR_S, 3 * slowest))
+    last = _code_step(page, authprobe_profile, who, trip, "submit the last code sent", code, accepted=True)
     assert last.outcome == "signed_in", (
         f"after the resend limit the last code sent was refused: {last.message}")

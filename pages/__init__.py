@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 
+from authprobe.pages import reauth  # noqa: F401 (registers its prompt with every Screen.goto)
 from authprobe.profile import TargetProfile
 
 
 def known_locators() -> dict[str, set[str]]:
     """Every screen and the element names its page object reads (what [locators] may set)."""
-    from authprobe.pages import account, activation, admin, login, mfa, password, reauth, reset, signup, sms  # noqa: F401
+    from authprobe.pages import account, activation, admin, login, mfa, password, reset, signup, sms  # noqa: F401
     from authprobe.pages.base import COMMON, Screen
 
     known: dict[str, set[str]] = {}

@@ -11,6 +11,8 @@ class AccountShell(Screen):
     """The signed-in frame on every page: who am I, navigation, sign out."""
 
     screen = "shell"
+    path = "account"
+    proven_on_open = False  # opened signed out too, to see what the app shows a stranger
     defaults = {
         "heading": LocatorSpec(role="heading", name="Your account"),
         "current_user": LocatorSpec(test_id="current-user"),
@@ -36,9 +38,6 @@ class AccountShell(Screen):
     def sign_out_button(self) -> Locator:
         return self.element("sign_out_button")
 
-    def open(self) -> None:
-        self.goto(self.profile.paths.account)
-
     def nav_link(self, name: str) -> Locator:
         return self.page.get_by_role("link", name=name, exact=True)
 
@@ -48,7 +47,7 @@ class AccountShell(Screen):
             "([path, at]) => { window.__authprobeLeaving = true;"
             " setTimeout(() => { window.location.href = path; },"
             " Math.max(0, at - Date.now())); }",
-            [self.profile.paths.account, epoch_ms],
+            [self.url(), epoch_ms],
         )
 
     def visible_text(self) -> str:

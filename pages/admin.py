@@ -15,16 +15,12 @@ class AdminPage(Screen):
     """The admin screen: users and their roles; operations follow the profile's recipes."""
 
     screen = "admin"
+    path = "admin"
     defaults = {"heading": LocatorSpec(role="heading", name="Admin")}
 
     @property
     def recipes(self) -> AdminScreen:
         return self.profile.admin_screen or AdminScreen()
-
-    def open(self) -> None:
-        assert self.profile.paths.admin is not None
-        self.goto(self.profile.paths.admin)
-        self.expect_loaded()
 
     def _play(self, recipe: ScreenRecipe | None, operation: str, values: dict[str, str]) -> bool:
         if recipe is None:

@@ -1,8 +1,14 @@
-"""What every page object shares: profile-overridable locators and `expect_loaded`."""
+"""What every page object shares: profile-overridable locators, `open` and `expect_loaded`.
+
+Screens that some apps put in front of others (a re-authentication prompt) register an
+interruption here, and every `goto` answers them. They build on `Screen`, so this module
+names none of them: `authprobe.pages` imports them, and with it their registration.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, Literal
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -14,13 +20,38 @@ COMMON = {
     "status_message": LocatorSpec(role="status"),
 }
 
+# The [paths] keys a screen can be opened at (fields of authprobe.profile.Paths).
+PathName = Literal["signup", "login", "account", "reset_request", "mfa_setup", "sms_setup",
+                   "password_change", "recovery_codes", "admin"]
+
+# Answers a screen that stands in the way if the page shows it; True when it answered one.
+Interruption = Callable[[Page, TargetProfile], bool]
+_INTERRUPTIONS: list[Interruption] = []
+
+
+def interruption(answer: Interruption) -> Interruption:
+    """Register `answer` with every `Screen.goto` (a decorator; see authprobe.pages.reauth)."""
+    _INTERRUPTIONS.append(answer)
+    return answer
+
+
+def answer_interruptions(page: Page, profile: TargetProfile) -> bool:
+    """Answer whatever registered screen stands in the way now; True when one was answered."""
+    answered = False
+    for answer in _INTERRUPTIONS:
+        answered = answer(page, profile) or answered
+    return answered
+
 
 class Screen:
-    """One screen of the target. Subclasses name the screen and their default locators."""
+    """One screen of the target. Subclasses name the screen and their default locators, and
+    the `[paths]` key it is opened at, if it has one of its own."""
 
     screen: ClassVar[str]
     defaults: ClassVar[dict[str, LocatorSpec]] = {}
     optional: ClassVar[tuple[str, ...]] = ()  # elements only a profile defines (no default)
+    path: ClassVar[PathName | None] = None
+    proven_on_open: ClassVar[bool] = True  # False: `open` shows whatever is there (no expect_loaded)
 
     def __init__(self, page: Page, profile: TargetProfile) -> None:
         self.page = page
@@ -33,12 +64,31 @@ class Screen:
         return resolve(self.page, spec)
 
     def goto(self, url: str) -> None:
-        """Open `url`; answer a re-authentication prompt if the app puts one in the way."""
-        from authprobe.pages.reauth import answer_reauth_prompt  # noqa: PLC0415 (it builds on Screen)
-
+        """Open `url`; answer a screen the app puts in the way (a re-authentication prompt)."""
         self.page.goto(url)
         self.page.wait_for_load_state("domcontentloaded")
-        answer_reauth_prompt(self.page, self.profile)
+        answer_interruptions(self.page, self.profile)
+
+    def url(self) -> str:
+        """Where this screen is: the profile's `[paths]` entry named by `path`."""
+        if self.path is None:
+            raise TypeError(f"{type(self).__name__} has no path of its own; it is reached "
+                            "through another screen")
+        where: str | None = getattr(self.profile.paths, self.path)
+        if where is None:
+            raise LookupError(f"the profile's [paths] sets no {self.path}, so authprobe cannot "
+                              f"open the {self.screen} screen; set it or skip what needs it")
+        return where
+
+    def open(self) -> None:
+        """Go to this screen and prove it is the one showing."""
+        self._arrive(self.url())
+
+    def _arrive(self, url: str) -> None:
+        """`goto(url)`, then `expect_loaded` unless this screen says otherwise."""
+        self.goto(url)
+        if self.proven_on_open:
+            self.expect_loaded()
 
     def _spec(self, name: str) -> LocatorSpec:
         return self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]

@@ -10,6 +10,7 @@ from authprobe.profile import LocatorSpec
 
 class LoginPage(CredentialsForm):
     screen = "login"
+    path = "login"
     optional = ("password_confirm_field", "reset_link")
     defaults = {
         "heading": LocatorSpec(role="heading", name="Sign in"),
@@ -19,9 +20,8 @@ class LoginPage(CredentialsForm):
     }
 
     def open(self, next_path: str | None = None) -> None:
-        url = self.profile.paths.login + (f"?next={next_path}" if next_path else "")
-        self.page.goto(url)
-        self.expect_loaded()
+        """The sign-in screen; with `next_path`, asking the app to go there after sign-in."""
+        self._arrive(self.url() + (f"?next={next_path}" if next_path else ""))
 
     def sign_in(self, email: str, password: str) -> None:
         self.fill_credentials(email, password)

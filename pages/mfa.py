@@ -63,6 +63,7 @@ class MfaSetupPage(Screen):
     then confirmation with a first code."""
 
     screen = "mfa_setup"
+    path = "mfa_setup"
     optional = ("method_choice",)
     defaults = {
         "heading": LocatorSpec(role="heading", name="Set up two-factor authentication"),
@@ -75,8 +76,8 @@ class MfaSetupPage(Screen):
     }
 
     def open(self) -> None:
-        self.goto(self.profile.paths.mfa_setup)
-        self.expect_loaded()
+        """The setup screen, past a method choice or welcome step, up to the code field."""
+        super().open()
         if self.defines("method_choice"):  # apps that ask for a method first
             self.element("method_choice").check()
         if self.defines("method_choice") or self.defines("method_submit"):  # or a welcome step
@@ -140,16 +141,12 @@ class RecoveryCodesPage(RecoveryCodesList):
     """A separate screen (`paths.recovery_codes`) that shows or generates recovery codes."""
 
     screen = "recovery_codes"
+    path = "recovery_codes"
     optional = ("generate_button",)
     defaults = {
         "heading": LocatorSpec(role="heading", name="Recovery codes"),
         "recovery_codes": LocatorSpec(test_id="recovery-codes"),
     }
-
-    def open(self) -> None:
-        assert self.profile.paths.recovery_codes is not None
-        self.goto(self.profile.paths.recovery_codes)
-        self.expect_loaded()
 
     def generate(self) -> list[str]:
         """Press the generate button if the screen has one, then read the codes."""

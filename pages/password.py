@@ -10,6 +10,7 @@ class PasswordChangePage(Screen):
     """Where a signed-in user changes their password (current password first)."""
 
     screen = "password_change"
+    path = "password_change"
     optional = ("new_password_confirm_field",)
     defaults = {
         "heading": LocatorSpec(role="heading", name="Change your password"),
@@ -22,11 +23,6 @@ class PasswordChangePage(Screen):
     @property
     def done_message(self) -> Locator:
         return self.element("done_message")
-
-    def open(self) -> None:
-        assert self.profile.paths.password_change is not None
-        self.goto(self.profile.paths.password_change)
-        self.expect_loaded()
 
     def change(self, current: str, new: str) -> None:
         self.element("current_password_field").fill(current)

@@ -4,6 +4,13 @@ Apps ask for the password again before sensitive screens, sometimes even right a
 sign-in. A profile that defines `[locators.reauth]` turns this on: every page object's
 `goto` then answers the prompt wherever it appears, with the password the browser context
 last signed in (or changed its password) with.
+
+The prompt registers itself as an interruption of `Screen.goto` (authprobe.pages imports this
+module), so base.py need not import it. Playwright's `page.add_locator_handler` was tried
+for this and does not fit: it answers the prompt inside every auto-waiting assertion, so a
+check that means to see the prompt never can; an error raised in it (wrong or unknown
+password) reaches the caller only as the action's timeout; non-waiting reads (`is_visible`,
+`count`) do not run it; and it is registered per page, not per browser context.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from playwright.sync_api import BrowserContext, Page
 from pydantic import SecretStr
 
 from authprobe.errors import FlowError
-from authprobe.pages.base import Screen
+from authprobe.pages.base import Screen, interruption
 from authprobe.profile import TargetProfile
 
 _PASSWORDS: WeakKeyDictionary[BrowserContext, SecretStr] = WeakKeyDictionary()
@@ -32,6 +39,7 @@ class ReauthPage(Screen):
     optional = ("password_field", "submit_button")
 
 
+@interruption
 def answer_reauth_prompt(page: Page, profile: TargetProfile) -> bool:
     """If the page is a re-authentication prompt, answer it; True when one was answered."""
     if "reauth" not in profile.locators:

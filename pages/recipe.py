@@ -12,13 +12,10 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
+from authprobe.errors import RecipeStepError
+from authprobe.pages.base import answer_interruptions
 from authprobe.pages.locate import resolve
-from authprobe.pages.reauth import answer_reauth_prompt
 from authprobe.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
-
-
-class RecipeStepError(Exception):
-    """A step of a screen recipe found nothing to act on (names the step and the page)."""
 
 
 def _filled(text: str, values: dict[str, str]) -> str:
@@ -85,7 +82,7 @@ class RecipeScreen:
             self.page.goto(wanted)
             self.page.wait_for_load_state("domcontentloaded")
             self._not_sent_to_sign_in(wanted)
-            answer_reauth_prompt(self.page, self.profile)
+            answer_interruptions(self.page, self.profile)
             return
         spec = getattr(step, step.action)
         locator = self.locate(spec, values)

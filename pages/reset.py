@@ -8,15 +8,12 @@ from authprobe.profile import LocatorSpec
 
 class ResetRequestPage(Screen):
     screen = "reset_request"
+    path = "reset_request"
     defaults = {
         "heading": LocatorSpec(role="heading", name="Reset your password"),
         "email_field": LocatorSpec(label="Email"),
         "submit_button": LocatorSpec(role="button", name="Send reset link"),
     }
-
-    def open(self) -> None:
-        self.page.goto(self.profile.paths.reset_request)
-        self.expect_loaded()
 
     def request_reset(self, email: str) -> None:
         self.fill_and_press("email_field", email)

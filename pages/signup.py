@@ -6,6 +6,7 @@ from authprobe.profile import LocatorSpec
 
 class SignupPage(CredentialsForm):
     screen = "signup"
+    path = "signup"
     defaults = {
         "heading": LocatorSpec(role="heading", name="Create an account"),
         "email_field": LocatorSpec(label="Email"),
@@ -13,10 +14,6 @@ class SignupPage(CredentialsForm):
         "submit_button": LocatorSpec(role="button", name="Sign up"),
         "phone_field": LocatorSpec(label="Mobile number"),  # [sms] activation only
     }
-
-    def open(self) -> None:
-        self.page.goto(self.profile.paths.signup)
-        self.expect_loaded()
 
     def sign_up(self, email: str, password: str, phone: str | None = None) -> None:
         self.fill_credentials(email, password)

@@ -28,6 +28,7 @@ class SmsSetupPage(Screen):
     (after choosing text messages, where the screen offers several methods)."""
 
     screen = "sms_setup"
+    path = "sms_setup"
     optional = ("method_choice",)  # apps that set up every second factor on one screen
     defaults = {
         "heading": LocatorSpec(role="heading", name="Set up text message codes"),
@@ -36,11 +37,6 @@ class SmsSetupPage(Screen):
         "code_field": LocatorSpec(label="Code from the text message"),
         "submit_button": LocatorSpec(role="button", name="Turn on text message codes"),
     }
-
-    def open(self) -> None:
-        assert self.profile.paths.sms_setup is not None
-        self.goto(self.profile.paths.sms_setup)
-        self.expect_loaded()
 
     def send_code(self, number: str) -> None:
         if self.defines("method_choice"):

@@ -7,13 +7,14 @@ expression asks for them (`.ci/run` runs them as a job of their own on every sub
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from authprobe.browser_config import load_browser_config
 
+pytest_plugins = ["pytester"]  # the plugin's own tests run pytest in-process where they can
 LONG_JOBS = ("whole_runs", "mutation")
 
 
@@ -42,3 +43,21 @@ def chromium() -> Iterator[tuple[Playwright, Browser]]:
         browser = playwright.chromium.launch(**options)
         yield playwright, browser
         browser.close()
+
+
+@pytest.fixture
+def run_inprocess(pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
+    """`pytester.runpytest_inprocess`, outside this test's soft-assertion scope: Playwright
+    allows one per process, and pytest-playwright opens one around every test, the inner
+    run's included."""
+    import playwright._impl._assertions as assertions
+
+    def run(*args: str) -> pytest.RunResult:
+        outer = assertions._soft_errors  # noqa: SLF001 - no public way to leave the scope
+        assertions._soft_errors = None  # noqa: SLF001
+        try:
+            return pytester.runpytest_inprocess(*args)
+        finally:
+            assertions._soft_errors = outer  # noqa: SLF001
+
+    return run

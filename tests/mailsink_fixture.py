@@ -1,32 +1,20 @@
-"""A real MailSink on free ports, served from a background asyncio loop thread.
-
-The harness under test is synchronous (imaplib, smtplib), so the sink needs a loop of its
-own that keeps running while the test thread blocks.
-"""
+"""The sandbox's MailSink in a thread (authprobe.sandbox.mailsink_thread), with an Inbox on it."""
 
 from __future__ import annotations
 
-import asyncio
-import smtplib
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 
 import pytest
 from pydantic import SecretStr
 
 from authprobe.oob.mail import Inbox
-from authprobe.sandbox.mailsink import MailSink
+from authprobe.sandbox import mailsink_thread
+from authprobe.sandbox.mailsink_thread import ADDRESS_BASE, SinkInThread
 
-ADDRESS_BASE = "qa@sandbox.test"
 
-
-class RunningSink:
-    """A started MailSink plus the helpers tests need to talk to it."""
-
-    def __init__(self, sink: MailSink) -> None:
-        self.sink = sink
+class RunningSink(SinkInThread):
+    """A started MailSink plus the inbox tests read it with."""
 
     def inbox(self, *, password: str | None = None, port: int | None = None) -> Inbox:
         return Inbox(
@@ -38,45 +26,11 @@ class RunningSink:
             address_base=ADDRESS_BASE,
         )
 
-    def send(
-        self,
-        to: str,
-        subject: str = "Hello",
-        *,
-        text: str | None = "hello",
-        html: str | None = None,
-    ) -> None:
-        """Send one mail over real SMTP; returns once the sink accepted (and delivered) it."""
-        msg = EmailMessage()
-        msg["From"] = "authprobe sandbox <no-reply@sandbox.test>"
-        msg["To"] = to
-        msg["Subject"] = subject
-        if text is not None:
-            msg.set_content(text)
-        if html is not None:
-            if text is None:
-                msg.set_content(html, subtype="html")
-            else:
-                msg.add_alternative(html, subtype="html")
-        with smtplib.SMTP(self.sink.host, self.sink.smtp_port, timeout=10) as smtp:
-            smtp.send_message(msg)
-
 
 @contextmanager
 def running_mail_sink() -> Iterator[RunningSink]:
-    """Start a MailSink on free ports in its own loop thread; stop both on exit."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="mailsink-loop", daemon=True)
-    thread.start()
-    sink = MailSink()
-    try:
-        asyncio.run_coroutine_threadsafe(sink.start(), loop).result(timeout=30)
+    with mailsink_thread.running_mail_sink() as sink:
         yield RunningSink(sink)
-    finally:
-        asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture(scope="module")

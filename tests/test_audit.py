@@ -27,6 +27,9 @@ from authprobe.audit import (
     is_credential_name,
     suite_files,
 )
+from authprobe.audit.discovery import PROFILE_SECTIONS
+from authprobe.errors import ConfigError
+from authprobe.profile import TargetProfile
 
 pytestmark = pytest.mark.hygiene
 
@@ -612,7 +615,7 @@ def test_an_allow_on_any_line_of_a_multi_line_call_counts(tmp_path: Path) -> Non
 
 def test_a_committed_storage_state_file_is_found(tmp_path: Path) -> None:
     state = {"cookies": [{"name": "sid", "value": "abc", "domain": "x"}], "origins": []}
-    empty = {"cookies": [], "origins": []}
+    empty: dict[str, list[object]] = {"cookies": [], "origins": []}
     plant(tmp_path, {"auth/admin.json": json.dumps(state, indent=2),
                      "auth/empty.json": json.dumps(empty, indent=2)})  # fmt: skip
     assert whats(audit_tree(tmp_path)) == [
@@ -623,12 +626,165 @@ def test_a_committed_storage_state_file_is_found(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- what is audited
 
 
-def test_tests_sandbox_bench_and_venv_are_skipped(tmp_path: Path) -> None:
-    stub = 'page.route("**/login", lambda r: r.fulfill(status=302))\npassword = "hunter2!"\n'
-    for folder in ("tests", "sandbox", "bench", ".venv/lib", "e2e/tests"):
-        plant(tmp_path, {f"{folder}/conftest.py": stub, f"{folder}/test_x.py": stub})
-    plant(tmp_path, {"docs/example.py": stub})
+STUB = 'page.route("**/login", lambda r: r.fulfill(status=302))\npassword = "hunter2!"\n'
+
+
+def test_what_the_repository_excludes_and_environments_are_skipped(tmp_path: Path) -> None:
+    """No folder name of authprobe's decides: the repository's own `exclude`, pytest's
+    `norecursedirs` defaults, and virtualenvs told by their pyvenv.cfg, whatever their name."""
+    plant(tmp_path, {"pyproject.toml": '[tool.authprobe.audit]\nexclude = ["tests", "tools/*"]\n',
+                     "envs/py311/pyvenv.cfg": "home = /usr/bin\n",
+                     "e2e/test_ok.py": "def test_ok(page):\n    page.goto('/')\n"})  # fmt: skip
+    for folder in ("tests", "e2e/tests", "tools/bench", ".venv/lib", "envs/py311/lib", "build"):
+        plant(tmp_path, {f"{folder}/conftest.py": STUB, f"{folder}/test_x.py": STUB})
+    names = {p.relative_to(tmp_path).as_posix() for p in suite_files(tmp_path)}
+    assert names == {"e2e/test_ok.py", "pyproject.toml"}
     assert audit_tree(tmp_path) == []
+
+
+def test_a_team_repository_with_its_own_e2e_package_is_audited_as_theirs(tmp_path: Path) -> None:
+    """An `e2e/` package is the most common layout of a Playwright suite; its helpers live
+    wherever the team keeps them (here support/), and the audit follows the imports there."""
+    plant(tmp_path, {
+        "e2e/__init__.py": "",
+        "e2e/conftest.py": """
+            import pytest
+            from support.session import signed_in
+
+            @pytest.fixture
+            def admin_page(context):
+                return signed_in(context)
+            """,
+        "e2e/test_login.py": """
+            from support.pages.login import LoginPage
+
+            def test_login(page):
+                LoginPage(page).sign_in("qa@shop.test")
+            """,
+        "support/__init__.py": "",
+        "support/session.py": """
+            def signed_in(context):
+                context.add_cookies([{"name": "sid", "value": "x", "url": "https://shop.test"}])
+                return context.new_page()
+            """,
+        "support/pages/__init__.py": "",
+        "support/pages/login.py": """
+            class LoginPage:
+                def __init__(self, page):
+                    self.page = page
+
+                def sign_in(self, email):
+                    self.page.get_by_label("Email").fill(email)
+                    self.page.get_by_label("Password").fill("Winter-is-c0ming")
+            """,
+        "support/pages/admin.py": "ADMIN_TOKEN = 'adm-7c1e9a0b52d3'\n",  # same package, not imported
+    })  # fmt: skip
+    assert found(tmp_path) == {
+        ("support/session.py", 2, AUTH_STATE),
+        ("support/pages/login.py", 7, CREDENTIAL),
+        ("support/pages/admin.py", 1, CREDENTIAL),
+    }
+
+
+def test_a_team_suite_in_tests_is_audited_though_the_repository_has_an_e2e_folder(
+    tmp_path: Path,
+) -> None:
+    """pytest's testpaths say where the suite is; the app beside it is not the suite, its
+    target profile is found by what it holds."""
+    plant(tmp_path, {
+        "pytest.ini": """
+            [pytest]
+            testpaths = tests
+            base_url = https://staging.shop.test
+            """,
+        "e2e/docker-compose.yml": "services: {}\n",
+        "tests/conftest.py": """
+            def logged_in(page):
+                page.route("**/api/session", lambda r: r.fulfill(json={"ok": True}))
+            """,
+        "tests/test_login.py": """
+            def test_login(page):
+                page.get_by_label("Password").fill("hunter2!")
+            """,
+        "app/settings.py": 'SECRET_KEY = "dev-only-9f8e7d6c"\n',  # pragma: allowlist secret
+        "profiles/staging.toml": """
+            name = "staging"
+            [paths]
+            login = "/login"
+            [admin_api]
+            token = "stg-admin-9f8e"
+            """,
+    })  # fmt: skip
+    assert found(tmp_path) == {
+        ("tests/conftest.py", 2, ROUTE),
+        ("tests/test_login.py", 2, CREDENTIAL),
+        ("profiles/staging.toml", 5, CREDENTIAL),
+    }
+
+
+def test_modules_the_suite_imports_or_loads_are_audited_wherever_they_live(tmp_path: Path) -> None:
+    plant(tmp_path, {
+        "pyproject.toml": """
+            [tool.pytest.ini_options]
+            testpaths = ["checks/ui"]
+            pythonpath = ["lib"]
+            """,
+        "checks/ui/conftest.py": 'pytest_plugins = ["fixtures.browser"]\n',
+        "checks/ui/test_x.py": """
+            import helpers
+            from ..common import pause
+
+            def test_x(page):
+                helpers.go(page)
+            """,
+        "checks/__init__.py": "",
+        "checks/ui/__init__.py": "",
+        "checks/common.py": "def pause(mocker):\n    mocker.patch('time.sleep')\n",
+        "lib/helpers.py": "def go(page):\n    page.route('**/*', lambda r: r.abort())\n",
+        "fixtures/browser.py": "def state(browser):\n"
+                               "    return browser.new_context(storage_state='s.json')\n",
+        "tools/seed.py": 'ADMIN_PASSWORD = "not-the-suite"\n',  # pragma: allowlist secret (unimported)
+    })  # fmt: skip
+    assert found(tmp_path) == {
+        ("checks/common.py", 2, PATCH),
+        ("lib/helpers.py", 2, ROUTE),
+        ("fixtures/browser.py", 2, AUTH_STATE),
+    }
+
+
+def test_what_the_repository_includes_is_audited_whole(tmp_path: Path) -> None:
+    plant(tmp_path, {
+        "pytest.ini": "[pytest]\ntestpaths = tests\n",
+        "pyproject.toml": '[tool.authprobe.audit]\ninclude = ["config/staging.toml", "scripts"]\n',
+        "tests/test_x.py": "def test_x(page):\n    page.goto('/')\n",
+        "config/staging.toml": '[admin]\ntoken = "stg-admin-9f8e"\n',
+        "config/other.toml": '[admin]\ntoken = "not-included"\n',
+        "scripts/seed_users.py": "def seed(context):\n    context.add_cookies([])\n",
+    })  # fmt: skip
+    assert found(tmp_path) == {
+        ("config/staging.toml", 2, CREDENTIAL),
+        ("scripts/seed_users.py", 2, AUTH_STATE),
+    }
+
+
+def test_sarif_locations_are_uri_references(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stub = "def test_x(page):\n    page.route('**/*', lambda r: r.abort())\n"
+    plant(tmp_path, {"ui checks/test_x.py": stub})
+    assert audit_command(str(tmp_path), output="sarif") == 1
+    [result] = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "ui%20checks/test_x.py", "uriBaseId": "SRCROOT"}
+    assert location["region"] == {"startLine": 2}
+
+
+def test_an_audit_setting_of_the_wrong_type_is_one_sentence(tmp_path: Path) -> None:
+    plant(tmp_path, {"pyproject.toml": "[tool.authprobe.audit]\nexclude = 3\n"})
+    with pytest.raises(ConfigError, match=r"\[tool.authprobe.audit\] `exclude` must be a list"):
+        audit_tree(tmp_path)
+
+
+def test_profiles_are_told_by_the_sections_of_the_profile_model() -> None:
+    assert set(TargetProfile.model_fields) - {"name", "description"} == PROFILE_SECTIONS
 
 
 def test_a_team_suite_without_e2e_is_audited_whole(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,9 @@
-"""`authprobe scan` and `authprobe audit` as users run them: the installed console script."""
+"""`authprobe scan` and `authprobe audit` as users run them (the installed console script), and the
+command as a package: one module per command, a fast `--help`, one sentence for the tool's errors."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import subprocess
@@ -74,3 +76,90 @@ def test_audit_of_a_missing_folder_exits_2_with_one_sentence(tmp_path: Path) -> 
     done = authprobe("audit", str(tmp_path / "nope"), cwd=tmp_path)
     assert done.returncode == 2 and done.stdout.count("\n") == 1, done
     assert "is not a folder" in done.stdout
+
+
+# -- the command as a package: one module per command, main only builds and dispatches ----------
+
+def test_python_dash_m_authprobe_cli_is_the_installed_command(tmp_path: Path) -> None:
+    installed = authprobe("--help", cwd=tmp_path)
+    module = subprocess.run([sys.executable, "-m", "authprobe.cli", "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert installed.returncode == module.returncode == 0, (installed, module)
+    assert installed.stdout == module.stdout
+    for command in ("run", "init", "profile", "sandbox", "serve", "scan", "audit", "doctor", "load",
+                    "sweep", "triage", "mutants"):
+        assert f"\n    {command} " in installed.stdout, command
+
+
+def test_help_imports_no_engine_module_and_no_heavy_library(tmp_path: Path) -> None:
+    """`authprobe --help` builds every command's parser: each command module defers the engine
+    to its handler, so the help (and `authprobe init`) stays fast."""
+    code = ("import sys\nfrom authprobe.cli import build_parser\nbuild_parser().format_help()\n"
+            "print('\\n'.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, check=True)
+    loaded = done.stdout.split()
+    engine = [name for name in loaded if name.startswith("authprobe.")
+              and not name.startswith("authprobe.cli") and name != "authprobe.errors"]
+    heavy = [name for name in loaded if name.split(".")[0] in ("playwright", "pydantic", "pytest",
+                                                              "jmespath", "imap_tools")]
+    assert (engine, heavy) == ([], []), (engine, heavy)
+    command_modules = [name for name in loaded if name.startswith("authprobe.cli.")]
+    assert "authprobe.cli.doctor_checks" not in command_modules
+    assert "authprobe.cli.load_driver" not in command_modules
+
+
+def test_every_command_has_its_own_module_with_its_parser_and_handler() -> None:
+    from authprobe.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(action for action in parser._actions  # noqa: SLF001 - argparse lists them nowhere else
+               if isinstance(action, argparse._SubParsersAction))  # noqa: SLF001
+    for name, command_parser in sub.choices.items():
+        handler = command_parser.get_default("handler")
+        if name == "profile":
+            handler = parser.parse_args(["profile", "check"]).handler
+        assert handler.__module__ == f"authprobe.cli.{name}", name
+    assert [module.__name__.rsplit(".", 1)[1] for module in COMMANDS] == list(sub.choices)
+
+
+def test_extra_arguments_pass_only_to_commands_that_hand_them_on() -> None:
+    from authprobe.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["run", "-k", "login"], ["sandbox", "--defect", "x"], ["serve", "flask-security", "-x"],
+                 ["profile", "check", "-x"]):
+        args, extra = parser.parse_known_args(argv)
+        assert extra and args.passes_extra, argv
+    for argv in (["doctor", "--bogus"], ["init", "--bogus"], ["scan", "x", "--bogus"]):
+        args, extra = parser.parse_known_args(argv)
+        assert extra and not args.passes_extra, argv
+
+
+def test_bad_arguments_exit_2_and_say_which(capsys: pytest.CaptureFixture[str]) -> None:
+    from authprobe.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["doctor", "--bogus"])
+    assert exited.value.code == 2
+    assert "authprobe: error: unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_a_tool_error_is_one_sentence_and_a_check_failure_keeps_its_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from authprobe.cli import doctor, main
+    from authprobe.errors import AuthMismatch, ConfigError
+
+    def misconfigured(args: argparse.Namespace, extra: list[str]) -> int:
+        raise ConfigError("E2E_BASE_URL must start with http:// or https://.")
+
+    monkeypatch.setattr(doctor, "run", misconfigured)
+    assert main(["doctor"]) == 2
+    assert capsys.readouterr().err == "authprobe: E2E_BASE_URL must start with http:// or https://.\n"
+
+    def mismatched(args: argparse.Namespace, extra: list[str]) -> int:
+        raise AuthMismatch("UI says signed in, the backend says signed out")
+
+    monkeypatch.setattr(doctor, "run", mismatched)
+    with pytest.raises(AuthMismatch):
+        main(["doctor"])

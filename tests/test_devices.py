@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from authprobe.errors import ConfigError
 from authprobe.oob.devices import LoopbackDevices, NamedDevices, is_loopback_origin, parse_devices
-from tests.suite_env import started_sandbox
+from authprobe.target.environment import started_sandbox
 
 
 def test_two_devices_reach_the_sandbox_from_their_own_addresses(

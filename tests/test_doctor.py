@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from authprobe.target.app import Target
-from tests.suite_env import sms_env_for, started_sandbox, suite_env_for
+from authprobe.target.environment import sms_env_for, started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def sandbox() -> Iterator[Target]:
 
 def doctor(target: Target, tmp: Path, *args: str, **env: str) -> Doctor:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "authprobe.cli.main", "doctor", *args], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "authprobe.cli", "doctor", *args], cwd=ROOT,
                           env={**suite_env_for(target, tmp), **env}, capture_output=True, text=True,
                           timeout=60)
     return Doctor(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
@@ -195,7 +195,7 @@ def test_hooks_that_answer_without_a_token_are_a_warning_and_hidden_ones_are_fin
 ) -> None:
     """The check itself (the doctor runs it for targets not on this machine): the sandbox's
     hooks answer a GET with 405 from here; a hook path nobody serves is 404."""
-    from authprobe.cli.doctor import OK, WARN, hook_exposure
+    from authprobe.cli.doctor_checks import OK, WARN, hook_exposure
     from authprobe.profile import HttpOperation, load_profile
 
     profile = load_profile("sandbox")

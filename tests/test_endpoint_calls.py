@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Playwright
 from authprobe.flows.session import sign_in
 from authprobe.oracle.calls import EndpointCalls
 from authprobe.profile import load_profile
-from tests.suite_env import started_sandbox
+from authprobe.target.environment import started_sandbox
 from tests.test_signed_in_state import AdminApiUsers
 
 PROFILE = load_profile("sandbox")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-import authprobe.sandbox.app
+import authprobe.sandbox.scratch
 import authprobe.target.child
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ class Start:
         try:
             pid, status = os.waitpid(self.app_pid, os.WNOHANG)
         except ChildProcessError:  # not (or no longer) ours to reap: ask /proc
-            return not authprobe.sandbox.app.process_alive(self.app_pid)
+            return not authprobe.sandbox.scratch.process_alive(self.app_pid)
         if pid == 0:
             return False
         self.app_status = os.waitstatus_to_exitcode(status)
@@ -153,7 +153,7 @@ def _popen(argv: list[str], tmp: Path) -> subprocess.Popen[str]:
 def start_cli(tmp: Path, *args: str) -> Start:
     """`authprobe sandbox --port 0 --test-mode` (or `authprobe serve NAME ...` via args)."""
     argv = list(args) or ["sandbox", "--port", "0", "--test-mode"]
-    launcher = _popen([sys.executable, "-m", "authprobe.cli.main", *argv], tmp)
+    launcher = _popen([sys.executable, "-m", "authprobe.cli", *argv], tmp)
     ready = _read_ready(launcher)
     [app_pid] = _children(launcher.pid)
     return Start(launcher, app_pid, tmp, ready)
@@ -328,7 +328,7 @@ def _dead_pid() -> int:
 
 def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path) -> None:
     zombie = subprocess.Popen(["true"])  # ended, not yet waited for: as good as dead
-    _eventually(lambda: not authprobe.sandbox.app.process_alive(zombie.pid), "no zombie")
+    _eventually(lambda: not authprobe.sandbox.scratch.process_alive(zombie.pid), "no zombie")
     prefix = authprobe.target.child.SCRATCH_PREFIX
     dead = tmp / f"{prefix}{_dead_pid()}-abc"
     undead = tmp / f"{prefix}{zombie.pid}-abc"
@@ -337,10 +337,10 @@ def test_stale_scratch_of_dead_processes_only_is_removed(tmp: Path) -> None:
     for folder in (dead, undead, alive, other):
         folder.mkdir()
         (folder / "app.sqlite3").write_text("x")
-    authprobe.sandbox.app.remove_stale_scratch(str(tmp))
+    authprobe.sandbox.scratch.remove_stale_scratch(str(tmp))
     zombie.wait()
     assert sorted(tmp.iterdir()) == sorted([alive, other])
-    assert prefix == authprobe.sandbox.app.SCRATCH_PREFIX
+    assert prefix == authprobe.sandbox.scratch.SCRATCH_PREFIX
 
 
 @pytest.mark.parametrize("module", ["authprobe.sandbox", "authprobe.sandbox.flask_security"])

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
-    return subprocess.run([sys.executable, "-m", "authprobe.cli.main", "load", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "authprobe.cli", "load", *args], cwd=ROOT,
                           env={**clean, **env}, capture_output=True, text=True, timeout=300)
 
 

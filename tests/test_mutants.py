@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.cli.main import main
+from authprobe.cli import main
 from authprobe.sandbox.defects import CATALOGUE
 from authprobe.selftest.mutants import (
     DEFAULT_ORDER_FILE,
@@ -127,7 +127,7 @@ def test_mutation_matrix_catches_every_seeded_defect(tmp_path: Path) -> None:
     if DEFAULT_ORDER_FILE.is_file():
         shutil.copy(DEFAULT_ORDER_FILE, order)  # CI reads the memory but never rewrites it
     result = subprocess.run(
-        [sys.executable, "-m", "authprobe.cli.main", "mutants", "--json", *MATRIX_ARGS],
+        [sys.executable, "-m", "authprobe.cli", "mutants", "--json", *MATRIX_ARGS],
         cwd=ROOT, env={**os.environ, ORDER_ENV: str(order)}, capture_output=True, text=True,
         timeout=30 * 60,
     )

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from authprobe.errors import SessionProbeError
+from authprobe.errors import AuthMismatch, SessionProbeError
 from authprobe.oracle.journey import Journey
 from authprobe.oracle.session import (
-    AuthMismatch,
     BackendSession,
     Expected,
     SessionView,

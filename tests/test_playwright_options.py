@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from authprobe.target.app import Target
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 

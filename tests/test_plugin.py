@@ -17,7 +17,7 @@ from textwrap import dedent
 import pytest
 
 from authprobe.target.app import Target
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 
@@ -26,13 +26,13 @@ OWN_JOURNEY = """
     from authprobe.oracle.session import Expected
 
 
-    def test_our_app_specific_journey(page, profile, users, journey):
-        user = users.create(tag="own")
-        trip = journey(page, "our journey")
+    def test_our_app_specific_journey(page, authprobe_profile, authprobe_users, authprobe_journey):
+        user = authprobe_users.create(tag="own")
+        trip = authprobe_journey(page, "our journey")
         with trip.step("sign in", Expected(authenticated=True, email=user.email)):
-            assert sign_in(page, profile, user.email, user.password).outcome == "signed_in"
+            assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in"
         with trip.step("sign out", Expected(authenticated=False)):
-            sign_out(page, profile)
+            sign_out(page, authprobe_profile)
 """
 
 FOREIGN_CONFTEST = """

@@ -20,7 +20,7 @@ def _check(profile: Path, output: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     env["E2E_TARGET"] = str(profile)
     return subprocess.run(
-        [sys.executable, "-m", "authprobe.cli.main", "profile", "check", "--output", str(output)],
+        [sys.executable, "-m", "authprobe.cli", "profile", "check", "--output", str(output)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
 
 

@@ -16,16 +16,15 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError
+from authprobe.errors import CommandFailed, ConfigError, ProvisioningUnavailable
 from authprobe.profile import Channel, CommandOperation, Commands, SelfService, load_profile
 from authprobe.provisioning.channels import (
     Account,
     Provisioner,
-    ProvisioningUnavailable,
     Removal,
     remove_account,
 )
-from authprobe.provisioning.command import CommandFailed, CommandRunner
+from authprobe.provisioning.command import CommandRunner
 from authprobe.provisioning.pool import AccountPool, parse_pool
 from authprobe.provisioning.sweep import RunJournal, dead_runs
 from authprobe.provisioning.users import ThrowawayUsers, UserLedger

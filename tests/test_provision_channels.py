@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from authprobe.profile import TARGETS_DIR, load_profile
 from authprobe.settings import Settings
 from authprobe.target.app import Target, start_sandbox
-from tests.suite_env import sms_env_for
+from authprobe.target.environment import sms_env_for
 
 pytestmark = pytest.mark.whole_runs  # runs the e2e suite in a subprocess: the long job
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Playwright
 from authprobe.profile import load_profile
 from authprobe.provisioning.channels import Account
 from authprobe.provisioning.screen import ScreenChannel
-from tests.suite_env import started_sandbox
+from authprobe.target.environment import started_sandbox
 from tests.test_signed_in_state import AdminApiUsers
 
 PROFILE = load_profile("sandbox")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from authprobe.target.app import Target
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 pytestmark = pytest.mark.whole_runs  # e2e in a subprocess: the long job
 

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from authprobe.scan import scan_paths
 from authprobe.settings import Settings
 from authprobe.target.app import Target, start_sandbox
-from tests.suite_env import sms_env_for, suite_env_for
+from authprobe.target.environment import sms_env_for, suite_env_for
 
 pytestmark = [pytest.mark.hygiene, pytest.mark.whole_runs]  # e2e in a subprocess: the long job
 
@@ -136,9 +136,9 @@ PLANT_TYPED_SANDBOX_TOKEN = """
     import pytest
 
     @pytest.fixture(autouse=True)
-    def type_the_sandbox_token(page, target):
+    def type_the_sandbox_token(page, authprobe_target):
         # the hook token of the sandbox this process started: only it knows the value
-        token = target.hook_token.get_secret_value()
+        token = authprobe_target.hook_token.get_secret_value()
         with open(os.environ["PLANTED_TYPED"], "a") as typed:  # the test's oracle
             typed.write(token + " ")
         page.set_content('<input aria-label="token">')
@@ -176,11 +176,11 @@ PLANT_FAILING_TEST = """
     import pytest
 
     @pytest.fixture(autouse=True)
-    def admin_call_to_a_dead_port(request, target, api):
+    def admin_call_to_a_dead_port(request, authprobe_target, authprobe_api):
         # Playwright's error lists the request headers, Authorization included
         if "session_id" in request.node.name:
-            api.post("http://127.0.0.1:9/api/admin/users", timeout=2000,
-                     headers={"Authorization": "Bearer " + target.admin_token.get_secret_value()})
+            authprobe_api.post("http://127.0.0.1:9/api/admin/users", timeout=2000, headers={
+                "Authorization": "Bearer " + authprobe_target.admin_token.get_secret_value()})
 """
 
 

@@ -28,9 +28,10 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
+from authprobe.errors import UnknownDefectError
 from authprobe.oob.sms import Phone
 from authprobe.sandbox import SandboxConfig, create_app
-from authprobe.sandbox.defects import UnknownDefectError, validate_defects
+from authprobe.sandbox.defects import validate_defects
 from authprobe.sandbox.smssink import SmsSink
 
 PASSWORD = "correct horse battery"

@@ -24,8 +24,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from authprobe.errors import UnknownShapeError
 from authprobe.sandbox import SHAPES
-from authprobe.sandbox.shapes import UnknownShapeError, validate_shapes
+from authprobe.sandbox.shapes import validate_shapes
 from tests.test_sandbox import PASSWORD, Client, Resp, Server, User, _counter, make_server, sms, smtp  # noqa: F401
 
 MakeServer = Callable[..., Server]

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser
 from pydantic import SecretStr
 
+from authprobe import sarif
 from authprobe.scan import STORAGE_STATE, Finding, format_findings, scan_command, scan_paths
 from authprobe.security.artifacts import ArtifactDir, make_private_dir, scan_after_run
 from tests.test_watch import launch_chromium
@@ -351,6 +352,27 @@ def test_sarif_names_rule_file_and_line_and_no_value_nor_hash(
         ("authprobe/playwright-storage-state", state, 2),
         ("authprobe/run-secret", "notes.txt", 2),
     } <= {where(result) for result in run["results"]}
+
+
+def test_the_one_sarif_writer_indexes_rules_and_writes_uri_references(tmp_path: Path) -> None:
+    """Shared by scan and audit: what a rule or result does not know is left out, not empty."""
+    log = sarif.log(
+        "tool",
+        [sarif.Rule("a", "A"), sarif.Rule("b", "B", help="how to fix")],
+        [sarif.Result("b", "one", "my dir/x.txt", "BASE"), sarif.Result("a", "two", "y", "BASE", line=3)],
+        [sarif.Base("BASE", tmp_path)],
+    )
+    assert (log["version"], log["$schema"]) == ("2.1.0", "https://json.schemastore.org/sarif-2.1.0.json")
+    (run,) = log["runs"]
+    assert run["tool"]["driver"] == {"name": "tool", "rules": [
+        {"id": "a", "shortDescription": {"text": "A"}},
+        {"id": "b", "shortDescription": {"text": "B"}, "help": {"text": "how to fix"}},
+    ]}  # fmt: skip
+    assert [(r["ruleId"], r["ruleIndex"]) for r in run["results"]] == [("b", 1), ("a", 0)]
+    first, second = (r["locations"][0]["physicalLocation"] for r in run["results"])
+    assert first == {"artifactLocation": {"uri": "my%20dir/x.txt", "uriBaseId": "BASE"}}
+    assert second["region"] == {"startLine": 3}
+    assert run["originalUriBaseIds"] == {"BASE": {"uri": tmp_path.resolve().as_uri() + "/"}}
 
 
 def test_console_script_reports_both_planted_files_and_never_prints_them(tmp_path: Path) -> None:

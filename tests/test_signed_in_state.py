@@ -22,7 +22,7 @@ from authprobe.profile import load_profile
 from authprobe.provisioning.users import ThrowawayUser, new_password
 from authprobe.security.artifacts import make_private_dir
 from authprobe.target.app import Target
-from tests.suite_env import started_sandbox
+from authprobe.target.environment import started_sandbox
 
 PROFILE = load_profile("sandbox")
 

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client as TwilioClient
 
-from authprobe.errors import ConfigError, WaitTimeout
-from authprobe.oob.sms import Phone, SmsConfigError
+from authprobe.errors import ConfigError, SmsConfigError, WaitTimeout
+from authprobe.oob.sms import Phone
 from tests.test_sandbox import PASSWORD, SMS_SID, SMS_TOKEN, Server, User, make_server, sms, smtp  # noqa: F401
 
 

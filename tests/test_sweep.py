@@ -43,7 +43,7 @@ def _sweep(target: Target, state: Path, *args: str, token: bool = True,
                 "E2E_PROVISION": "admin_api", "E2E_MAIL_ADDRESS": mail})
     if token and target.admin_token is not None:
         env["E2E_ADMIN_TOKEN"] = target.admin_token.get_secret_value()
-    return subprocess.run([sys.executable, "-m", "authprobe.cli.main", "sweep", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "authprobe.cli", "sweep", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -97,7 +97,7 @@ def test_two_sweeps_at_once_remove_each_left_user_once(
     assert target.admin_token is not None
     env.update({"E2E_BASE_URL": target.base_url, "E2E_STATE_DIR": str(state),
                 "E2E_PROVISION": "admin_api", "E2E_ADMIN_TOKEN": target.admin_token.get_secret_value()})
-    sweeps = [subprocess.Popen([sys.executable, "-m", "authprobe.cli.main", "sweep"], cwd=ROOT, env=env,
+    sweeps = [subprocess.Popen([sys.executable, "-m", "authprobe.cli", "sweep"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
               for _ in range(2)]
     said = "".join(sweep.communicate(timeout=120)[0] for sweep in sweeps)
@@ -112,7 +112,7 @@ def test_two_sweeps_at_once_remove_each_left_user_once(
 def test_sweep_without_a_base_url_says_what_to_set(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     env["E2E_STATE_DIR"] = str(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "authprobe.cli.main", "sweep"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "authprobe.cli", "sweep"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().startswith(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.cli.triage import Attempt, Triage
+from authprobe.cli.triage_runs import Attempt, Triage
 from authprobe.junit import failures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def _sandbox_env(tmp: Path, defect: str) -> dict[str, str]:
 
 
 def _authprobe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "authprobe.cli.main", "triage", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "authprobe.cli", "triage", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pydantic import SecretStr
 
+from authprobe.errors import EgressViolation
 from authprobe.security.watch import (
     DataFlowLog,
-    EgressViolation,
     EgressWatch,
     echoed,
     origin_of,

@@ -14,7 +14,7 @@ from textwrap import dedent
 
 import pytest
 
-from tests.suite_env import started_sandbox, suite_env_for
+from authprobe.target.environment import started_sandbox, suite_env_for
 
 ROOT = Path(__file__).resolve().parents[1]
 ROTATION = "e2e/test_key_rotation.py::test_a_retired_key_opens_nothing_and_the_new_key_everything"
@@ -25,12 +25,12 @@ SPANNING_CHECK = """
     from authprobe.flows.session import sign_in
 
 
-    def test_a_session_held_across_the_other_workers_checks(page, profile, users):
-        user = users.create(tag="span")
-        assert sign_in(page, profile, user.email, user.password).outcome == "signed_in"
+    def test_a_session_held_across_the_other_workers_checks(page, authprobe_profile, authprobe_users):
+        user = authprobe_users.create(tag="span")
+        assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in"
         deadline = time.monotonic() + 6
         while time.monotonic() < deadline:
-            answer = page.request.get(profile.session_probe.url).json()
+            answer = page.request.get(authprobe_profile.session_probe.url).json()
             assert answer["authenticated"], "signed out while this check held its session"
             time.sleep(0.1)
 """

@@ -1,4 +1,44 @@
-"""Errors authprobe raises on purpose: each message is one sentence saying what to do."""
+"""Every error authprobe raises on purpose, in one place (layer L0: imports nothing of authprobe).
+
+Each message is one sentence saying what is wrong and what to do. Catch `AuthprobeError`
+for all of them. The hierarchy::
+
+    Exception
+    └── AuthprobeError                  one sentence, no traceback (the CLI: exit 2)
+        ├── ConfigError                 settings, profile or target reachability: the run cannot start
+        │   ├── MailConfigError         the IMAP server cannot be reached or refuses the login
+        │   ├── SmsConfigError          the SMS gateway cannot be reached or refuses the account
+        │   ├── BrowserNotFound         no browser to launch (playwright.config.py looked for one)
+        │   └── SessionProbeError       the session endpoint does not answer the profile's JSON
+        ├── WaitTimeout   (TimeoutError)  something outside the DOM did not arrive in time
+        ├── DeadlineExceeded (TimeoutError)  an HTTP answer did not finish within its deadline
+        ├── MailContentError            a mail arrived without what the profile says it holds
+        ├── FlowError                   the app did something a flow cannot continue from
+        │   └── RecipeStepError         a step of a profile's screen recipe found nothing to act on
+        ├── HookUnavailable             no such test hook in the profile, or no hook token
+        ├── ProvisioningUnavailable     no configured channel can do what the check needs
+        ├── CommandFailed               a provisioning command exited with an unaccepted status
+        ├── EgressViolation (AssertionError)  the browser contacted an origin the run does not allow
+        ├── CheckFailed   (AssertionError)  the target broke what the run relies on: NOT one sentence
+        │   ├── AuthMismatch            UI and backend disagree, or both disagree with the step
+        │   └── OperationFailed         a set-up/clean-up call answered an unexpected status
+        └── SandboxError                a built-in target cannot start with what it was given
+            ├── SandboxConfigError (ValueError)  a SANDBOX_* setting it cannot start with
+            ├── SandboxUsageError       the sandbox's admin command: database, password or email
+            ├── UnknownDefectError (ValueError)  a defect name not in the catalogue
+            ├── UnknownShapeError  (ValueError)  a shape name not in the catalogue, or a clash
+            └── UnknownMisconfigurationError (ValueError)  the same for the Django target
+
+Why the second bases: `TimeoutError` lets callers that wait treat both timeouts alike;
+`AssertionError` keeps a broken invariant a test *failure* wherever code catches assertions
+(`Journey` records a mismatch step on it; Playwright's `expect` raises it too); `ValueError`
+is what argument validation raises, so the built-in targets' option checks read as such.
+
+How they are shown: the CLI (`authprobe.cli`) and the pytest plugin's reporting print an
+`AuthprobeError` as its one sentence, except `CheckFailed`, which pytest reports as the
+assertion failure it is, with its evidence (both sides, the step, the status) and traceback.
+The built-in targets catch their `SandboxError`s in their own `main` and exit 2.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +46,8 @@ from __future__ import annotations
 class AuthprobeError(Exception):
     """Base of every error authprobe raises deliberately (shown without a traceback)."""
 
+
+# -- the run cannot start -------------------------------------------------------------------
 
 class ConfigError(AuthprobeError):
     """The settings, the profile or the target's reachability is wrong; the run cannot start."""
@@ -15,17 +57,95 @@ class MailConfigError(ConfigError):
     """The IMAP server cannot be reached or refuses the configured login."""
 
 
-class MailContentError(AuthprobeError):
-    """A mail arrived but does not contain what the profile says it should."""
+class SmsConfigError(ConfigError):
+    """The SMS gateway cannot be reached or refuses the configured account."""
 
+
+class BrowserNotFound(ConfigError):
+    """No browser to launch: E2E_BROWSER_PATH is wrong, or neither Playwright's own build nor a
+    system Chromium is installed (raised by playwright.config.py, read as `config.BrowserNotFound`)."""
+
+
+class SessionProbeError(ConfigError):
+    """The session endpoint does not answer the JSON the profile describes."""
+
+
+# -- waiting --------------------------------------------------------------------------------
 
 class WaitTimeout(AuthprobeError, TimeoutError):
     """Something outside the DOM did not reach the awaited state in time."""
+
+
+class DeadlineExceeded(AuthprobeError, TimeoutError):
+    """The server did not finish its answer within the deadline."""
+
+
+# -- what a run met on the way --------------------------------------------------------------
+
+class MailContentError(AuthprobeError):
+    """A mail arrived but does not contain what the profile says it should."""
 
 
 class FlowError(AuthprobeError):
     """The app did something a flow cannot continue from (names the screen and the evidence)."""
 
 
-class SessionProbeError(ConfigError):
-    """The session endpoint does not answer the JSON the profile describes."""
+class RecipeStepError(FlowError):
+    """A step of a screen recipe found nothing to act on (names the step and the page)."""
+
+
+class HookUnavailable(AuthprobeError):
+    """The profile lists no such hook or the run has no hook token."""
+
+
+class ProvisioningUnavailable(AuthprobeError):
+    """No configured channel can perform an operation the check needs."""
+
+
+class CommandFailed(AuthprobeError):
+    """A provisioning command exited with a status the profile does not accept."""
+
+
+class EgressViolation(AuthprobeError, AssertionError):
+    """The browser contacted an origin the run does not allow."""
+
+
+# -- the target broke an invariant: a test failure, reported with its evidence --------------
+
+class CheckFailed(AuthprobeError, AssertionError):
+    """The target broke something the run relies on; reported as an assertion failure with its
+    evidence, never shortened to one sentence."""
+
+
+class AuthMismatch(CheckFailed):
+    """UI and backend disagree, or both disagree with what the step expected."""
+
+
+class OperationFailed(CheckFailed):
+    """A set-up/clean-up call the run depends on answered with an unexpected status."""
+
+
+# -- the built-in targets (authprobe.sandbox imports this module and nothing else of the engine) --
+
+class SandboxError(AuthprobeError):
+    """A built-in target cannot start with what it was given; its `main` prints this and exits 2."""
+
+
+class SandboxConfigError(SandboxError, ValueError):
+    """A setting from the environment the sandbox cannot start with."""
+
+
+class SandboxUsageError(SandboxError):
+    """Bad usage of the sandbox's admin command the parser cannot see (database, password, email)."""
+
+
+class UnknownDefectError(SandboxError, ValueError):
+    """A defect name that is not in the catalogue."""
+
+
+class UnknownShapeError(SandboxError, ValueError):
+    """A shape name that is not in the catalogue, or shapes that exclude each other."""
+
+
+class UnknownMisconfigurationError(SandboxError, ValueError):
+    """A misconfiguration name the Django target does not know."""

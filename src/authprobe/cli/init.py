@@ -6,9 +6,11 @@ there); existing files are never overwritten.
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
+from authprobe.cli.command import Subparsers, handled_by
 from authprobe.errors import ConfigError
 
 PROFILE = '''# authprobe target profile for {name}: what your app's user management looks like.
@@ -124,6 +126,17 @@ E2E_HOOK_TOKEN=
 E2E_SMS_ACCOUNT_SID=
 E2E_SMS_AUTH_TOKEN=
 '''
+
+
+def register(sub: Subparsers) -> None:
+    parser = sub.add_parser("init", help="write a commented profile skeleton and a .env.example "
+                            "here (never overwrites)")
+    parser.add_argument("--name", default="myapp", help="profile name (the file is NAME.toml)")
+    handled_by(parser, run)
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    return init_command(args.name, Path.cwd())
 
 
 def init_command(name: str, folder: Path) -> int:

@@ -1,4 +1,4 @@
-"""`authprobe profile check`: walk the target's screens once with a throwaway user.
+"""The walk of `authprobe profile check`: the target's screens once, with a throwaway user.
 
 Sign-up, activation, sign-in, the account shell, TOTP setup, recovery codes, the second
 step, password change, sign-out, reset request and reset form, and with `[sms]` activation
@@ -6,8 +6,9 @@ by a texted code and the text-code setup and challenge (a second throwaway user,
 comes from the E2E_SMS_* settings): on each screen every
 locator the profile (or a default) gives is counted: matched, not found, or ambiguous. A
 screen with a problem is photographed. The walk stops where a screen cannot be passed,
-and says which. Run it before the suite on a new profile; it is not part of `pytest e2e/`
-(the file name does not start with test_).
+and says which. Run it before the suite on a new profile. It is a pytest module that
+`authprobe profile check` (authprobe/cli/profile.py) runs in a pytest process of its own
+with `--authprobe`, so the plugin's `authprobe_*` fixtures serve it; it is not a shipped check.
 """
 
 from __future__ import annotations
@@ -109,9 +110,12 @@ def _phone(profile: TargetProfile, target: Target, settings: Settings) -> tuple[
 
 
 def test_walk_every_screen(
-    page: Page, profile: TargetProfile, inbox: Inbox, users: ThrowawayUsers, settings: Settings,
-    target: Target, pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str],
+    page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox,
+    authprobe_users: ThrowawayUsers, authprobe_settings: Settings, authprobe_target: Target,
+    pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str],
 ) -> None:
+    profile, inbox, users = authprobe_profile, authprobe_inbox, authprobe_users
+    settings, target = authprobe_settings, authprobe_target
     walk = Walk(page, Path(pytestconfig.getoption("output")) / "profile-check")
     password = new_password()
     email = users.address("profile-check", password)

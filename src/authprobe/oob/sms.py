@@ -20,12 +20,12 @@ from typing import TypeVar
 
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError, WaitTimeout
+from authprobe.errors import ConfigError, SmsConfigError, WaitTimeout
 from authprobe.oob.mail import MailStats, first_link, text_codes, text_links
 from authprobe.profile import E164_PREFIX
 from authprobe.wait import wait_until
 
-__all__ = ["Phone", "Sms", "SmsConfigError"]
+__all__ = ["Phone", "Sms"]
 
 T = TypeVar("T")
 
@@ -37,10 +37,6 @@ _NUMBER_DIGITS = 11  # +1 555 0123456: a North American length, unless the prefi
 
 
 SMS_STATS = MailStats()  # waits for texts, reported with the mail waits at the end of a run
-
-
-class SmsConfigError(ConfigError):
-    """The SMS gateway cannot be reached or refuses the configured account."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class StepRecord:
 class TraceGroups(Protocol):
     """Playwright's `context.tracing`: named groups make the trace viewer read as the journey."""
 
-    def group(self, name: str) -> None: ...
+    def group(self, name: str) -> object: ...  # Playwright's returns a context manager
 
     def group_end(self) -> None: ...
 

@@ -15,7 +15,7 @@ import jmespath
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ProxySettings
 from playwright.sync_api import Error as PlaywrightError
 
-from authprobe.errors import SessionProbeError
+from authprobe.errors import AuthMismatch, SessionProbeError
 from authprobe.profile import SessionProbe
 
 
@@ -37,10 +37,6 @@ class SessionView:
             roles = "" if self.roles is None else f" roles={list(self.roles)}"
             state = f"signed in as {self.email}{roles}"
         return f"{self.source}: {state} [{self.evidence}]"
-
-
-class AuthMismatch(AssertionError):
-    """UI and backend disagree, or both disagree with what the step expected."""
 
 
 def select(document: Any, expression: str) -> Any:

@@ -1,14 +1,15 @@
-"""authprobe's pytest plugin (entry point `pytest11: authprobe`), one concern per module.
+"""authprobe's pytest plugin (entry point `pytest11: authprobe`): thin, because it loads in every
+pytest run of an environment where authprobe is installed, most of them not authprobe's.
 
-It gives any test the fixtures of the shipped suite: `settings`, `profile`, `target`,
-`inbox`, `phone`, `api`, `hooks`, `users`, `mfa_user`, `journey` (the UI/backend oracle after each
-step), `provisioner`. Its hooks redact the run's secrets, attach journeys to reports, and
-seal and scan the artifacts once per run (src/authprobe/plugin/run_end.py).
-
-pytest-playwright's own fixtures are extended (src/authprobe/plugin/browser.py) only in an authprobe run:
-one that runs the shipped suite (`pytest e2e/`, `pytest --pyargs e2e`), or a user's own
-tests with `authprobe = true` in their pytest ini (or `--authprobe`). Other Playwright
-tests in the same environment keep pytest-playwright's behaviour untouched.
+Always here: the `--authprobe` option and `authprobe` ini value, the markers of the checks,
+and the decision "is this an authprobe run": one that runs the shipped suite (`pytest e2e/`,
+`pytest --pyargs authprobe.e2e`), or a team's own tests with `authprobe = true` in their
+pytest ini (or `--authprobe`). Only in such a run are the rest imported and registered
+(src/authprobe/plugin/suite.py: the `authprobe_…` fixtures, pytest-playwright's fixtures
+extended, redaction, reporting, the run's end), the way pytest-xdist registers its
+scheduler only with `-n`. Any other run, somebody else's Playwright tests included, keeps
+pytest's and pytest-playwright's behaviour untouched and pays for this module alone: it
+imports no other authprobe module and nothing pytest has not loaded already.
 """
 
 from __future__ import annotations
@@ -18,34 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from authprobe.plugin import browser
-from authprobe.plugin.configuration import profile, settings, target  # noqa: F401 - fixtures
-from authprobe.plugin.device_contexts import device_source, devices  # noqa: F401 - devices with own addresses
-from authprobe.plugin.journeys import journey  # noqa: F401 - fixture
-from authprobe.plugin.provisioning import (  # noqa: F401 - fixtures and hook
-    account_pool,
-    mfa_user,
-    provisioner,
-    pytest_runtest_call,
-    users,
-)
-from authprobe.plugin.reporting import (  # noqa: F401 - hooks
-    pytest_exception_interact,
-    pytest_runtest_makereport,
-    redact_and_keep_artifacts,
-)
-from authprobe.plugin.run_end import (  # noqa: F401 - hooks: the run's end, once per run (also under xdist)
-    pytest_sessionfinish,
-    pytest_terminal_summary,
-    pytest_testnodedown,
-)
-from authprobe.plugin.runtime import ACTIVE
-from authprobe.plugin.services import api, egress, flows_log, hooks, inbox, phone, require_hook  # noqa: F401
-from authprobe.plugin.signed_in import signed_in, signed_in_states  # noqa: F401 - stored sign-in state
-from authprobe.plugin.whole_target import _whole_target_checks_alone, name_the_run  # noqa: F401 - xdist on one target
-from authprobe.resources import suite_dir
-
-SUITE_DIR = suite_dir()
+ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (is_authprobe_run)
 MARKERS = [
     "signup: sign-up and activation",
     "login: sign-in and sign-out",
@@ -75,7 +49,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="this project's tests are authprobe checks (as --authprobe)")
 
 
-def _inside_suite(arg: str, pyargs: bool) -> bool:
+def suite_dir() -> Path | None:
+    """The shipped suite's folder (`authprobe.e2e`), found without importing it or anything else
+    of authprobe (authprobe.resources does the same for the rest of the tool)."""
+    spec = importlib.util.find_spec("authprobe.e2e")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def _inside_suite(arg: str, pyargs: bool, suite: Path) -> bool:
     """Whether a command-line argument names the shipped suite or something in it."""
     named = arg.split("::")[0]
     if pyargs and not Path(named).exists():
@@ -89,27 +72,26 @@ def _inside_suite(arg: str, pyargs: bool) -> bool:
     else:
         path = Path(named)
     resolved = path.resolve()
-    return resolved == SUITE_DIR or SUITE_DIR in resolved.parents
+    return resolved == suite or suite in resolved.parents
 
 
 def is_authprobe_run(config: pytest.Config) -> bool:
     if config.getoption("--authprobe") or config.getini("authprobe"):
         return True
+    suite = suite_dir()
+    if suite is None:
+        return False
     pyargs = bool(config.getoption("pyargs", False))
-    return any(_inside_suite(arg, pyargs) for arg in config.args)
+    return any(_inside_suite(arg, pyargs, suite) for arg in config.args)
 
 
-@pytest.hookimpl(trylast=True)  # after pytest's terminal reporter exists
+@pytest.hookimpl(trylast=True)  # after pytest's terminal reporter exists, after every entry point
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     active = is_authprobe_run(config)
     config.stash[ACTIVE] = active
-    if active:
-        name_the_run(config)
-        browser.cache_driver_compilation()
-    redact_and_keep_artifacts(config, active)
-    if active and not config.pluginmanager.is_registered(browser):
-        # registered now, after every entry-point plugin: each override gets pytest-playwright's value
-        config.pluginmanager.register(browser, "authprobe-browser")
+    if active:  # xdist's workers decide the same (they get the controller's args and options)
+        from authprobe.plugin.suite import activate
 
+        activate(config)

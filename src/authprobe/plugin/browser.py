@@ -1,6 +1,6 @@
 """pytest-playwright's fixtures, extended for an authprobe run (never replaced).
 
-Registered by the plugin only in a run of authprobe checks (src/authprobe/plugin/__init__.py), after
+Registered by the plugin only in a run of authprobe checks (src/authprobe/plugin/suite.py), after
 pytest-playwright, so each override receives pytest-playwright's value and adds to it:
 launch options from playwright.config.py under `--headed`/`--slowmo`/`--browser-channel`;
 context options under `--device`/`--video`; `base_url` is the target's origin; every
@@ -41,17 +41,18 @@ def cache_driver_compilation() -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_name: str, settings: Settings,
+    browser_type_launch_args: dict[str, Any], browser_name: str, authprobe_settings: Settings,
     playwright: Playwright,
 ) -> dict[str, Any]:
     """playwright.config.py's launch options under pytest-playwright's (--headed, --slowmo,
     --browser-channel win); a channel replaces the browser we would look for."""
     options: dict[str, Any] = {}
-    remote = settings.browser_endpoint is not None  # the server finds its own browser
+    remote = authprobe_settings.browser_endpoint is not None  # the server finds its own browser
     try:
-        options = PW_CONFIG.launch_options(browser_name, settings.browser_path, playwright,
-                                           find=settings.browser_path is not None or (
-                                               not remote and "channel" not in browser_type_launch_args),
+        find = authprobe_settings.browser_path is not None or (
+            not remote and "channel" not in browser_type_launch_args)
+        options = PW_CONFIG.launch_options(browser_name, authprobe_settings.browser_path, playwright,
+                                           find=find,
                                            headless=browser_type_launch_args.get("headless", True))
     except PW_CONFIG.BrowserNotFound as exc:
         stop_run(exc)
@@ -59,19 +60,20 @@ def browser_type_launch_args(
 
 
 @pytest.fixture(scope="session")
-def base_url(target: Target) -> str:
+def base_url(authprobe_target: Target) -> str:
     """pytest-playwright's meaning, kept: the origin of the app under test (the sandbox's too)."""
-    return target.base_url
+    return authprobe_target.base_url
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any], target: Target) -> dict[str, Any]:
+def browser_context_args(browser_context_args: dict[str, Any],
+                         authprobe_target: Target) -> dict[str, Any]:
     """playwright.config.py's context options under pytest-playwright's (--device, --video)."""
-    return {**PW_CONFIG.context_options(target.base_url), **browser_context_args}
+    return {**PW_CONFIG.context_options(authprobe_target.base_url), **browser_context_args}
 
 
 @pytest.fixture(autouse=True)
-def _expect_timeouts() -> None:
+def _authprobe_expect_timeouts() -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=PW_CONFIG.EXPECT_TIMEOUT_MS)
@@ -79,14 +81,15 @@ def _expect_timeouts() -> None:
 
 @pytest.fixture
 def new_context(
-    new_context: Callable[..., BrowserContext], egress: EgressWatch, request: pytest.FixtureRequest,
+    new_context: Callable[..., BrowserContext], authprobe_egress: EgressWatch,
+    request: pytest.FixtureRequest,
 ) -> Callable[..., BrowserContext]:
     """pytest-playwright's factory, plus the egress watch on every context and, for a test
-    that asks for `flows_log`, the data-flow log. A trace that E2E_KEEP_ARTIFACTS asked for
+    that asks for `authprobe_flows_log`, the data-flow log. A trace that E2E_KEEP_ARTIFACTS asked for
     records no filmstrip unless E2E_TRACE_SCREENSHOTS says so (a `--tracing` given to
     pytest-playwright keeps its own full trace)."""
-    flows_log: DataFlowLog | None = (request.getfixturevalue("flows_log")
-                                     if "flows_log" in request.fixturenames else None)
+    flows_log: DataFlowLog | None = (request.getfixturevalue("authprobe_flows_log")
+                                     if "authprobe_flows_log" in request.fixturenames else None)
     without_filmstrip = request.config.stash.get(TRACE_WITHOUT_FILMSTRIP, False)
 
     def make(**kwargs: Any) -> BrowserContext:
@@ -96,7 +99,7 @@ def new_context(
             context.tracing.start(title=request.node.nodeid, snapshots=True, sources=True)
         context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
-        egress.attach(context)
+        authprobe_egress.attach(context)
         if flows_log is not None:
             flows_log.attach(context)
         return context
@@ -105,32 +108,33 @@ def new_context(
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> None:
+def _authprobe_private_artifacts(pytestconfig: pytest.Config, delete_output_dir: None) -> None:
     """The artifact folder, 0700, made after pytest-playwright emptied it."""
     pytestconfig.stash[ARTIFACTS] = ArtifactDir(Path(pytestconfig.option.output))
 
 
 @pytest.fixture(autouse=True)
-def _remember_output_path(request: pytest.FixtureRequest) -> None:
+def _authprobe_remember_output_path(request: pytest.FixtureRequest) -> None:
     """So a failure's screenshot and trace reach the HTML report (src/authprobe/plugin/journeys.py)."""
     remember_output_path(request)
 
 
 @pytest.fixture(scope="session")
-def connect_options(connect_options: dict[str, Any] | None, settings: Settings,
+def connect_options(connect_options: dict[str, Any] | None, authprobe_settings: Settings,
                     browser_type_launch_args: dict[str, Any]) -> dict[str, Any] | None:
     """E2E_BROWSER_ENDPOINT: every browser comes from a `playwright run-server` endpoint.
 
     The server reads launch options from a header in its own (camelCase) spelling; the one
     pytest-playwright sends is snake_case, so the server would ignore a browser path or args.
     A server applies a path and args only when started with --unsafe (a loopback server)."""
-    if settings.browser_endpoint is None:
+    if authprobe_settings.browser_endpoint is None:
         return connect_options
     camel = {re.sub(r"_(\w)", lambda m: m.group(1).upper(), key): value
              for key, value in browser_type_launch_args.items()}
     headers = {**((connect_options or {}).get("headers") or {}),
                "x-playwright-launch-options": json.dumps(camel)}
-    return {**(connect_options or {}), "endpoint": settings.browser_endpoint.get_secret_value(),
+    return {**(connect_options or {}),
+            "endpoint": authprobe_settings.browser_endpoint.get_secret_value(),
             "timeout": PW_CONFIG.LAUNCH_TIMEOUT_MS, "headers": headers}
 
 

@@ -25,7 +25,7 @@ def _base_url_option(config: pytest.Config) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def settings(pytestconfig: pytest.Config) -> Settings:
+def authprobe_settings(pytestconfig: pytest.Config) -> Settings:
     try:
         return load_settings(_base_url_option(pytestconfig))
     except AuthprobeError as exc:
@@ -34,9 +34,9 @@ def settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def profile(settings: Settings) -> TargetProfile:
+def authprobe_profile(authprobe_settings: Settings) -> TargetProfile:
     try:
-        loaded = load_profile(settings.target)
+        loaded = load_profile(authprobe_settings.target)
     except AuthprobeError as exc:
         stop_run(exc)
         raise
@@ -48,20 +48,20 @@ def profile(settings: Settings) -> TargetProfile:
 
 
 @pytest.fixture(scope="session")
-def target(
-    request: pytest.FixtureRequest, settings: Settings, profile: TargetProfile
+def authprobe_target(
+    request: pytest.FixtureRequest, authprobe_settings: Settings, authprobe_profile: TargetProfile
 ) -> Iterator[Target]:
     try:
-        running = resolve_target(settings, profile)
+        running = resolve_target(authprobe_settings, authprobe_profile)
     except AuthprobeError as exc:
         stop_run(exc)
         raise
     try:
-        preflight(running, profile, settings.http_timeout)
+        preflight(running, authprobe_profile, authprobe_settings.http_timeout)
     except AuthprobeError as exc:
         running.stop()
         stop_run(exc)
-    request.config.stash[RUN_SECRETS].update(run_secrets(settings, running))
+    request.config.stash[RUN_SECRETS].update(run_secrets(authprobe_settings, running))
     request.config.stash[BASE_URL] = running.base_url
     yield running
     running.stop()

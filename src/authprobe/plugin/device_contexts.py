@@ -20,25 +20,28 @@ from authprobe.oob.devices import (
 from authprobe.plugin.runtime import stop_run
 from authprobe.settings import Settings
 from authprobe.target.app import Target
+from authprobe.testing import DeviceContexts
 
 
 @pytest.fixture(scope="session")
-def device_source(settings: Settings, target: Target) -> Iterator[DeviceSource | None]:
+def authprobe_device_source(authprobe_settings: Settings,
+                            authprobe_target: Target) -> Iterator[DeviceSource | None]:
     source: DeviceSource | None = None
-    if settings.devices is not None:
+    if authprobe_settings.devices is not None:
         try:
-            source = NamedDevices(parse_devices(settings.devices))
+            source = NamedDevices(parse_devices(authprobe_settings.devices))
         except ConfigError as exc:
             stop_run(exc)
-    elif is_loopback_origin(target.base_url):
+    elif is_loopback_origin(authprobe_target.base_url):
         source = LoopbackDevices()
     yield source
     if source is not None:
         source.close()
 
 
-class DeviceContexts:
-    """Browser contexts that each reach the target from a device's own address."""
+class ProxiedContexts(DeviceContexts):
+    """Browser contexts that each reach the target from a device's own address, through the
+    device's proxy (authprobe.testing.DeviceContexts)."""
 
     def __init__(self, source: DeviceSource | None, new_context: Callable[..., BrowserContext]) -> None:
         self._source, self._new_context = source, new_context
@@ -72,6 +75,6 @@ class DeviceContexts:
 
 
 @pytest.fixture
-def devices(device_source: DeviceSource | None,
-            new_context: Callable[..., BrowserContext]) -> DeviceContexts:
-    return DeviceContexts(device_source, new_context)
+def authprobe_devices(authprobe_device_source: DeviceSource | None,
+                      new_context: Callable[..., BrowserContext]) -> DeviceContexts:
+    return ProxiedContexts(authprobe_device_source, new_context)

@@ -32,6 +32,7 @@ from authprobe.pages.account import UiSession
 from authprobe.plugin.runtime import say
 from authprobe.profile import TargetProfile
 from authprobe.settings import Settings
+from authprobe.testing import MakeJourney
 
 JOURNEYS = pytest.StashKey[list[Journey]]()
 FAILED = pytest.StashKey[bool]()
@@ -39,9 +40,9 @@ OUTPUT_PATH = pytest.StashKey[Path]()
 
 
 @pytest.fixture
-def journey(
-    request: pytest.FixtureRequest, profile: TargetProfile, settings: Settings
-) -> Iterator[Callable[[Page, str], Journey]]:
+def authprobe_journey(
+    request: pytest.FixtureRequest, authprobe_profile: TargetProfile, authprobe_settings: Settings
+) -> Iterator[MakeJourney]:
     """Factory: a Journey cross-checking UI and backend of one page after each step."""
     made: list[Journey] = []
     request.node.stash[JOURNEYS] = made
@@ -52,13 +53,14 @@ def journey(
 
     def make(page: Page, name: str) -> Journey:
         if page not in counted:
-            counted[page] = EndpointCalls(path for path, _ in profile.authorising_endpoints())
+            counted[page] = EndpointCalls(path for path, _ in
+                                          authprobe_profile.authorising_endpoints())
             counted[page].attach(page)
-        journey = Journey(name, UiSession(page, profile),
-                          BackendSession(page.context.request, profile.session_probe,
-                                         settings.http_timeout),
-                          trace=page.context.tracing, on_record=live, budgets=profile.budgets,
-                          calls=counted[page])
+        journey = Journey(name, UiSession(page, authprobe_profile),
+                          BackendSession(page.context.request, authprobe_profile.session_probe,
+                                         authprobe_settings.http_timeout),
+                          trace=page.context.tracing, on_record=live,
+                          budgets=authprobe_profile.budgets, calls=counted[page])
         made.append(journey)
         return journey
 
@@ -66,7 +68,7 @@ def journey(
     for page in counted:
         with contextlib.suppress(PlaywrightError):
             page.evaluate("0")  # the browser's last network events reach us before its answer
-    allowed = profile.budgets.calls_per_page_load
+    allowed = authprobe_profile.budgets.calls_per_page_load
     redundant = [line for calls in counted.values() for line in calls.over(allowed)]
     if redundant:
         pytest.fail("pages asked the session or role endpoints more often than the profile's "

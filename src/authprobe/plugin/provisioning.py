@@ -1,40 +1,41 @@
 """Throwaway users for the suite: the run's channels, the pool, the journal, MFA users.
 
-Part of the suite's plugin (imported by e2e/conftest.py); docs/onboarding.md describes the
-channels a profile can offer.
+Part of the suite's plugin (registered by src/authprobe/plugin/suite.py in an authprobe run);
+docs/onboarding.md describes the channels a profile can offer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext
 
-from authprobe.errors import AuthprobeError, FlowError
-from authprobe.flows.mfa import TotpEnrollment, enroll_totp
+from authprobe.errors import AuthprobeError, FlowError, ProvisioningUnavailable
+from authprobe.flows.mfa import enroll_totp
 from authprobe.flows.session import sign_in
 from authprobe.oob.mail import Inbox
 from authprobe.oob.otp import Totp
 from authprobe.plugin.runtime import BASE_URL, JOURNAL, PW_CONFIG, SIGNUP, USER_LEDGER, say, stop_run
 from authprobe.profile import TargetProfile
-from authprobe.provisioning.channels import Provisioner, ProvisioningUnavailable, headless_channels
+from authprobe.provisioning.channels import Provisioner, headless_channels
 from authprobe.provisioning.command import CommandRunner
 from authprobe.provisioning.pool import AccountPool, parse_pool
 from authprobe.provisioning.screen import ScreenChannel, SignupChannel
 from authprobe.provisioning.sweep import RunJournal, recover, recover_by_listing
-from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers, UserLedger
+from authprobe.provisioning.users import ThrowawayUsers, UserLedger
 from authprobe.settings import Settings
 from authprobe.target.app import Target, answers
+from authprobe.testing import MakeMfaUser, MfaUser
 
 
 @pytest.fixture(scope="session")
-def provisioner(
-    request: pytest.FixtureRequest, api: APIRequestContext, profile: TargetProfile, target: Target,
-    settings: Settings, inbox: Inbox, browser: Browser, browser_context_args: dict[str, Any],
+def authprobe_provisioner(
+    request: pytest.FixtureRequest, authprobe_api: APIRequestContext, authprobe_profile: TargetProfile,
+    authprobe_target: Target, authprobe_settings: Settings, authprobe_inbox: Inbox, browser: Browser,
+    browser_context_args: dict[str, Any],
 ) -> Iterator[Provisioner]:
     """Every provisioning channel this run can use, from the profile and the settings."""
 
@@ -45,6 +46,23 @@ def provisioner(
         context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
         return context
 
+    provisioner, screen = _channels(request.config, open_context, authprobe_api, authprobe_profile,
+                                    authprobe_target, authprobe_settings, authprobe_inbox)
+    journal = None
+    if authprobe_target.process is None:  # a built-in target's users go with its database
+        journal = _sweep_and_journal(request.config, provisioner, authprobe_profile, authprobe_target,
+                                     authprobe_settings)
+    request.config.stash[JOURNAL] = journal
+    yield provisioner
+    if screen is not None:
+        screen.close()
+    if journal is not None:
+        journal.close()
+
+
+def _channels(config: pytest.Config, open_context: Callable[[], BrowserContext], api: APIRequestContext,
+              profile: TargetProfile, target: Target, settings: Settings,
+              inbox: Inbox) -> tuple[Provisioner, ScreenChannel | None]:
     runner = (CommandRunner(profile.commands, target.command_env, Path.cwd())
               if profile.commands else None)
     channels, missing = headless_channels(profile, api, target.admin_token, runner,
@@ -63,46 +81,47 @@ def provisioner(
             channels.append(screen)
     signup = SignupChannel(open_context, profile, inbox, settings.mail_timeout)
     channels.append(signup)
-    request.config.stash[USER_LEDGER] = UserLedger()
-    request.config.stash[SIGNUP] = signup
-    provisioner = Provisioner(profile, channels, missing, only=list(settings.provision) or None)
-    journal = None
-    if target.process is None:  # a built-in target's users go with its database
-        state = Path(settings.state_dir)
-        removed, still = recover(state, target.base_url, provisioner, lambda line: None)
-        more, left = recover_by_listing(provisioner, target.mail_address,
-                                        settings.sweep_grace_hours * 3600, lambda line: None)
-        removed, still = removed + more, still + left
-        if removed or still:
-            say(request.config, f"authprobe: removed {removed} user(s) that earlier runs left on "
-                 f"the target" + (f"; {still} could not be (`authprobe sweep --list`)" if still else ""))
-        journal = RunJournal(state, profile.name, target.base_url)
-    request.config.stash[JOURNAL] = journal
-    yield provisioner
-    if screen is not None:
-        screen.close()
-    if journal is not None:
-        journal.close()
+    config.stash[USER_LEDGER] = UserLedger()
+    config.stash[SIGNUP] = signup
+    return Provisioner(profile, channels, missing, only=list(settings.provision) or None), screen
+
+
+def _sweep_and_journal(config: pytest.Config, provisioner: Provisioner, profile: TargetProfile,
+                       target: Target, settings: Settings) -> RunJournal:
+    """Remove the users earlier runs left on a shared target, then journal this run's."""
+    state = Path(settings.state_dir)
+    removed, still = recover(state, target.base_url, provisioner, lambda line: None)
+    more, left = recover_by_listing(provisioner, target.mail_address,
+                                    settings.sweep_grace_hours * 3600, lambda line: None)
+    removed, still = removed + more, still + left
+    if removed or still:
+        say(config, f"authprobe: removed {removed} user(s) that earlier runs left on "
+            f"the target" + (f"; {still} could not be (`authprobe sweep --list`)" if still else ""))
+    return RunJournal(state, profile.name, target.base_url)
 
 
 @pytest.fixture(scope="session")
-def account_pool(settings: Settings, profile: TargetProfile, target: Target) -> AccountPool | None:
+def authprobe_account_pool(authprobe_settings: Settings, authprobe_profile: TargetProfile,
+                           authprobe_target: Target) -> AccountPool | None:
     """E2E_POOL: accounts lent per role instead of creating users (none may be created)."""
-    if settings.pool is None:
+    if authprobe_settings.pool is None:
         return None
     try:
-        return AccountPool(parse_pool(settings.pool, profile.roles.names), target.base_url)
+        return AccountPool(parse_pool(authprobe_settings.pool, authprobe_profile.roles.names),
+                           authprobe_target.base_url)
     except AuthprobeError as exc:
         stop_run(exc)
         raise
 
 
 @pytest.fixture
-def users(provisioner: Provisioner, inbox: Inbox, request: pytest.FixtureRequest,
-          account_pool: AccountPool | None) -> Iterator[ThrowawayUsers]:
+def authprobe_users(
+    authprobe_provisioner: Provisioner, authprobe_inbox: Inbox, request: pytest.FixtureRequest,
+    authprobe_account_pool: AccountPool | None,
+) -> Iterator[ThrowawayUsers]:
     signup = request.config.stash[SIGNUP]
-    made = ThrowawayUsers(provisioner, inbox, request.config.stash[USER_LEDGER], account_pool,
-                          signup.restore_password, request.config.stash[JOURNAL])
+    made = ThrowawayUsers(authprobe_provisioner, authprobe_inbox, request.config.stash[USER_LEDGER],
+                          authprobe_account_pool, signup.restore_password, request.config.stash[JOURNAL])
     changes = request.node.get_closest_marker("changes_account")
     if made.pooled and changes and "role" in changes.args and not made.can_restore_role():
         pytest.skip("changes the role of a pool account, and no channel can set it back "
@@ -126,37 +145,28 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         pytest.skip(f"needs a provisioning channel: {exc}")
 
 
-
-@dataclass(frozen=True)
-class MfaUser:
-    user: ThrowawayUser
-    enrollment: TotpEnrollment
-    totp: Totp
-
-
 @pytest.fixture
-def mfa_user(
-    new_context: Callable[..., BrowserContext], profile: TargetProfile, users: ThrowawayUsers
-) -> Callable[..., MfaUser]:
+def authprobe_mfa_user(
+    new_context: Callable[..., BrowserContext], authprobe_profile: TargetProfile,
+    authprobe_users: ThrowawayUsers,
+) -> MakeMfaUser:
     """Factory: a throwaway user who enrolled TOTP through the UI (in a separate context)."""
-    if profile.policy.mfa == "off":
-        pytest.skip(f"target {profile.name} has MFA off (profile policy)")
-    if users.pooled:
+    if authprobe_profile.policy.mfa == "off":
+        pytest.skip(f"target {authprobe_profile.name} has MFA off (profile policy)")
+    if authprobe_users.pooled:
         pytest.skip("enrols TOTP, which no channel can undo on a pool account (E2E_POOL)")
 
     def make(role: str | None = None, tag: str = "mfa") -> MfaUser:
-        user = users.create(role=role, tag=tag)
+        user = authprobe_users.create(role=role, tag=tag)
         context = new_context()
         page = context.new_page()
-        signed = sign_in(page, profile, user.email, user.password)
+        signed = sign_in(page, authprobe_profile, user.email, user.password)
         if signed.outcome != "signed_in":
             raise FlowError(f"could not sign in {user.email} to enrol TOTP: {signed.outcome}")
-        enrollment = enroll_totp(page, profile)
+        enrollment = enroll_totp(page, authprobe_profile)
         context.close()
-        totp = enrollment.totp(profile)
-        users.remember_mfa(user.email, totp, enrollment.recovery_codes)
+        totp = enrollment.totp(authprobe_profile)
+        authprobe_users.remember_mfa(user.email, totp, enrollment.recovery_codes)
         return MfaUser(user, enrollment, totp)
 
     return make
-
-

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from authprobe.errors import AuthprobeError
+from authprobe.errors import AuthprobeError, CheckFailed
 from authprobe.plugin.journeys import attach_journeys
 from authprobe.plugin.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, TRACE_WITHOUT_FILMSTRIP
 from authprobe.security.hygiene import (
@@ -20,7 +20,6 @@ from authprobe.security.hygiene import (
 )
 from authprobe.settings import load_settings
 from authprobe.target.app import answers
-from authprobe.target.hooks import HookUnavailable
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,10 +54,11 @@ def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
-    """Errors the tool raises on purpose read as one sentence, not a traceback wall."""
-    if call.excinfo is not None and isinstance(call.excinfo.value, (AuthprobeError, HookUnavailable)):
+    """Errors the tool raises on purpose read as one sentence, not a traceback wall; a check
+    failure stays pytest's assertion failure, with its evidence."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, AuthprobeError) and not isinstance(error, CheckFailed):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
-
 
 
 def _given(config: pytest.Config, flag: str) -> bool:
@@ -68,9 +68,9 @@ def _given(config: pytest.Config, flag: str) -> bool:
     return any(arg == flag or arg.startswith(flag + "=") for arg in args)
 
 
-def redact_and_keep_artifacts(config: pytest.Config, active: bool) -> None:
-    """Redact everything pytest prints; in an authprobe run, traces and screenshots on failure
-    only (E2E_KEEP_ARTIFACTS) where the user set no `--tracing`/`--screenshot`/`--output`.
+def redact_and_keep_artifacts(config: pytest.Config) -> None:
+    """Redact everything pytest prints; traces and screenshots on failure only
+    (E2E_KEEP_ARTIFACTS) where the user set no `--tracing`/`--screenshot`/`--output`.
 
     Traces hold every typed password and cookie: keeping them for passing tests only
     multiplies what could leak.
@@ -85,10 +85,8 @@ def redact_and_keep_artifacts(config: pytest.Config, active: bool) -> None:
     try:
         settings = load_settings()
     except AuthprobeError:
-        return  # the settings fixture stops the run with the one-sentence error
+        return  # the authprobe_settings fixture stops the run with the one-sentence error
     secrets.update(settings.secrets())
-    if not active:
-        return  # someone else's Playwright tests in this environment keep their defaults
     tracing, screenshot = PW_CONFIG.ARTIFACT_MODES[settings.keep_artifacts]
     if not _given(config, "--tracing"):
         config.option.tracing = tracing

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from authprobe.errors import AuthprobeError
 from authprobe.oracle.budgets import STEP_TIMES, StepTimes, budget_problems, distribution
-from authprobe.plugin.runtime import ACTIVE, RUN_SECRETS, USER_LEDGER
+from authprobe.plugin.runtime import RUN_SECRETS, USER_LEDGER
 from authprobe.plugin.whole_target import remove_lock_files
 from authprobe.profile import load_profile
 from authprobe.provisioning.users import LedgerEntry, UserLedger
@@ -115,10 +115,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "tally": RunTally.of_this_process(config).as_part(),
         }
         return
-    if config.stash.get(ACTIVE, False):
-        remove_lock_files(config)
-        seal_and_scan(session)
-        judge_budgets(session)
+    remove_lock_files(config)
+    seal_and_scan(session)
+    judge_budgets(session)
 
 
 def judge_budgets(session: pytest.Session) -> None:
@@ -159,7 +158,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Where the run's time went outside the browser, and the users it made: once per run."""
     config = terminalreporter.config
-    if is_worker(config) or not config.stash.get(ACTIVE, False):
+    if is_worker(config):
         return
     tally = config.stash.get(WORKERS_TALLY, None) or RunTally.of_this_process(config)
     for line in tally.lines():

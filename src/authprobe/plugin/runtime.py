@@ -14,7 +14,6 @@ from authprobe.provisioning.users import UserLedger
 
 PW_CONFIG = load_browser_config()
 RUN_SECRETS = pytest.StashKey[dict[str, Any]]()
-ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (src/authprobe/plugin/__init__.py decides)
 BASE_URL = pytest.StashKey[str]()
 # traces recorded under E2E_KEEP_ARTIFACTS without the filmstrip (E2E_TRACE_SCREENSHOTS unset)
 TRACE_WITHOUT_FILMSTRIP = pytest.StashKey[bool]()

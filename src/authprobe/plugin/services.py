@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import APIRequestContext, Playwright
@@ -15,12 +15,14 @@ from authprobe.security.watch import DataFlowLog, EgressWatch
 from authprobe.settings import Settings
 from authprobe.target.app import Target
 from authprobe.target.hooks import TestHooks
+from authprobe.testing import RequireHook
 
 
 @pytest.fixture
-def egress(settings: Settings, target: Target) -> Iterator[EgressWatch]:
+def authprobe_egress(authprobe_settings: Settings, authprobe_target: Target) -> Iterator[EgressWatch]:
     """Every request of every context this test opens; outside origins fail the test."""
-    watch = EgressWatch([target.base_url], settings.egress_allow, mode=settings.egress_mode)
+    watch = EgressWatch([authprobe_target.base_url], authprobe_settings.egress_allow,
+                        mode=authprobe_settings.egress_mode)
     yield watch
     outside = watch.assert_clean()
     if outside:
@@ -28,23 +30,24 @@ def egress(settings: Settings, target: Target) -> Iterator[EgressWatch]:
 
 
 @pytest.fixture
-def flows_log() -> DataFlowLog:
+def authprobe_flows_log() -> DataFlowLog:
     return DataFlowLog()
 
 
 @pytest.fixture(scope="session")
-def inbox(target: Target) -> Iterator[Inbox]:
-    with target.inbox() as box:
+def authprobe_inbox(authprobe_target: Target) -> Iterator[Inbox]:
+    with authprobe_target.inbox() as box:
         yield box
 
 
 @pytest.fixture(scope="session")
-def phone(target: Target, profile: TargetProfile, settings: Settings) -> Phone:
+def authprobe_phone(authprobe_target: Target, authprobe_profile: TargetProfile,
+                    authprobe_settings: Settings) -> Phone:
     """The test phone on the gateway of the profile's [sms]; checks without one are skipped."""
-    if profile.sms is None:
-        pytest.skip(f"target {profile.name} states no [sms] in its profile")
+    if authprobe_profile.sms is None:
+        pytest.skip(f"target {authprobe_profile.name} states no [sms] in its profile")
     try:
-        device = target.phone(profile, settings)
+        device = authprobe_target.phone(authprobe_profile, authprobe_settings)
     except ConfigError as exc:
         pytest.skip(str(exc))
     device.check()  # a gateway that is set but wrong stops the check with one sentence
@@ -52,30 +55,33 @@ def phone(target: Target, profile: TargetProfile, settings: Settings) -> Phone:
 
 
 @pytest.fixture(scope="session")
-def api(playwright: Playwright, target: Target, settings: Settings) -> Iterator[APIRequestContext]:
+def authprobe_api(playwright: Playwright, authprobe_target: Target,
+                  authprobe_settings: Settings) -> Iterator[APIRequestContext]:
     """A cookie-less HTTP client for admin operations and hooks (never a browser's session).
 
     It sends the admin and hook tokens, so it bypasses pytest-playwright's wrapper that
     traces every request context: a trace would keep the tokens in its headers.
     """
     untraced = type(playwright.request).new_context.__get__(playwright.request)
-    request = untraced(base_url=target.base_url, timeout=settings.http_timeout * 1000)
+    request = untraced(base_url=authprobe_target.base_url,
+                       timeout=authprobe_settings.http_timeout * 1000)
     yield request
     request.dispose()
 
 
 @pytest.fixture(scope="session")
-def hooks(api: APIRequestContext, profile: TargetProfile, target: Target,
-          settings: Settings) -> TestHooks:
-    return TestHooks(api, profile.hooks, target.hook_token, settings.http_timeout)
+def authprobe_hooks(authprobe_api: APIRequestContext, authprobe_profile: TargetProfile,
+                    authprobe_target: Target, authprobe_settings: Settings) -> TestHooks:
+    return TestHooks(authprobe_api, authprobe_profile.hooks, authprobe_target.hook_token,
+                     authprobe_settings.http_timeout)
 
 
 @pytest.fixture
-def require_hook(profile: TargetProfile, target: Target) -> Callable[[str], None]:
+def authprobe_require_hook(authprobe_profile: TargetProfile, authprobe_target: Target) -> RequireHook:
     def check(name: str) -> None:
-        if name not in profile.hooks.all():
-            pytest.skip(f"target {profile.name} has no '{name}' test hook in its profile")
-        if target.hook_token is None:
+        if name not in authprobe_profile.hooks.all():
+            pytest.skip(f"target {authprobe_profile.name} has no '{name}' test hook in its profile")
+        if authprobe_target.hook_token is None:
             pytest.skip("E2E_HOOK_TOKEN is not set")
 
     return check

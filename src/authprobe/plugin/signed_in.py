@@ -31,6 +31,7 @@ from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 from authprobe.security.artifacts import FILE_MODE, make_private_dir
 from authprobe.settings import Settings
 from authprobe.target.app import answers
+from authprobe.testing import SignedInPage
 
 
 @dataclass
@@ -75,15 +76,18 @@ class SignedInStates:
 
 
 @pytest.fixture(scope="session")
-def signed_in_states(request: pytest.FixtureRequest, provisioner: Provisioner, inbox: Inbox,
-                     account_pool: AccountPool | None, profile: TargetProfile,
-                     settings: Settings) -> Iterator[SignedInStates]:
+def authprobe_signed_in_states(
+    request: pytest.FixtureRequest, authprobe_provisioner: Provisioner, authprobe_inbox: Inbox,
+    authprobe_account_pool: AccountPool | None, authprobe_profile: TargetProfile,
+    authprobe_settings: Settings,
+) -> Iterator[SignedInStates]:
     config = request.config
-    users = ThrowawayUsers(provisioner, inbox, config.stash[USER_LEDGER], account_pool,
-                           config.stash[SIGNUP].restore_password, config.stash[JOURNAL])
+    users = ThrowawayUsers(authprobe_provisioner, authprobe_inbox, config.stash[USER_LEDGER],
+                           authprobe_account_pool, config.stash[SIGNUP].restore_password,
+                           config.stash[JOURNAL])
     folder = make_private_dir(Path(tempfile.mkdtemp(prefix="authprobe-state-")))
     try:
-        yield SignedInStates(folder, users, profile, settings.http_timeout)
+        yield SignedInStates(folder, users, authprobe_profile, authprobe_settings.http_timeout)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # a finally: Ctrl-C passes here as well
         base_url = config.stash.get(BASE_URL, None)
@@ -93,15 +97,12 @@ def signed_in_states(request: pytest.FixtureRequest, provisioner: Provisioner, i
             users.remove_all()
 
 
-SignedInPage = Callable[[str], tuple[Page, ThrowawayUser]]
-
-
 @pytest.fixture
-def signed_in(signed_in_states: SignedInStates,
-              new_context: Callable[..., BrowserContext]) -> SignedInPage:
+def authprobe_signed_in(authprobe_signed_in_states: SignedInStates,
+                        new_context: Callable[..., BrowserContext]) -> SignedInPage:
     """Factory: a page of a user of `role`, signed in (from stored state where it still holds)."""
 
     def make(role: str) -> tuple[Page, ThrowawayUser]:
-        return signed_in_states.page(role, new_context)
+        return authprobe_signed_in_states.page(role, new_context)
 
     return make

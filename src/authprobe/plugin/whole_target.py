@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from authprobe.errors import AuthprobeError
-from authprobe.plugin.runtime import ACTIVE
 from authprobe.settings import Settings, load_settings
 from authprobe.target.app import Target
 from authprobe.target.lock import TargetLock
@@ -41,16 +40,16 @@ def remove_lock_files(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _whole_target_checks_alone(request: pytest.FixtureRequest) -> Iterator[None]:
+def _authprobe_whole_target_checks_alone(request: pytest.FixtureRequest) -> Iterator[None]:
     workerinput = getattr(request.config, "workerinput", None)
-    if workerinput is None or not request.config.stash.get(ACTIVE, False):
+    if workerinput is None:
         yield
         return
-    target: Target = request.getfixturevalue("target")
+    target: Target = request.getfixturevalue("authprobe_target")
     if target.process is not None:  # this worker's own target
         yield
         return
-    lock = TargetLock(workerinput["testrunuid"], lock_folder(request.getfixturevalue("settings")))
+    lock = TargetLock(workerinput["testrunuid"], lock_folder(request.getfixturevalue("authprobe_settings")))
     hold = lock.exclusive if request.node.get_closest_marker("whole_target") else lock.shared
     with hold():
         yield

@@ -15,7 +15,7 @@ import jmespath
 from playwright.sync_api import APIRequestContext
 from pydantic import SecretStr
 
-from authprobe.errors import AuthprobeError
+from authprobe.errors import ProvisioningUnavailable
 from authprobe.profile import (
     SECTIONS,
     AdminApi,
@@ -40,10 +40,6 @@ class Account:
     intended: bool = True  # False: an address handed out for a check, no account meant to exist
     pooled: bool = False  # lent by E2E_POOL: restored and given back, never removed
 
-
-
-class ProvisioningUnavailable(AuthprobeError):
-    """No configured channel can perform an operation the check needs."""
 
 
 Removal = Literal["deleted", "absent"]

@@ -15,12 +15,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from authprobe.errors import AuthprobeError
+from authprobe.errors import CommandFailed
 from authprobe.profile import PLACEHOLDER, CommandOperation, Commands
-
-
-class CommandFailed(AuthprobeError):
-    """A provisioning command exited with a status the profile does not accept."""
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

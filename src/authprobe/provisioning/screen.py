@@ -16,16 +16,15 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page
 from pydantic import SecretStr
 
-from authprobe.errors import FlowError, WaitTimeout
+from authprobe.errors import FlowError, ProvisioningUnavailable, RecipeStepError, WaitTimeout
 from authprobe.flows.account import activate, sign_up
 from authprobe.flows.reset import request_reset, reset_link, use_reset_link
 from authprobe.flows.session import SignIn, sign_in, submit_mfa_code, submit_password, submit_recovery_code
 from authprobe.oob.mail import Inbox
 from authprobe.oob.otp import Totp
 from authprobe.pages.admin import AdminPage, DeleteAccountPage
-from authprobe.pages.recipe import RecipeStepError
 from authprobe.profile import Channel, TargetProfile
-from authprobe.provisioning.channels import Account, ProvisioningUnavailable, Removal
+from authprobe.provisioning.channels import Account, Removal
 from authprobe.provisioning.users import new_password
 
 OpenContext = Callable[[], BrowserContext]

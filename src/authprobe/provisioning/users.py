@@ -15,8 +15,9 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
+from authprobe.errors import ProvisioningUnavailable
 from authprobe.oob.otp import Totp
-from authprobe.provisioning.channels import Account, Provisioner, ProvisioningUnavailable, remove_account
+from authprobe.provisioning.channels import Account, Provisioner, remove_account
 from authprobe.provisioning.pool import AccountPool
 
 

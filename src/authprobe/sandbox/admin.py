@@ -21,6 +21,7 @@ from typing import NoReturn
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from authprobe.errors import SandboxUsageError
 from authprobe.sandbox.accounts import (
     MIN_PASSWORD,
     find_user,
@@ -34,10 +35,6 @@ from authprobe.sandbox.security import password_hasher
 
 OK, USAGE, NO_SUCH_USER, USER_EXISTS = 0, 2, 3, 4
 PASSWORD_ENV = "SANDBOX_NEW_PASSWORD"
-
-
-class UsageError(Exception):
-    """Bad usage the parser cannot see (database, password, email); exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,11 +75,11 @@ def database(path: str | None) -> str:
     """The existing database file named by --db or SANDBOX_DB."""
     path = path or os.environ.get("SANDBOX_DB")
     if not path:
-        raise UsageError("No database: pass --db PATH or set SANDBOX_DB to the sandbox's "
-                         "SQLite file (the ready line's command_env names it).")
+        raise SandboxUsageError("No database: pass --db PATH or set SANDBOX_DB to the sandbox's "
+                                "SQLite file (the ready line's command_env names it).")
     if not os.path.isfile(path):
-        raise UsageError(f"No database file at {path}; use the SANDBOX_DB that the sandbox's "
-                         "ready line names in command_env.")
+        raise SandboxUsageError(f"No database file at {path}; use the SANDBOX_DB that the sandbox's "
+                                "ready line names in command_env.")
     return path
 
 
@@ -93,17 +90,17 @@ def hash_profile() -> HashProfile:
 def new_password() -> str:
     password = os.environ.get(PASSWORD_ENV)
     if not password:
-        raise UsageError(f"Set {PASSWORD_ENV} to the new user's password; it is never read "
-                         "from the command line.")
+        raise SandboxUsageError(f"Set {PASSWORD_ENV} to the new user's password; it is never read "
+                                "from the command line.")
     if len(password) < MIN_PASSWORD:
-        raise UsageError(f"{PASSWORD_ENV} must be at least {MIN_PASSWORD} characters.")
+        raise SandboxUsageError(f"{PASSWORD_ENV} must be at least {MIN_PASSWORD} characters.")
     return password
 
 
 def create(db: Session, args: argparse.Namespace) -> int:
     email = normalize_email(args.email)
     if not valid_email(email):
-        raise UsageError(f"Not a valid email address: {email}.")
+        raise SandboxUsageError(f"Not a valid email address: {email}.")
     password = new_password()
     if find_user(db, email) is not None:
         print(f"User {email} already exists.", file=sys.stderr)
@@ -177,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return COMMANDS[args.command](db, args)
         finally:
             engine.dispose()
-    except UsageError as exc:
+    except SandboxUsageError as exc:
         print(exc, file=sys.stderr)
         return USAGE
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from authprobe.errors import UnknownDefectError
+
 CATALOGUE: dict[str, str] = {
     "client_only_logout": "logout clears the cookie but the server session stays valid",
     "ui_cached_identity": "header renders a cached display identity after the session is gone",
@@ -51,10 +53,6 @@ CATALOGUE: dict[str, str] = {
     "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "
                                       "with the retiring key, so they die when the grace ends",
 }
-
-
-class UnknownDefectError(ValueError):
-    """A defect name that is not in the catalogue."""
 
 
 def validate_defects(names: Iterable[str]) -> frozenset[str]:

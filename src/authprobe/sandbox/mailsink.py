@@ -12,7 +12,7 @@ import asyncio
 import secrets
 import socket
 from argparse import Namespace
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from proxyprotocol.reader import ProxyProtocolReader
+from proxyprotocol.sock import SocketInfo
 from pymap.backend.dict import DictBackend
 from pymap.concurrent import Subsystem
 from pymap.imap import IMAPServer
@@ -67,6 +68,10 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+# What asyncio.start_server calls per IMAP connection (behind the PROXY protocol reader).
+Connection = Callable[[asyncio.StreamReader, asyncio.StreamWriter, SocketInfo], Coroutine[Any, Any, None]]
+
+
 class _Sessions:
     """Tracks live IMAP connections so that stop() can end them, IDLE ones included.
 
@@ -77,13 +82,14 @@ class _Sessions:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def wrap(self, serve: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        async def tracked(*args: Any) -> None:
+    def wrap(self, serve: Connection) -> Connection:
+        async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                          sock_info: SocketInfo) -> None:
             task = asyncio.current_task()
             assert task is not None
             self._tasks.add(task)
             try:
-                await serve(*args)
+                await serve(reader, writer, sock_info)
             finally:
                 self._tasks.discard(task)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from authprobe.errors import UnknownShapeError
+
 SHAPES: dict[str, str] = {
     "activation_confirm": "the activation link opens a page with a Confirm button; only its POST activates",
     "reauth": "sensitive screens first ask for the password again (always the first time after sign-in)",
@@ -25,10 +27,6 @@ SHAPES: dict[str, str] = {
 EXCLUSIVE: tuple[frozenset[str], ...] = (
     frozenset({"totp_key_in_input", "totp_key_in_attribute", "totp_qr_only"}),
 )
-
-
-class UnknownShapeError(ValueError):
-    """A shape name that is not in the catalogue, or shapes that exclude each other."""
 
 
 def validate_shapes(names: Iterable[str]) -> frozenset[str]:

@@ -19,16 +19,12 @@ from urllib.parse import quote, urlsplit
 from playwright.sync_api import BrowserContext, Error, Request, WebSocket
 from pydantic import SecretStr
 
-from authprobe.errors import AuthprobeError
+from authprobe.errors import EgressViolation
 
 IGNORED_SCHEMES = frozenset({"data", "blob", "about", "chrome", "chrome-extension", "devtools"})
 BODY_LIMIT = 256 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _WS_AS_HTTP = {"ws": "http", "wss": "https"}
-
-
-class EgressViolation(AuthprobeError, AssertionError):
-    """The browser contacted an origin the run does not allow."""
 
 
 def origin_of(url: str) -> str:

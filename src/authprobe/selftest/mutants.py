@@ -30,10 +30,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from authprobe.errors import UnknownDefectError
 from authprobe.junit import failures
 from authprobe.junit import stop_reason as _stop_reason
 from authprobe.resources import suite_root
-from authprobe.sandbox.defects import CATALOGUE, UnknownDefectError, validate_defects
+from authprobe.sandbox.defects import CATALOGUE, validate_defects
 from authprobe.selftest.mutants_plugin import FIRST_TESTS_ENV
 
 ROOT = suite_root()  # in a clone, the repository: the suite runs as `pytest e2e/` there

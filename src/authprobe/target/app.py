@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError
+from authprobe.errors import ConfigError, DeadlineExceeded
 from authprobe.oob.mail import Inbox
 from authprobe.oob.sms import TWILIO_API, Phone
 from authprobe.oracle.session import parse_roles_answer, parse_session_answer
@@ -228,7 +228,7 @@ def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
     url = target.base_url + profile.session_probe.url
     try:
         answer = httpget.get(url, timeout_s)
-    except httpget.DeadlineExceeded as exc:
+    except DeadlineExceeded as exc:
         raise ConfigError(f"The session endpoint is too slow: {exc}; check E2E_BASE_URL and "
                           "session_probe.url, or raise E2E_HTTP_TIMEOUT.") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -289,7 +289,7 @@ def token_checks(target: Target, profile: TargetProfile,
         try:
             answer = httpget.get(target.base_url + path, timeout_s, method=operation.method,
                                  headers=headers, body=body)
-        except (httpget.DeadlineExceeded, urllib.error.URLError, OSError):
+        except (DeadlineExceeded, urllib.error.URLError, OSError):
             results.append((setting, f"{operation.method} {operation.path} (checking {setting}) "
                                      f"got no answer within {timeout_s:g} s; check the target."))
             continue

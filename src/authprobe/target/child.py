@@ -6,7 +6,7 @@ in the temp folder, and removes DIR once the child is gone, however it ended. Th
 the kernel (Linux) for SIGTERM when its launcher dies, SIGKILL included, and on its way out
 removes the directories of dead launchers, its own launcher's among them. Every target
 start also removes the `authprobe-target-<pid>-…` directories whose process is gone
-(`authprobe.sandbox.app.remove_stale_scratch`, the one copy of that scan), so even a launcher and
+(`authprobe.sandbox.scratch.remove_stale_scratch`, the one copy of that scan), so even a launcher and
 target killed together leave nothing past the next start. A `--db` of the caller's comes
 after ours and wins: that file is used and never deleted.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-SCRATCH_PREFIX = "authprobe-target-"  # as authprobe.sandbox.app.SCRATCH_PREFIX
-LAUNCHER_ENV = "AUTHPROBE_LAUNCHER_PID"  # as authprobe.sandbox.server.LAUNCHER_ENV
+SCRATCH_PREFIX = "authprobe-target-"  # as authprobe.sandbox.scratch.SCRATCH_PREFIX
+LAUNCHER_ENV = "AUTHPROBE_LAUNCHER_PID"  # as authprobe.sandbox.launcher.LAUNCHER_ENV
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
 STOP_GRACE_S = 10.0

@@ -8,12 +8,9 @@ from typing import Any
 from playwright.sync_api import APIRequestContext
 from pydantic import SecretStr
 
+from authprobe.errors import HookUnavailable
 from authprobe.profile import Hooks
 from authprobe.target.httpops import call
-
-
-class HookUnavailable(Exception):
-    """The profile lists no such hook or the run has no hook token; tests skip on this."""
 
 
 class TestHooks:

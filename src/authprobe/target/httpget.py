@@ -14,9 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-
-class DeadlineExceeded(TimeoutError):
-    """The server did not finish its answer within the deadline."""
+from authprobe.errors import DeadlineExceeded
 
 
 @dataclass(frozen=True)

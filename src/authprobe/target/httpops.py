@@ -10,6 +10,7 @@ from playwright.sync_api import APIRequestContext, APIResponse
 from playwright.sync_api import Error as PlaywrightError
 from pydantic import SecretStr
 
+from authprobe.errors import OperationFailed
 from authprobe.profile import HttpOperation
 
 
@@ -25,10 +26,6 @@ def fill(template: object, values: dict[str, Any]) -> object:
     if isinstance(template, list):
         return [fill(value, values) for value in template]
     return template
-
-
-class OperationFailed(AssertionError):
-    """A set-up/clean-up call the run depends on answered with an unexpected status."""
 
 
 def send(

@@ -1,11 +1,12 @@
 """`python -m authprobe.sandbox.django_two_factor`: the Django project plus the mail sink.
 
-Same contract as `python -m sandbox` (docs/sandbox.md): secrets from the environment,
-one JSON ready line on stdout, SIGTERM/SIGINT/SIGHUP (and, on Linux, the end of the process
-that started it) stop everything promptly, a temp database goes with its directory. The
-database is migrated at start. In test mode SANDBOX_ADMIN_PASSWORD seeds an active
-superuser in the "admin" group, and the session hook is mounted (token in
-SANDBOX_HOOK_TOKEN). --misconfigure NAME (repeatable) switches on a known misconfiguration.
+Same contract as `python -m authprobe.sandbox` (docs/sandbox.md), through the same launcher
+(authprobe.sandbox.launcher): secrets from the environment, one JSON ready line on stdout,
+SIGTERM/SIGINT/SIGHUP (and, on Linux, the end of the process that started it) stop
+everything promptly, a temp database goes with its directory. The database is migrated at
+start. In test mode SANDBOX_ADMIN_PASSWORD seeds an active superuser in the "admin" group,
+and the session hook is mounted (token in SANDBOX_HOOK_TOKEN). --misconfigure NAME
+(repeatable) switches on a known misconfiguration.
 """
 
 from __future__ import annotations
@@ -13,31 +14,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import shutil
-import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from authprobe.sandbox.app import remove_stale_scratch, scratch_dir
+from authprobe.errors import SandboxConfigError, UnknownMisconfigurationError
 from authprobe.sandbox.django_two_factor.settings import (
     MISCONFIGURATIONS,
     DjangoConfig,
-    UnknownMisconfigurationError,
     validate_misconfigurations,
 )
-from authprobe.sandbox.mailsink import MailSink
-from authprobe.sandbox.server import (
-    AdminSeed,
-    ConfigError,
-    admin_seed,
-    announce,
-    die_with_launcher,
-    env_secret,
-    launch_parser,
-    run_until_stopped,
-    serve_wsgi_until_stopped,
-)
+from authprobe.sandbox.launcher import BuiltInTarget, Launch, run, serve_wsgi
+from authprobe.sandbox.server import AdminSeed, admin_seed
 
 # What the "admin" group may do in Django's admin (for admins who are also is_staff; the
 # seeded admin is a superuser anyway): manage users and remove their OTP devices.
@@ -50,13 +39,22 @@ ADMIN_GROUP_PERMISSIONS = (
 )
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = launch_parser("python -m authprobe.sandbox.django_two_factor", __doc__,
-                           "mount the /__test__/ hook and use a fast password hasher")
+@dataclass(frozen=True)
+class DjangoOptions:
+    """This target's own flags, checked before anything starts."""
+
+    misconfigurations: frozenset[str]
+    seed: AdminSeed | None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--misconfigure", "--defect", dest="misconfigure", action="append",
                         default=[], metavar="NAME",
                         help=f"one of: {', '.join(sorted(MISCONFIGURATIONS))}")
-    return parser.parse_args(argv)
+
+
+def check_options(args: argparse.Namespace) -> DjangoOptions:
+    return DjangoOptions(validate_misconfigurations(args.misconfigure), admin_seed(args.test_mode))
 
 
 def allowed_hosts(host: str) -> tuple[str, ...]:
@@ -103,50 +101,34 @@ def wsgi_app() -> Any:
                                 cache=False)
 
 
-async def serve(args: argparse.Namespace, misconfigurations: frozenset[str],
-                seed: AdminSeed | None) -> None:
+async def serve(launch: Launch[DjangoOptions]) -> None:
+    """Configure Django, migrate, then serve its WSGI handler until a stop signal."""
+    from authprobe.sandbox.django_two_factor.settings import configure  # noqa: PLC0415 (Django only now)
 
-    from authprobe.sandbox.django_two_factor.settings import configure
+    args, options = launch.args, launch.options
+    hook_token = launch.secret("SANDBOX_HOOK_TOKEN") if args.test_mode else ""
+    configure(DjangoConfig(
+        db_path=str(launch.db_path.resolve()), smtp_host=launch.host,
+        smtp_port=launch.mail.smtp_port, test_mode=args.test_mode, hook_token=hook_token,
+        misconfigurations=options.misconfigurations, allowed_hosts=allowed_hosts(launch.host),
+    ))
+    await asyncio.to_thread(prepare_database, options.seed)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    extra = {"admin_email": options.seed.email} if options.seed is not None else {}
+    await serve_wsgi(wsgi_app(), launch.host, args.port, "django-two-factor",
+                     lambda port: launch.announce(f"http://{launch.host}:{port}",
+                                                  defects=sorted(options.misconfigurations),
+                                                  extra=extra))
 
-    generated: dict[str, str] = {}
-    imap_password = env_secret("SANDBOX_IMAP_PASSWORD", generated)
-    hook_token = env_secret("SANDBOX_HOOK_TOKEN", generated) if args.test_mode else ""
-    sink = MailSink(host=args.host, smtp_port=args.smtp_port, imap_port=args.imap_port,
-                    imap_user=args.mail_address, imap_password=imap_password)
-    await sink.start()
-    scratch = None if args.db else scratch_dir()
-    try:
-        db_path = Path(args.db) if scratch is None else Path(scratch) / "app.sqlite3"
-        configure(DjangoConfig(
-            db_path=str(db_path.resolve()), smtp_host=args.host, smtp_port=sink.smtp_port,
-            test_mode=args.test_mode, hook_token=hook_token,
-            misconfigurations=misconfigurations, allowed_hosts=allowed_hosts(args.host),
-        ))
-        await asyncio.to_thread(prepare_database, seed)
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        extra = {"admin_email": seed.email} if seed is not None else {}
-        await serve_wsgi_until_stopped(
-            wsgi_app(), args.host, args.port, "django-two-factor",
-            lambda port: announce(f"http://{args.host}:{port}", sink, generated,
-                                  test_mode=args.test_mode, defects=sorted(misconfigurations),
-                                  who="django-two-factor", extra=extra))
-    finally:
-        try:
-            await sink.stop()
-        finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
+
+DJANGO_TWO_FACTOR = BuiltInTarget(
+    prog="python -m authprobe.sandbox.django_two_factor", description=__doc__,
+    test_mode_help="mount the /__test__/ hook and use a fast password hasher",
+    who="django-two-factor", db_name="app.sqlite3", serve=serve, options=check_options,
+    add_arguments=add_arguments, usage_errors=(UnknownMisconfigurationError, SandboxConfigError),
+    sms=False,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if not die_with_launcher():
-        remove_stale_scratch()
-        return 0
-    args = parse_args(argv)
-    try:
-        misconfigurations = validate_misconfigurations(args.misconfigure)
-        seed = admin_seed(args.test_mode)
-    except (UnknownMisconfigurationError, ConfigError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    return run_until_stopped(serve(args, misconfigurations, seed))
+    return run(DJANGO_TWO_FACTOR, argv)

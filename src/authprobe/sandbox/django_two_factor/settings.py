@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from authprobe.errors import UnknownMisconfigurationError
+
 HERE = Path(__file__).resolve().parent
 
 # name -> what it changes (one line each, as src/authprobe/sandbox/defects.py does for the sandbox)
@@ -29,10 +31,6 @@ MISCONFIGURATIONS: dict[str, str] = {
         "User.get_session_auth_hash no longer covers the password: other sessions survive a "
         "password change (and a reset)",
 }
-
-
-class UnknownMisconfigurationError(ValueError):
-    pass
 
 
 def validate_misconfigurations(names: list[str]) -> frozenset[str]:

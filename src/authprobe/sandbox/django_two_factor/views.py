@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +25,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from authprobe.sandbox.fallbacks import SecretKeyFallbacks, grace_of, loopback_only
+
+if TYPE_CHECKING:
+    from authprobe.sandbox.django_two_factor.accounts.models import User
+
+    class SignedInRequest(HttpRequest):
+        """A request `role_api` let through: its user is signed in."""
+
+        user: User
+else:
+    SignedInRequest = HttpRequest
 
 ROLES = ("member", "editor", "admin")
 EDITORS = ("editor", "admin")
@@ -99,12 +109,12 @@ def role_api(allowed: Iterable[str]) -> Callable[[View], View]:
 
 
 @role_api(ROLES)
-def member_api(request: HttpRequest) -> HttpResponse:
+def member_api(request: SignedInRequest) -> HttpResponse:
     return JsonResponse({"area": "member", "email": request.user.email})
 
 
 @role_api(EDITORS)
-def editor_api(request: HttpRequest) -> HttpResponse:
+def editor_api(request: SignedInRequest) -> HttpResponse:
     return JsonResponse({"area": "editor", "email": request.user.email})
 
 

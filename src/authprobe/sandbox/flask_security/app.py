@@ -27,6 +27,7 @@ from flask_security import (
     roles_accepted,
 )
 from flask_security.models import fsqla_v3 as fsqla
+from flask_security.models.fsqla import FsModels
 from flask_security.signals import user_registered
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
@@ -92,6 +93,10 @@ def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
     }
 
 
+# The models' table binding (unannotated upstream), typed as create_app calls it.
+set_db_info: Callable[[SQLAlchemy], None] = FsModels.set_db_info
+
+
 def create_app(config: FlaskSecurityConfig) -> Flask:
     app = Flask(__name__)
     app.config.update(_settings(config))
@@ -99,7 +104,7 @@ def create_app(config: FlaskSecurityConfig) -> Flask:
         app.config.update(sms_settings(config.sms_api_url, config.sms_account_sid,
                                        config.sms_auth_token))
     db = SQLAlchemy(app)
-    fsqla.FsModels.set_db_info(db)
+    set_db_info(db)
 
     class Role(db.Model, fsqla.FsRoleMixin):  # type: ignore[name-defined,misc]
         pass

@@ -14,9 +14,14 @@ from functools import wraps
 
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_security.core import _get_serializer  # what Security.init_app runs at start
+from flask_security import core as security_core
+from itsdangerous import URLSafeTimedSerializer
 
 from authprobe.sandbox.fallbacks import SecretKeyFallbacks, grace_of, loopback_only
+
+# What Security.init_app builds its serializers with (private and unannotated upstream), typed
+# as this module calls it.
+build_serializer: Callable[[Flask, str], URLSafeTimedSerializer] = security_core._get_serializer
 
 # Security's serializer attributes and the names init_app builds them under.
 SERIALIZERS = {
@@ -35,7 +40,7 @@ def add_key_hooks(app: Flask, hook_token: str) -> None:
         app.config.update(SECRET_KEY=current, SECRET_KEY_FALLBACKS=fallbacks)
         security = app.extensions["security"]
         for attribute, name in SERIALIZERS.items():
-            setattr(security, attribute, _get_serializer(app, name))
+            setattr(security, attribute, build_serializer(app, name))
 
     keys = SecretKeyFallbacks(app.config["SECRET_KEY"], apply)
     app.before_request(keys.drop_expired)

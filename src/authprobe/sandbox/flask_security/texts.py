@@ -17,7 +17,7 @@ from twilio.rest import Client
 SERVICE = "TwilioGateway"
 
 
-class TwilioGatewaySender(SmsSenderBaseClass):  # type: ignore[misc]
+class TwilioGatewaySender(SmsSenderBaseClass):
     def send_sms(self, from_number: str, to_number: str, msg: str) -> None:
         gateway: dict[str, Any] = current_app.config["SECURITY_SMS_SERVICE_CONFIG"]
         client = Client(gateway["ACCOUNT_SID"], gateway["AUTH_TOKEN"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,9 +14,14 @@ from django.http import HttpRequest
 from authprobe.sandbox.django_two_factor.accounts.forms import UserAddForm, UserEditForm
 from authprobe.sandbox.django_two_factor.accounts.models import DEFAULT_ROLE, User
 
+if TYPE_CHECKING:  # generic in django-stubs only; Django's own class takes no subscript
+    BaseUserAdmin = DjangoUserAdmin[User]
+else:
+    BaseUserAdmin = DjangoUserAdmin
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     fieldsets = (
@@ -45,7 +50,8 @@ class UserAdmin(DjangoUserAdmin):
     def formfield_for_manytomany(self, db_field: ManyToManyField[Any, Any], request: HttpRequest,
                                  **kwargs: Any) -> ModelMultipleChoiceField[Any] | None:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        adding = request.resolver_match is not None and request.resolver_match.url_name.endswith("_add")
+        match = request.resolver_match
+        adding = match is not None and (match.url_name or "").endswith("_add")
         if field is not None and db_field.name == "groups" and adding:
             field.initial = list(Group.objects.filter(name=DEFAULT_ROLE))
         return field

@@ -3,12 +3,19 @@ model, and (only with --misconfigure revealing_reset) a "helpful" reset form."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, PasswordResetForm, UserChangeForm
 
 from authprobe.sandbox.django_two_factor.accounts.models import User
 
 UNKNOWN_EMAIL = "There is no account with that email address."
+
+if TYPE_CHECKING:  # generic in django-stubs only; Django's own class takes no subscript
+    ChangeForm = UserChangeForm[User]
+else:
+    ChangeForm = UserChangeForm
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -19,7 +26,7 @@ class UserAddForm(AdminUserCreationForm):
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(ChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -1,4 +1,8 @@
-"""The environment that points a subprocess e2e run at a target the test started."""
+"""The environment that points a subprocess e2e run at a target started in this process.
+
+For the tool's own tests, its benches and the docs' screenshot script: each starts a built-in
+target once and runs pytest against it in a child process with these E2E_* variables.
+"""
 
 from __future__ import annotations
 

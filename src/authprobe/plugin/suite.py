@@ -1,0 +1,58 @@
+"""Everything of the plugin that an authprobe run needs, registered only in such a run.
+
+authprobe.plugin decides in `pytest_configure` (also in each pytest-xdist worker) and calls
+`activate`; in any other run this module and the engine behind it are never imported. One
+module per concern, each registered as a pytest plugin of its own:
+
+- configuration: `authprobe_settings` → `authprobe_profile` → `authprobe_target` (preflighted)
+- services: `authprobe_inbox`, `authprobe_phone`, `authprobe_api`, `authprobe_hooks`,
+  `authprobe_require_hook`, `authprobe_egress`, `authprobe_flows_log`
+- provisioning: `authprobe_provisioner`, `authprobe_account_pool`, `authprobe_users`,
+  `authprobe_mfa_user`; a check needing a channel the run lacks is skipped
+- journeys: `authprobe_journey` (the UI/backend oracle after each step) on reports
+- signed_in: `authprobe_signed_in_states`, `authprobe_signed_in` (stored sign-in state)
+- device_contexts: `authprobe_device_source`, `authprobe_devices` (a device, an address)
+- whole_target: xdist workers on one target; checks that change all of it run alone
+- reporting: redaction, one sentence for the tool's own errors, which artifacts are kept
+- run_end: seal and scan the artifacts, the summary, budgets: once per run
+- browser: pytest-playwright's fixtures extended (never replaced)
+
+Every fixture carries the `authprobe_` prefix and asks only for prefixed names (and
+pytest-playwright's), so a team's own `settings`, `target` or `users`, or pytest-django's
+`settings`, neither replaces what these fixtures get nor is replaced by them.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from authprobe.plugin import (
+    browser,
+    configuration,
+    device_contexts,
+    journeys,
+    provisioning,
+    reporting,
+    run_end,
+    services,
+    signed_in,
+    whole_target,
+)
+
+# browser last: registered after every entry-point plugin (this runs in pytest_configure), each
+# override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
+MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, journeys, signed_in,
+                                   device_contexts, whole_target, reporting, run_end, browser)
+
+
+def activate(config: pytest.Config) -> None:
+    """Make this run an authprobe run: name it for xdist, set up redaction and artifacts,
+    register the fixtures and hooks."""
+    whole_target.name_the_run(config)
+    browser.cache_driver_compilation()
+    reporting.redact_and_keep_artifacts(config)
+    for module in MODULES:
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, f"authprobe-{module.__name__.rsplit('.', 1)[-1]}")

@@ -1,0 +1,73 @@
+"""Finding and reading a profile: a shipped name or a path, `extends` merged table by table."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from authprobe.errors import ConfigError
+from authprobe.profile.model import TargetProfile
+from authprobe.resources import targets_dir
+
+TARGETS_DIR = targets_dir()
+
+
+def resolve_profile_path(target: str) -> Path:
+    """`sandbox` → targets/sandbox.toml; anything with a slash or .toml is a path."""
+    if target.endswith(".toml") or "/" in target:
+        return Path(target).expanduser()
+    return TARGETS_DIR / f"{target}.toml"
+
+
+def _merged(base: dict[str, object], over: dict[str, object]) -> dict[str, object]:
+    """`over` on top of `base`: tables merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(below, dict) and isinstance(value, dict):
+            merged[key] = _merged(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _profile_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, object]:
+    """The TOML of a profile, on top of the one its `extends` names (a name or a path
+    relative to it), recursively."""
+    if not path.is_file():
+        known = sorted(p.stem for p in TARGETS_DIR.glob("*.toml"))
+        where = f" (extended by {seen[-1]})" if seen else ""
+        raise ConfigError(
+            f"No target profile at {path}{where}; set E2E_TARGET to one of {known} or to a .toml path."
+        )
+    try:
+        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Target profile {path} is not valid TOML ({exc}); fix the file.") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"Target profile {path}: extends must be a profile name or a path.")
+    base_path = resolve_profile_path(base)
+    if "/" in base or base.endswith(".toml"):
+        base_path = (path.parent / base).resolve()
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise ConfigError(f"Target profile {path}: extends {base} goes round in a circle.")
+    return _merged(_profile_data(base_path, (*seen, path.resolve())), data)
+
+
+def load_profile(target: str) -> TargetProfile:
+    path = resolve_profile_path(target)
+    data = _profile_data(path)
+    try:
+        return TargetProfile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            f"Target profile {path}: {where}: {first['msg']} "
+            f"({exc.error_count()} problem(s)); fix the profile."
+        ) from None

@@ -1,0 +1,91 @@
+"""The whole profile: one TOML file (with `extends`) read into one frozen model."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from authprobe.profile._strict import _Strict
+from authprobe.profile.operations import (
+    CHANNELS,
+    OPERATIONS,
+    SECTIONS,
+    AdminApi,
+    Channel,
+    Commands,
+    Hooks,
+    Launch,
+    Operation,
+    Provision,
+)
+from authprobe.profile.screens import AdminScreen, LocatorSpec, Paths, SelfService
+from authprobe.profile.session import Budgets, MailPatterns, Network, Policy, Roles, SessionProbe, SmsChannel
+
+
+class TargetProfile(_Strict):
+    name: str
+    description: str = ""
+    launch: Launch | None = None
+    paths: Paths = Paths()
+    session_probe: SessionProbe = SessionProbe()
+    mail: MailPatterns = MailPatterns()
+    policy: Policy = Policy()
+    roles: Roles = Roles()
+    budgets: Budgets = Budgets()
+    network: Network = Network()
+    sms: SmsChannel | None = None
+    admin_api: AdminApi | None = None
+    admin_screen: AdminScreen | None = None
+    commands: Commands | None = None
+    self_service: SelfService = SelfService()
+    provision: Provision = Provision()
+    hooks: Hooks = Hooks()
+    locators: dict[str, dict[str, LocatorSpec]] = Field(
+        default_factory=dict, description="screen → element → locator override"
+    )
+    unsupported: dict[str, str] = Field(
+        default_factory=dict, description="check name → why this target cannot support it"
+    )
+    accepted_risks: dict[str, str] = Field(
+        default_factory=dict, description="check name → why a known failure is accepted"
+    )
+
+    def authorising_endpoints(self) -> list[tuple[str, str]]:
+        """(path, a role allowed to read it) of each endpoint that says who the user is and what
+        they may do: the session endpoint, its roles endpoint, every role-protected API."""
+        probe = self.session_probe
+        found = [(probe.url, self.roles.default)]
+        if probe.roles_url:
+            found.append((probe.roles_url, self.roles.default))
+        return found + [(res.path, res.allowed[0]) for res in self.roles.resources if res.kind == "api"]
+
+    def locator(self, screen: str, element: str) -> LocatorSpec | None:
+        return self.locators.get(screen, {}).get(element)
+
+    def offers(self, channel: Channel, operation: Operation) -> bool:
+        """Whether this profile describes `operation` through `channel`."""
+        op_field = {"create": "create_user", "set_role": "set_role",
+                    "deactivate": "deactivate_user", "delete": "delete_user"}[operation]
+        if channel == "admin_api":
+            return self.admin_api is not None and operation != "deactivate"
+        if channel == "admin_screen":
+            return self.admin_screen is not None and getattr(self.admin_screen, op_field) is not None
+        if channel == "command":
+            return self.commands is not None and getattr(self.commands, op_field) is not None
+        # sign-up: create through the app's own sign-up and activation; delete by the user
+        return (operation == "create"
+                or (operation == "delete" and self.self_service.delete_account is not None))
+
+    def channels(self, operation: Operation) -> list[Channel]:
+        """The channels to try for an operation, in the profile's order of preference."""
+        stated = getattr(self.provision, operation)
+        return [c for c in (CHANNELS if stated is None else stated) if self.offers(c, operation)]
+
+    @model_validator(mode="after")
+    def _stated_channels_exist(self) -> TargetProfile:
+        for operation in OPERATIONS:
+            for channel in getattr(self.provision, operation) or []:
+                if not self.offers(channel, operation):
+                    raise ValueError(
+                        f"provision.{operation} names {channel!r}, but the profile does not "
+                        f"describe {operation} through it (add {SECTIONS[channel]})")
+        return self

@@ -1,0 +1,152 @@
+"""One scan over the chosen files: every byte searched for the run's secrets, each text file
+through detect-secrets, each JSON object checked for a storage state's shape, zip archives
+(Playwright traces) opened up to `MAX_ZIP_DEPTH` deep, and file names searched too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import functools
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from authprobe.scan.detector import Detector, member_file_name
+from authprobe.scan.findings import IN_FILE_NAME, STORAGE_STATE, Finding, Place, Root, Warn
+from authprobe.scan.patterns import MIN_SECRET_LENGTH, secret_forms, storage_state_offset
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+MAX_ZIP_DEPTH = 3
+_ZIP_MAGIC = b"PK\x03\x04"
+_NEWLINE = re.compile(rb"\r\n|\r|\n")  # the line ends of text-mode reading, as detect-secrets reads
+
+
+class _Lines:
+    """Line numbers of byte offsets, and back (the line ends are found at the first question)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [0, *(m.end() for m in _NEWLINE.finditer(self.data))]
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def start_of(self, line: int) -> int:
+        return self.starts[min(max(line, 1), len(self.starts)) - 1]
+
+
+class Scanner:
+    """One scan: the run's secrets as byte needles, detect-secrets in a private temporary
+    folder for archive members (a context manager, so the folder goes also on error)."""
+
+    def __init__(self, secrets: Mapping[str, SecretStr], warn: Warn) -> None:
+        self.warn = warn
+        self.files = 0
+        self.needles: list[tuple[bytes, str]] = []
+        for name, secret in secrets.items():
+            value = secret.get_secret_value()
+            if len(value) < MIN_SECRET_LENGTH:
+                warn(f"{name} is shorter than {MIN_SECRET_LENGTH} characters; not searched for")
+                continue
+            for form, how in secret_forms(value).items():
+                self.needles.append((form, f"secret {name}{how}"))
+        self._stack = contextlib.ExitStack()
+        self.detector: Detector | None = None
+
+    def __enter__(self) -> Scanner:
+        from detect_secrets.settings import default_settings
+
+        try:
+            self._stack.enter_context(default_settings())
+            tmp = self._stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="authprobe-scan-", ignore_cleanup_errors=True)
+            )
+            os.chmod(tmp, 0o700)
+            self.detector = Detector(Path(tmp))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stack.close()
+
+    def display(self, name: str) -> str:
+        """A path safe to print: a secret in a file name is replaced by the secret's name."""
+        for needle, kind in self.needles:
+            text = needle.decode("utf-8", "replace")
+            if text in name:
+                name = name.replace(text, f"[{kind.removeprefix('secret ')}]")
+        return name
+
+    def scan_bytes(self, place: Place, data: bytes, name: str, depth: int = 0) -> Iterator[Finding]:
+        if data.startswith(_ZIP_MAGIC) and depth < MAX_ZIP_DEPTH:
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(data))
+            except zipfile.BadZipFile:
+                pass  # not really a zip: scan its bytes as they are
+            else:
+                yield from self.scan_zip(place, archive, depth)
+                return
+        self.files += 1
+        lines = _Lines(data)
+        for needle, kind in self.needles:
+            offset = data.find(needle)
+            while offset != -1:
+                yield place.finding(offset, kind, lines.line_of(offset), by_line=False)
+                offset = data.find(needle, offset + 1)
+        if self.detector is not None:
+            for line, kind in self.detector.found(place, data, name):
+                yield place.finding(lines.start_of(line), kind, line, by_line=True)
+        state = storage_state_offset(data)
+        if state is not None:
+            yield place.finding(state, STORAGE_STATE, lines.line_of(state), by_line=True)
+
+    def scan_zip(self, place: Place, archive: zipfile.ZipFile, depth: int) -> Iterator[Finding]:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            shown_name = self.display(info.filename)
+            member = Place(
+                f"{place.shown}!{shown_name}", place.root, place.uri,
+                f"{place.member}!{shown_name}" if place.member else shown_name,
+            )
+            if shown_name != info.filename:
+                yield member.finding(0, IN_FILE_NAME, 0, by_line=False)
+            try:
+                data = archive.read(info)
+            except (RuntimeError, zipfile.BadZipFile, OSError, EOFError):
+                self.warn(f"could not read {member.shown} (encrypted or damaged); it was not scanned")
+                continue
+            yield from self.scan_bytes(member, data, member_file_name(info.filename), depth + 1)
+
+    def scan_file(self, root: Root, index: int, relative: str) -> Iterator[Finding]:
+        given, path = (root.given, root.given) if root.mode == "file" else (
+            root.given / relative, root.base / relative)
+        shown = self.display(str(given))
+        key = None if root.repo_prefix is None else root.repo_prefix + Path(relative).as_posix()
+        place = Place(shown, index, self.display(Path(relative).as_posix()), disk=path, repo_key=key,
+                       baseline=root.baseline)
+        if shown != str(given):
+            yield place.finding(0, IN_FILE_NAME, 0, by_line=False)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self.warn(f"could not read {shown} ({reason}); it was not scanned")
+            return
+        yield from self.scan_bytes(place, data, path.name)
