@@ -63,6 +63,22 @@ def module_names(root: Path, path: Path) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def import_bindings(tree: ast.Module, names: list[str], path: Path) -> dict[str, str]:
+    """Each name a file's imports bind, and the absolute name it stands for (relative imports
+    resolved from the file's first module name in `names`)."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                bound[local] = alias.name if alias.asname else local
+        elif isinstance(node, ast.ImportFrom):
+            origin = absolute_from(node, names[0] if names else "", path.name == "__init__.py")
+            for alias in node.names:
+                bound[alias.asname or alias.name] = f"{origin}.{alias.name}"
+    return bound
+
+
 def import_base(path: Path) -> Path:
     """The folder pytest puts on sys.path for `path`: the first one up without `__init__.py`."""
     folder = path.parent
@@ -105,17 +121,9 @@ class Suite:
         for name in names:
             self.own.add(name.split(".")[0])
             self.modules[name] = module
-        is_package = path.name == "__init__.py"
+        module.imports.update(import_bindings(tree, names, path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    module.imports[local] = alias.name if alias.asname else local
-            elif isinstance(node, ast.ImportFrom):
-                origin = absolute_from(node, names[0] if names else "", is_package)
-                for alias in node.names:
-                    module.imports[alias.asname or alias.name] = f"{origin}.{alias.name}"
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
+            if isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     for name in target_names(target):

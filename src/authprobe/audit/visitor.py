@@ -15,8 +15,8 @@ from pathlib import Path
 
 from authprobe.audit.credentials import SENTINEL, secret_literal
 from authprobe.audit.findings import CREDENTIAL, WHY_CREDENTIAL, AuditFinding
-from authprobe.audit.suite import Suite, module_names
-from authprobe.audit.syntax import absolute_from, string, target_names
+from authprobe.audit.suite import Suite, import_bindings, module_names
+from authprobe.audit.syntax import string, target_names
 
 
 @dataclass
@@ -87,17 +87,7 @@ class PythonVisitor(ast.NodeVisitor):
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.functions.setdefault(node.name, node)
-        self.imports: dict[str, str] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    self.imports[local] = alias.name if alias.asname else local
-            elif isinstance(node, ast.ImportFrom):
-                names = module_names(suite.root, path)
-                origin = absolute_from(node, names[0] if names else "", path.name == "__init__.py")
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = f"{origin}.{alias.name}"
+        self.imports = import_bindings(tree, module_names(suite.root, path), path)
         self.defined = {
             n.name
             for n in tree.body
