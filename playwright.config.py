@@ -11,6 +11,7 @@ cores is what lets a second xdist worker pay off.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,22 @@ def find_browser(browser_name: str, explicit: str | None, playwright: Any = None
     raise BrowserNotFound(
         f"No {browser_name} found: run `playwright install {browser_name}`, install Debian's "
         "`chromium` package, or set E2E_BROWSER_PATH."
+    )
+
+
+def launch_problem(explicit: str | None, error: str) -> BrowserNotFound | None:
+    """The one sentence for a launch that failed on the program E2E_BROWSER_PATH names (it
+    exists and runs, but is not a browser: /bin/true, a wrapper that prints and exits); None
+    when no path was set, so Playwright's own error about its own build stands."""
+    if not explicit:
+        return None
+    exited = re.search(r"exitCode=(-?\d+)", error)
+    first = error.strip().splitlines()[0].removeprefix("BrowserType.launch: ") if error.strip() else ""
+    how = (f"it exited with code {exited.group(1)} without answering Playwright" if exited
+           else f"{first or 'it did not answer Playwright'}")
+    return BrowserNotFound(
+        f"E2E_BROWSER_PATH={explicit} is not a browser Playwright can start ({how}); point it "
+        "at chromium (e.g. /usr/bin/chromium) or unset it."
     )
 
 

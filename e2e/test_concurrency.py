@@ -7,10 +7,9 @@ before any outcome is awaited, so the server really handles them overlapping in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Page
+from pytest_playwright import CreateContextCallback
 
 from authprobe.flows.session import open_account_together, sign_in, sign_in_together, sign_out
 from authprobe.oracle.journey import Journey
@@ -21,7 +20,6 @@ from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 from authprobe.testing import DeviceContexts, MakeJourney
 
 pytestmark = pytest.mark.concurrency
-NewContext = Callable[..., BrowserContext]
 USERS = 5
 DEVICES_PER_USER = 2
 
@@ -44,7 +42,7 @@ def _identity_problems(trips: list[tuple[Journey, ThrowawayUser]], when: str) ->
 
 @pytest.mark.severity1
 def test_simultaneous_signins_each_see_only_their_own_identity(
-    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    new_context: CreateContextCallback, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_journey: MakeJourney,
 ) -> None:
     people = [authprobe_users.create(tag=f"crowd{n}") for n in range(USERS)]

@@ -14,6 +14,7 @@ import ipaddress
 import pytest
 from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
+from pytest_playwright import CreateContextCallback
 
 from authprobe.flows.access import open_page
 from authprobe.flows.session import sign_in
@@ -183,6 +184,7 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
 def test_test_hooks_refuse_other_networks_even_with_the_right_token(
     page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_devices: DeviceContexts, authprobe_settings: Settings, authprobe_target: Target,
+    authprobe_untraced_context: CreateContextCallback,
 ) -> None:
     networks = authprobe_profile.hooks.networks
     if not networks or not authprobe_profile.hooks.all():
@@ -191,7 +193,9 @@ def test_test_hooks_refuse_other_networks_even_with_the_right_token(
         pytest.skip("E2E_HOOK_TOKEN is not set")
     user = authprobe_users.create(tag="hook-network")
     assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in"
-    away, context = authprobe_devices.open("outside the hook networks", outside=networks)
+    away = authprobe_devices.device("outside the hook networks", outside=networks)
+    # the hook token goes in request headers: a context that is never traced keeps it out of artifacts
+    context = authprobe_untraced_context(proxy=away.proxy_option())
     token: dict[str, SecretStr] = {authprobe_profile.hooks.token_header: authprobe_target.hook_token}
     values = {"email": user.email, "idle_seconds": 10 ** 7, "age_seconds": 10 ** 7,
               "seconds": 10 ** 7, "kind": "reset", "grace_seconds": 0}

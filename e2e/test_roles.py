@@ -6,10 +6,9 @@ user's own cookies. A role change must hold at the user's next request, without 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from playwright.sync_api import BrowserContext, Page
+from pytest_playwright import CreateContextCallback
 
 from authprobe.flows.access import DirectRequest, PageVisit, open_page, request_directly
 from authprobe.flows.session import sign_in
@@ -24,7 +23,6 @@ from authprobe.target.app import Target
 from authprobe.testing import MakeJourney, SignedInPage
 
 pytestmark = pytest.mark.roles
-NewContext = Callable[..., BrowserContext]
 REFUSED_STATUSES = {401, 403, 404}
 
 
@@ -34,7 +32,7 @@ def _matrix(profile: TargetProfile) -> list[Resource]:
     return profile.roles.resources
 
 
-def _signed_in_page(new_context: NewContext, profile: TargetProfile, user: ThrowawayUser) -> Page:
+def _signed_in_page(new_context: CreateContextCallback, profile: TargetProfile, user: ThrowawayUser) -> Page:
     page = new_context().new_page()
     result = sign_in(page, profile, user.email, user.password)
     assert result.outcome == "signed_in", (
@@ -192,7 +190,7 @@ def _assert_downgrade_holds(
 
 
 def _signed_in_before_downgrade(
-    new_context: NewContext, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
+    new_context: CreateContextCallback, profile: TargetProfile, users: ThrowawayUsers, settings: Settings,
     high: str, lost: list[Resource], tag: str,
 ) -> tuple[ThrowawayUser, Page]:
     """A signed-in user of the higher role, proven to have the access the downgrade removes."""
@@ -207,7 +205,7 @@ def _signed_in_before_downgrade(
 @pytest.mark.changes_account("role")
 @pytest.mark.severity1
 def test_role_downgrade_by_an_admin_channel_holds_at_the_next_request(
-    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    new_context: CreateContextCallback, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_settings: Settings, authprobe_journey: MakeJourney,
 ) -> None:
     high, low, lost = _downgrade_plan(authprobe_profile)
@@ -231,8 +229,9 @@ def _admin_role(profile: TargetProfile) -> str:
 @pytest.mark.changes_account("role")
 @pytest.mark.severity1
 def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
-    new_context: NewContext, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
+    new_context: CreateContextCallback, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_settings: Settings, authprobe_journey: MakeJourney, authprobe_target: Target,
+    authprobe_untraced_context: CreateContextCallback,
 ) -> None:
     high, low, lost = _downgrade_plan(authprobe_profile)
     admin_role = _admin_role(authprobe_profile)
@@ -244,7 +243,8 @@ def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
     operator = (ThrowawayUser(authprobe_target.admin_email, authprobe_target.admin_password, admin_role)
                 if authprobe_target.admin_email and authprobe_target.admin_password
                 else authprobe_users.create(role=admin_role, tag="admin"))
-    admin_page = _signed_in_page(new_context, authprobe_profile, operator)
+    # never traced or filmed: a failure's kept artifacts must not hold the admin's password
+    admin_page = _signed_in_page(authprobe_untraced_context, authprobe_profile, operator)
     admin = AdminPage(admin_page, authprobe_profile)
     admin.open()
     admin.change_role(user.email, low)

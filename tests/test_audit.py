@@ -50,13 +50,13 @@ PLANTED_FINDINGS = {
     ("tests/test_dashboard.py", 47, ROUTE),  # route_from_har
     ("tests/test_dashboard.py", 53, ROUTE),  # continue_ with changed headers, the target's host
     ("tests/test_checkout.py", 15, ROUTE),  # browser_context.route, f"{BASE_URL}/..."
-    # 2. HTTP-mocking libraries
-    ("conftest.py", 9, HTTP_MOCK),  # from pytest_httpserver import ...
-    ("conftest.py", 35, HTTP_MOCK),  # httpserver fixture
+    # 2. HTTP-mocking libraries: the stub itself where the audit follows one on the target,
+    #    else what makes the mock possible (the import, fixture or mark)
+    ("conftest.py", 36, HTTP_MOCK),  # httpserver.expect_request(...) (not its import nor fixture)
     ("tests/test_checkout.py", 7, HTTP_MOCK),  # import vcr
     ("tests/test_checkout.py", 22, HTTP_MOCK),  # @pytest.mark.vcr
-    ("tests/test_checkout.py", 28, HTTP_MOCK),  # requests_mock fixture
-    ("tests/test_api.py", 7, HTTP_MOCK),  # import respx
+    ("tests/test_checkout.py", 28, HTTP_MOCK),  # requests_mock fixture: its stub is on another host
+    ("tests/test_api.py", 39, HTTP_MOCK),  # respx.get(f"{API_URL}/orders") (not `import respx`)
     # 3. patches of code outside the suite
     ("conftest.py", 24, PATCH),  # monkeypatch.setattr(time, "sleep", ...)
     ("tests/test_checkout.py", 16, PATCH),  # mocker.patch("flows.auth.time.sleep"): time, via ours
@@ -392,7 +392,8 @@ def test_named_route_handler_answering_auth_is_found(tmp_path: Path) -> None:
         ('page.get_by_label("Password").fill("hunter2!")', "literal password typed into a password field"),
         ('page.fill("input[name=password]", "hunter2!")', "literal password typed into a password field"),
         ('login_as(page, "qa@acme.test", "hunter2!")', "literal password argument of login_as()"),
-        ('headers = {"Authorization": "Basic cWE6aHVudGVyMg=="}', "literal Authorization header value"),
+        ('headers = {"Authorization": "Basic cWE6aHVudGVyMg=="}',  # pragma: allowlist secret
+         "literal Authorization header value"),
         ('url = "postgres://qa:hunter2!@db:5432/shop"', "literal password in a URL (user:password@host)"),
         ('secret = os.getenv("E2E_CLIENT_SECRET", "hunter2!")', "literal fallback for $E2E_CLIENT_SECRET"),
         ('gh = "ghp_' + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" + '"', "literal GitHub token"),
@@ -454,7 +455,7 @@ def test_credential_in_a_target_profile_is_found(tmp_path: Path) -> None:
             "targets/staging.toml": """
             [admin]
             base = "/api/admin"
-            token = "stg-admin-9f8e"
+            token = "stg-admin-9f8e"  # pragma: allowlist secret
             hooks = { hook_token = 'abc', password = "" }
             """
         },
@@ -712,7 +713,7 @@ def test_a_team_suite_in_tests_is_audited_though_the_repository_has_an_e2e_folde
             [paths]
             login = "/login"
             [admin_api]
-            token = "stg-admin-9f8e"
+            token = "stg-admin-9f8e"  # pragma: allowlist secret
             """,
     })  # fmt: skip
     assert found(tmp_path) == {
@@ -825,3 +826,49 @@ def test_missing_root_exits_2(tmp_path: Path) -> None:
 )
 def test_credential_names(name: str, is_credential: bool) -> None:
     assert is_credential_name(name) is is_credential
+
+
+# ----------------------------------------------------- HTTP-mocking stubs, named at their line
+
+STUBS = [
+    ("import respx\n\n@respx.mock\ndef test_x():\n"
+     "    respx.get('https://app.example/api/session').mock(return_value=None)\n",
+     5, "`respx` stub answers GET 'https://app.example/api/session'"),
+    ("def test_x(respx_mock):\n    respx_mock.route(host='app.example').respond(200)\n",
+     2, "`respx` stub answers 'https://app.example/'"),
+    ("import responses\n\n@responses.activate\ndef test_x():\n"
+     "    responses.add(responses.POST, 'https://app.example/login', json={})\n",
+     5, "`responses` stub answers POST 'https://app.example/login'"),
+    ("import requests_mock\n\ndef test_x():\n    with requests_mock.Mocker() as m:\n"
+     "        m.get('https://app.example/api/me', json={})\n",
+     5, "`requests-mock` stub answers GET 'https://app.example/api/me'"),
+    ("def test_x(requests_mock):\n    requests_mock.register_uri('GET', '/api/me', json={})\n",
+     2, "`requests-mock` stub answers GET '/api/me'"),
+    ("import httpretty\n\ndef test_x():\n"
+     "    httpretty.register_uri(httpretty.GET, 'https://app.example/api/session')\n",
+     4, "`httpretty` stub answers GET 'https://app.example/api/session'"),
+    ("def test_x(httpx_mock):\n    httpx_mock.add_response(url='https://app.example/api/session')\n",
+     2, "`pytest-httpx` stub answers 'https://app.example/api/session'"),
+    ("def test_x(httpx_mock):\n    httpx_mock.add_response(json={'ok': True})\n",
+     2, "`pytest-httpx` stub answers every request"),
+    ("from aioresponses import aioresponses\n\nasync def test_x():\n    with aioresponses() as m:\n"
+     "        m.post('https://app.example/api/token', payload={})\n",
+     5, "`aioresponses` stub answers POST 'https://app.example/api/token'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "line", "what"), STUBS)
+def test_http_mock_stub_is_named_at_its_line_instead_of_the_import(
+    tmp_path: Path, code: str, line: int, what: str
+) -> None:
+    plant(tmp_path, {"pytest.ini": "[pytest]\nbase_url = https://app.example\n", "e2e/test_x.py": code})
+    assert whats(audit_tree(tmp_path)) == [("test_x.py", line, what)]
+
+
+def test_http_mock_on_another_host_keeps_the_import_as_the_only_sign(tmp_path: Path) -> None:
+    plant(tmp_path, {
+        "pytest.ini": "[pytest]\nbase_url = https://app.example\n",
+        "e2e/test_x.py": "import respx\n\n@respx.mock\ndef test_x():\n"
+                         "    respx.post('https://hooks.slack.com/x').respond(200)\n",
+    })  # fmt: skip
+    assert whats(audit_tree(tmp_path)) == [("test_x.py", 1, "HTTP mocking library `respx` imported")]

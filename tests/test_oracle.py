@@ -61,7 +61,7 @@ def test_a_signed_out_status_with_pending_steps_reads_as_mfa_pending() -> None:
 
 
 def test_an_unlisted_error_status_is_a_fault_not_a_signed_out_answer() -> None:
-    with pytest.raises(SessionProbeError, match="HTTP 500.*signed_out_status"):
+    with pytest.raises(SessionProbeError, match="HTTP 500: the backend failed"):
         parse_session_answer(SessionProbe(), 500, "application/json", "{}", "/api/session")
 
 

@@ -93,7 +93,7 @@ def b64_at(prefix_len: int, value: str) -> bytes:
 
 @pytest.mark.parametrize("present", [True, False])
 def test_url_encoded_json_escaped_and_base64_forms_are_found(tmp_path: Path, present: bool) -> None:
-    secret = 'p@ss/w0rd+"ü"=yes'
+    secret = 'p@ss/w0rd+"ü"=yes'  # pragma: allowlist secret
     planted = secret if present else "another password entirely"
     (tmp_path / "url.txt").write_text(f"GET /cb?next={quote(planted, safe='')}")
     (tmp_path / "har.json").write_text(json.dumps({"text": planted}))
@@ -149,21 +149,42 @@ def test_harmless_text_has_no_findings(tmp_path: Path) -> None:
     assert scan_paths([tmp_path], SECRETS) == []
 
 
-def test_nested_zip_members_are_named_by_their_path(tmp_path: Path) -> None:
+def test_nested_zip_members_are_named_by_their_path_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as archive:
-        archive.writestr("notes.txt", f"token {ADMIN_TOKEN}")
+        archive.writestr("notes.txt", f"one\r\ntwo\ntoken {ADMIN_TOKEN} and again {ADMIN_TOKEN}\n")
     with zipfile.ZipFile(tmp_path / "outer.zip", "w") as archive:
         archive.writestr("inner.zip", inner.getvalue())
 
     findings = scan_paths([tmp_path], SECRETS)
 
-    assert findings == [
-        Finding(f"{tmp_path}/outer.zip!inner.zip!notes.txt", 6, "secret E2E_ADMIN_TOKEN")
+    assert [(f.path, f.line, f.kind) for f in findings] == [  # once per line, on its true line
+        (f"{tmp_path}/outer.zip!inner.zip!notes.txt", 3, "secret E2E_ADMIN_TOKEN")
     ]
-    assert format_findings(findings) == (
-        f"{tmp_path}/outer.zip!inner.zip!notes.txt:6: secret E2E_ADMIN_TOKEN"
+    assert format_findings(findings) == f"{tmp_path}/outer.zip!inner.zip!notes.txt:3: secret E2E_ADMIN_TOKEN"
+    assert scan_command([str(tmp_path)], SECRETS, output="sarif") == 1
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["message"]["text"] == (
+        "secret E2E_ADMIN_TOKEN, in archive member inner.zip!notes.txt (line 3)"
     )
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "outer.zip"
+
+
+def test_run_secret_in_a_dotenv_is_reported_by_its_true_line_in_text_and_sarif(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was reported by byte offset (`.env:57` for line 4)."""
+    env = tmp_path / ".env"
+    env.write_text(f"# local\nE2E_BASE_URL=http://localhost:1\n\nE2E_ADMIN_TOKEN={ADMIN_TOKEN}\n")
+
+    assert scan_command([str(env)], SECRETS) == 1
+    assert f"{env}:4: secret E2E_ADMIN_TOKEN" in capsys.readouterr().out.splitlines()
+    assert scan_command([str(env)], SECRETS, output="sarif") == 1
+    lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"]
+             for r in json.loads(capsys.readouterr().out)["runs"][0]["results"]}  # fmt: skip
+    assert lines == {4}
 
 
 def test_secret_in_a_file_name_is_reported_by_name_only(
@@ -510,3 +531,96 @@ def test_archive_members_go_through_a_private_folder_removed_even_on_error(
 
     assert seen == [("page.html", 0o600, 0o700, 1), ("second.html", 0o600, 0o700, 1)]
     assert list(temp.iterdir()) == []
+
+
+# ------------------------------------------------- values under secret names (authprobe's plugins)
+
+
+def blind_spot_token() -> str:
+    """A random 32-character token detect-secrets' own plugins miss (its base64 entropy limit
+    of 4.5 lets about 4 in 10 of them through; its keyword plugin has no "token")."""
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+
+    while True:
+        value = random_text(ALNUM, 32)
+        if Base64HighEntropyString().calculate_shannon_entropy(value) <= 4.5:
+            return value
+
+
+def test_committed_env_with_only_a_token_fails_the_cli_on_its_true_line(tmp_path: Path) -> None:
+    """The acceptance of issue 27: through the real CLI, from the repository (where the settings
+    read the same .env, so the run's own secret is found too) and from outside it."""
+    repo = new_repo(tmp_path / "repo")
+    token = blind_spot_token()
+    (repo / ".env").write_text(f"E2E_ADMIN_TOKEN={token}\n")
+    commit_all(repo)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+
+    def scan(cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "authprobe.cli", "scan", path], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    inside, outside = scan(repo, "."), scan(tmp_path, "repo")
+
+    assert (inside.returncode, outside.returncode) == (1, 1), (inside, outside)
+    assert {".env:1: Secret under a secret-sounding name", ".env:1: secret E2E_ADMIN_TOKEN"} <= set(
+        inside.stdout.splitlines()), inside.stdout
+    assert outside.stdout.splitlines()[0] == "repo/.env:1: Secret under a secret-sounding name"
+    assert_never_shown(inside.stdout + inside.stderr + outside.stdout + outside.stderr, [token])
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "kind"),
+    [
+        (".env.staging", "export API_TOKEN={v}", "Secret under a secret-sounding name"),
+        ("ci.yml", "  deploy_token: {v}", "Secret under a secret-sounding name"),
+        ("app.json", '{{"refreshToken": "{v}", "x": 1}}', "Secret under a secret-sounding name"),
+        ("settings.toml", 'signing-key = "{v}"', "Secret under a secret-sounding name"),
+        ("conftest.py", 'HOOK_TOKEN = "{v}"', "Secret under a secret-sounding name"),
+        ("client.ts", 'const adminToken = "{v}";', "Secret under a secret-sounding name"),
+        ("req.http", "Authorization: Bearer {v}", "Authorization header value"),
+        ("api.py", 'headers = {{"X-Auth": "Token {v}"}}', "Authorization header value"),
+        ("notes.md", "open https://app.example/cb?state=1&access_token={v}#x", "Token in a URL query string"),
+        ("page.html", '<img src="/p.png?token={v}">', "Token in a URL query string"),
+    ],
+)  # fmt: skip
+def test_values_under_secret_names_are_found_in_every_kind_of_file(
+    tmp_path: Path, name: str, line: str, kind: str
+) -> None:
+    value = "Zk3vQ9pL2mX8wR5t"  # 16 characters: under detect-secrets' entropy limits
+    (tmp_path / name).write_text(f"# first\n\n{line.format(v=value)}\n")
+    assert [(f.line, f.kind) for f in scan_paths([tmp_path], {})] == [(3, kind)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "E2E_ADMIN_TOKEN=", "E2E_ADMIN_TOKEN=changeme", "E2E_ADMIN_TOKEN=<your-token>",
+        "E2E_ADMIN_TOKEN=${ADMIN_TOKEN}", "API_KEY=$API_KEY", "E2E_ADMIN_TOKEN=E2E_HOOK_TOKEN",
+        "token: ${{ secrets.E2E_ADMIN_TOKEN }}", "password: '{{ vault_password }}'",
+        "E2E_HOOK_TOKEN=xxxxxxxxxxxxxxxx", "E2E_ADMIN_TOKEN=my-test-token-1",
+        'ADMIN_TOKEN = os.environ["E2E_ADMIN_TOKEN"]', "token = settings.admin_token.get_secret_value()",
+        'SORT_KEY = "created_at"', 'primary_key = "user_id"', "monkey = Zk3vQ9pL2mX8wR5t",
+        'headers = {"Authorization": f"Bearer {token}"}', "Authorization: Bearer <token>",
+        "curl -H 'Authorization: Bearer $E2E_ADMIN_TOKEN'", "see /login?token=&next=/",
+        "cache_key=users:v2:list", "E2E_ADMIN_TOKEN=Zk3vQ9pL2mX8wR5t  # pragma: allowlist secret",
+    ],
+)  # fmt: skip
+def test_placeholders_references_and_plain_words_are_not_secrets(tmp_path: Path, line: str) -> None:
+    for name in (".env", "config.yaml", "conftest.py"):
+        (tmp_path / name).write_text(f"{line}\n")
+    assert scan_paths([tmp_path], {}) == []
+
+
+def test_one_finding_per_line_and_detect_secrets_baselines_still_apply(tmp_path: Path) -> None:
+    """A line detect-secrets itself flags is one finding, so a `.secrets.baseline` written by
+    `detect-secrets scan` (which knows none of authprobe's plugins) still accepts it."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "config.yaml").write_text(f"api_key: {secrets.token_hex(20)}\nx_token: Zk3vQ9pL2mX8wR5t\n")
+    commit_all(repo)
+    assert [(f.line, f.kind) for f in scan_paths([repo], {})] == [
+        (1, "Hex High Entropy String"), (1, "Secret Keyword"), (2, "Secret under a secret-sounding name")]
+    baseline = subprocess.run([str(DETECT_SECRETS), "scan"], cwd=repo, capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+    (repo / ".secrets.baseline").write_text(baseline)
+    assert [(f.line, f.kind) for f in scan_paths([repo], {})] == [(2, "Secret under a secret-sounding name")]

@@ -7,6 +7,7 @@ for all of them. The hierarchy::
     └── AuthprobeError                  one sentence, no traceback (the CLI: exit 2)
         ├── ConfigError                 settings, profile or target reachability: the run cannot start
         │   ├── MailConfigError         the IMAP server cannot be reached or refuses the login
+        │   │   └── MailServerStalled   an IMAP stage did not finish within E2E_IMAP_TIMEOUT
         │   ├── SmsConfigError          the SMS gateway cannot be reached or refuses the account
         │   ├── BrowserNotFound         no browser to launch (playwright.config.py looked for one)
         │   └── SessionProbeError       the session endpoint does not answer the profile's JSON
@@ -21,7 +22,8 @@ for all of them. The hierarchy::
         ├── EgressViolation (AssertionError)  the browser contacted an origin the run does not allow
         ├── CheckFailed   (AssertionError)  the target broke what the run relies on: NOT one sentence
         │   ├── AuthMismatch            UI and backend disagree, or both disagree with the step
-        │   └── OperationFailed         a set-up/clean-up call answered an unexpected status
+        │   ├── OperationFailed         a set-up/clean-up call answered an unexpected status
+        │   └── SessionEndpointFailed   the session endpoint answered 5xx during a check
         └── SandboxError                a built-in target cannot start with what it was given
             ├── SandboxConfigError (ValueError)  a SANDBOX_* setting it cannot start with
             ├── SandboxUsageError       the sandbox's admin command: database, password or email
@@ -55,6 +57,11 @@ class ConfigError(AuthprobeError):
 
 class MailConfigError(ConfigError):
     """The IMAP server cannot be reached or refuses the configured login."""
+
+
+class MailServerStalled(MailConfigError):
+    """An IMAP stage (connect, TLS, greeting, login, select, search, fetch, delete, IDLE) or a
+    whole mailbox operation did not finish within its deadline: the server stalls or trickles."""
 
 
 class SmsConfigError(ConfigError):
@@ -123,6 +130,11 @@ class AuthMismatch(CheckFailed):
 
 class OperationFailed(CheckFailed):
     """A set-up/clean-up call the run depends on answered with an unexpected status."""
+
+
+class SessionEndpointFailed(CheckFailed):
+    """The session endpoint answered a server error (5xx) while a check read it: the backend
+    failed, which is a finding about the target, never a signed-out state."""
 
 
 # -- the built-in targets (authprobe.sandbox imports this module and nothing else of the engine) --

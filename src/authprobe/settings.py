@@ -80,6 +80,8 @@ class Settings(BaseSettings):
         default=None, description="ws:// endpoint of a `playwright run-server` (Browserless, Moon, "
         "a cloud grid); may carry a token, so it is a secret")
     mail_timeout: float = Field(default=30.0, gt=0)
+    imap_timeout: float = Field(default=30.0, gt=0, description="seconds one IMAP stage (connect, "
+                                "login, select, search, fetch, IDLE…) and opening the mailbox may take")
     http_timeout: float = Field(default=5.0, gt=0)
     artifacts_dir: str = "test-results"
     keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"

@@ -10,8 +10,10 @@ sentence why:
   answers, aborts or rewrites requests (a pure pass-through `route.continue_()` is not one;
   a pattern naming another literal host, e.g. a font CDN, is not one either);
 - `http-mock`: HTTP-mocking libraries (respx, responses, requests-mock, httpretty,
-  pytest-httpserver, vcrpy, aioresponses, pook, betamax, pytest-httpx) imported, used as
-  fixtures or markers;
+  pytest-httpserver, vcrpy, aioresponses, pook, betamax, pytest-httpx): the stub call that
+  answers a URL that can be the target's (`respx.get(url)`, `responses.add`, `m.get(...)`,
+  `httpx_mock.add_response`), or, where the audit follows no such stub, the import, fixture or
+  marker that makes one possible;
 - `patch`: `mock.patch`, `patch.object`, `mocker.patch`, `monkeypatch.setattr` of anything
   outside the suite's own modules (followed through the suite's imports, so patching
   `flows.api.requests` is patching `requests`);
@@ -40,6 +42,7 @@ The modules, one concern each (layer L2, standing on L0 alone: `authprobe.errors
     credentials  credential names, values and token shapes
     visitor      one file's scopes and values, the base of the rule families
     network      routes on the target's origin, HTTP-mocking libraries
+    stubs        the stub calls of HTTP-mocking libraries, at their line
     patches      patches of code outside the suite
     authstate    auth state planted instead of earned
     hardcoded    hard-coded credentials in Python

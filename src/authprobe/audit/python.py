@@ -15,8 +15,9 @@ from authprobe.audit.authstate import AuthStateRules
 from authprobe.audit.credentials import AUTH_HEADERS
 from authprobe.audit.findings import AUTH_STATE, UNPARSED, WHY_AUTH_STATE, WHY_UNPARSED, AuditFinding
 from authprobe.audit.hardcoded import CredentialRules
-from authprobe.audit.network import ROUTE_CALLS, NetworkRules
+from authprobe.audit.network import ROUTE_CALLS
 from authprobe.audit.patches import PatchRules
+from authprobe.audit.stubs import StubRules, drop_enabling
 from authprobe.audit.suite import Suite
 from authprobe.audit.syntax import api_client, call_name, const_text, env_lookup, target_names
 from authprobe.audit.visitor import params_of
@@ -25,7 +26,7 @@ _JS_CALLS = frozenset({"evaluate", "evaluate_handle", "add_init_script"})
 _FILL_CALLS = frozenset({"fill", "type", "press_sequentially"})
 
 
-class PythonAudit(NetworkRules, PatchRules, AuthStateRules, CredentialRules):
+class PythonAudit(StubRules, PatchRules, AuthStateRules, CredentialRules):
     """Every rule family over one file's syntax tree."""
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -104,6 +105,7 @@ class PythonAudit(NetworkRules, PatchRules, AuthStateRules, CredentialRules):
             self.use_fixtures(node)
         elif env_lookup(node) and len(node.args) > 1:
             self.env_fallback(node)
+        self.mock_stub(node)
         patched = self.patch_target(node)
         if patched is not None:
             self.patch(node, *patched)
@@ -124,5 +126,6 @@ def audit_python(path: Path, shown: str, suite: Suite | None = None) -> list[Aud
             return [AuditFinding(shown, line, "file does not parse", WHY_UNPARSED, UNPARSED)]
     audit = PythonAudit(path, shown, tree, suite)
     audit.visit(tree)
-    kept = apply_allows(shown, audit.findings, python_comments(text))
+    findings = drop_enabling(audit.findings, audit.stubbed)
+    kept = apply_allows(shown, findings, python_comments(text))
     return dedupe_and_scrub(kept, audit.secrets)

@@ -97,7 +97,8 @@ def _page_checks(target: Target, path: str, screen: str, timeout: float) -> list
 def _mail_check(target: Target) -> Result:
     name = "IMAP"
     try:
-        with target.inbox() as box:
+        # within doctor's own deadline: a server that stalls answers "✗" in time, and nothing lingers
+        with target.inbox(imap_timeout=(DEADLINE_S - 2) / 2) as box:
             idle = box.supports_idle
     except AuthprobeError as exc:
         return Result(name, FAIL, str(exc))
@@ -145,6 +146,8 @@ def _browser_check(settings: Settings) -> Result:
         if settings.browser_endpoint is not None:
             return Result(name, FAIL, f"no browser from E2E_BROWSER_ENDPOINT ({first}); check the "
                                       "server and that its Playwright version is this run's")
+        if (problem := config.launch_problem(settings.browser_path, str(exc))) is not None:
+            return Result(name, FAIL, str(problem))
         return Result(name, FAIL, f"chromium did not launch ({first}); run bin/setup or set "
                                   "E2E_BROWSER_PATH")
     where = options.get("executable_path", "Playwright's own build")

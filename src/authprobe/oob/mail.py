@@ -7,14 +7,11 @@ deleted so that one test's mail can never satisfy another's wait.
 
 from __future__ import annotations
 
-import contextlib
 import imaplib
 import re
 import secrets
 import select
-import socket
 import ssl as ssl_module
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +19,13 @@ from html.parser import HTMLParser
 from types import TracebackType
 from typing import Self, TypeVar
 
-from imap_tools import OR, BaseMailBox, MailBox, MailboxLoginError, MailBoxUnencrypted, MailMessage
+from imap_tools import OR, MailboxLoginError, MailMessage
+from imap_tools.errors import ImapToolsError
 from imap_tools.query import Header
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError, MailConfigError, MailContentError, WaitTimeout
+from authprobe.errors import ConfigError, MailConfigError, MailContentError, MailServerStalled, WaitTimeout
+from authprobe.oob.imap_deadline import DeadlineMailBox, Deadlines
 from authprobe.wait import wait_until
 
 __all__ = ["Email", "Inbox"]
@@ -165,7 +164,10 @@ def run_started(email: str, address_base: str) -> float | None:
 
 
 class Inbox:
-    """A logged-in IMAP INBOX used as a context manager; one instance per thread."""
+    """A logged-in IMAP INBOX used as a context manager; one instance per thread.
+
+    ``imap_timeout`` (E2E_IMAP_TIMEOUT) bounds each IMAP stage and opening the mailbox as a
+    whole; a wait for mail is bounded as a whole by its own timeout plus one more of it."""
 
     def __init__(
         self,
@@ -176,7 +178,7 @@ class Inbox:
         *,
         ssl: bool,
         address_base: str,
-        connect_timeout: float = 5.0,
+        imap_timeout: float = 30.0,
     ) -> None:
         local, at, domain = address_base.rpartition("@")
         if not (local and at and domain):
@@ -187,8 +189,9 @@ class Inbox:
         self._password = password
         self._ssl = ssl
         self._local, self._domain = local, domain
-        self._connect_timeout = connect_timeout
-        self._mailbox: BaseMailBox | None = None
+        self._imap_timeout = imap_timeout
+        self._clock = Deadlines(host, port, imap_timeout)
+        self._mailbox: DeadlineMailBox | None = None
         self._idle = False
 
     def __repr__(self) -> str:
@@ -196,30 +199,40 @@ class Inbox:
 
     def __enter__(self) -> Self:
         where = f"{self._host}:{self._port}"
-        try:
-            box: BaseMailBox = (
-                MailBox(self._host, self._port, timeout=self._connect_timeout)
-                if self._ssl
-                else MailBoxUnencrypted(self._host, self._port, timeout=self._connect_timeout)
-            )
-        except ssl_module.SSLError:
-            raise MailConfigError(
-                f"TLS with the IMAP server at {where} failed; check E2E_IMAP_SSL and E2E_IMAP_PORT."
-            ) from None
-        except (OSError, imaplib.IMAP4.error):
-            raise MailConfigError(
-                f"Cannot reach the IMAP server at {where}; check E2E_IMAP_HOST and E2E_IMAP_PORT."
-            ) from None
-        try:
-            box.login(self._user, self._password.get_secret_value())
-        except MailboxLoginError:
-            box.client.shutdown()
-            raise MailConfigError(
-                f"IMAP login to {where} as {self._user} was refused; "
-                "check E2E_IMAP_USER and E2E_IMAP_PASSWORD."
-            ) from None
-        # The greeting's capabilities predate login; IDLE is often only announced after it.
-        _, caps = box.client.capability()
+        self._clock = clock = Deadlines(self._host, self._port, self._imap_timeout)
+        # imaplib's own default for IMAP over TLS (what imap-tools' MailBox used), unchanged:
+        # it does not check the certificate (a setting for a private CA is to decide that)
+        tls = ssl_module._create_unverified_context() if self._ssl else None  # noqa: SLF001
+        with clock.whole(self._imap_timeout):
+            try:
+                box = DeadlineMailBox(clock, self._host, self._port, tls)
+            except ssl_module.SSLError:
+                raise MailConfigError(
+                    f"TLS with the IMAP server at {where} failed; check E2E_IMAP_SSL and E2E_IMAP_PORT."
+                ) from None
+            except (OSError, imaplib.IMAP4.error):
+                raise MailConfigError(
+                    f"Cannot reach the IMAP server at {where}; check E2E_IMAP_HOST and E2E_IMAP_PORT."
+                ) from None
+            try:
+                box.login(self._user, self._password.get_secret_value())
+                # The greeting's capabilities predate login; IDLE is often only announced after it.
+                _, caps = box.client.capability()
+            except MailboxLoginError:
+                box.drop()
+                raise MailConfigError(
+                    f"IMAP login to {where} as {self._user} was refused; "
+                    "check E2E_IMAP_USER and E2E_IMAP_PASSWORD."
+                ) from None
+            except MailServerStalled:
+                box.drop()
+                raise
+            except (OSError, imaplib.IMAP4.error, ImapToolsError):
+                box.drop()
+                raise MailConfigError(
+                    f"The IMAP server at {where} dropped the connection while opening INBOX; "
+                    "check that it is healthy and that E2E_IMAP_USER has an INBOX."
+                ) from None
         self._idle = b"IDLE" in b" ".join(caps).upper().split()
         self._mailbox = box
         return self
@@ -231,11 +244,16 @@ class Inbox:
         tb: TracebackType | None,
     ) -> None:
         box, self._mailbox = self._mailbox, None
-        if box is not None:
-            try:
+        if box is None:
+            return
+        if self._clock.stalled:
+            box.drop()
+            return
+        try:
+            with self._clock.whole(self._imap_timeout):
                 box.logout()
-            except (OSError, imaplib.IMAP4.error):
-                box.client.shutdown()
+        except (OSError, imaplib.IMAP4.error, ImapToolsError, MailServerStalled):
+            box.drop()
 
     @property
     def supports_idle(self) -> bool:
@@ -293,7 +311,7 @@ class Inbox:
         raise AssertionError(f"Expected no mail to {to} within {within:g}s, got: {subjects}")
 
     @property
-    def _box(self) -> BaseMailBox:
+    def _box(self) -> DeadlineMailBox:
         if self._mailbox is None:
             raise RuntimeError("Inbox is not open; use it as a context manager")
         return self._mailbox
@@ -310,41 +328,22 @@ class Inbox:
     def _wait(self, probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
         """IDLE between probes when the server has it, else poll; a dropped link is one sentence.
 
-        The socket timeout bounds each read, not a server that trickles its answer a byte at
-        a time; a watchdog cuts the connection once the whole wait is past its deadline."""
+        Each IMAP stage is bounded by E2E_IMAP_TIMEOUT, and the whole wait by its timeout plus
+        one more of it, so a server that trickles its answers ends the wait in one sentence
+        (`MailServerStalled`) instead of holding the run."""
         pause = self._idle_pause if self._idle else time.sleep
         interval = _IDLE_SLICE if self._idle else _POLL_INTERVAL
-        deadline = timeout + self._connect_timeout
-        cut = threading.Event()
-        watchdog = threading.Timer(deadline, self._cut_off, args=(cut,))
-        watchdog.daemon = True
-        watchdog.start()
         try:
-            return wait_until(probe, timeout=timeout, what=what, interval=interval, pause=pause)
+            with self._clock.whole(timeout + self._imap_timeout):
+                return wait_until(probe, timeout=timeout, what=what, interval=interval, pause=pause)
         except WaitTimeout:  # a TimeoutError, hence an OSError: not a dropped connection
-            if not cut.is_set():
-                raise
-        except (OSError, imaplib.IMAP4.abort):
+            raise
+        except (OSError, imaplib.IMAP4.abort, ImapToolsError):
             pass
-        finally:
-            watchdog.cancel()
-        if cut.is_set():
-            raise MailConfigError(
-                f"The IMAP server at {self._host}:{self._port} did not finish answering within "
-                f"{deadline:g} s while waiting for {what}; check that it is healthy."
-            ) from None
         raise MailConfigError(
             f"Lost the connection to the IMAP server at {self._host}:{self._port} while "
             f"waiting for {what}; check that it is still running."
         ) from None
-
-    def _cut_off(self, cut: threading.Event) -> None:
-        box = self._mailbox
-        if box is None:
-            return
-        cut.set()
-        with contextlib.suppress(OSError):
-            box.client.sock.shutdown(socket.SHUT_RDWR)
 
     def _idle_pause(self, seconds: float) -> None:
         """Sit in IDLE until the server says anything (or ``seconds`` pass), then leave IDLE.
@@ -352,31 +351,14 @@ class Inbox:
         Only imap-tools' IDLE start/stop are used: its ``poll`` reads lines from a non-blocking
         socket and aborts on a response that arrives split over two TCP segments.
         """
-        idle = self._box.idle
+        idle, client = self._box.idle, self._box.client
         idle.start()  # type: ignore[no-untyped-call]  # unannotated in imap-tools
         try:
-            if not _has_buffered_input(self._box.client):
-                select.select([self._box.client.sock], [], [], seconds)
+            if not client.has_buffered_input():
+                select.select([client.sock], [], [], seconds)
         finally:
-            idle.stop()  # type: ignore[no-untyped-call]
-
-
-def _has_buffered_input(client: imaplib.IMAP4) -> bool:
-    """True if a response is already read into client-side buffers, where select cannot see it."""
-    sock = client.sock
-    if isinstance(sock, ssl_module.SSLSocket) and sock.pending():
-        return True
-    peek = getattr(client.file, "peek", None)
-    if peek is None:
-        return False
-    timeout = sock.gettimeout()
-    sock.settimeout(0)  # peek must only look, never block
-    try:
-        return bool(peek(1))
-    except OSError:
-        return False
-    finally:
-        sock.settimeout(timeout)
+            if not self._clock.stalled:  # after a stall, DONE would only wait again
+                idle.stop()  # type: ignore[no-untyped-call]
 
 
 def _subject_matches(msg: MailMessage, subject: str | None) -> bool:

@@ -15,7 +15,7 @@ import jmespath
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ProxySettings
 from playwright.sync_api import Error as PlaywrightError
 
-from authprobe.errors import AuthMismatch, SessionProbeError
+from authprobe.errors import AuthMismatch, SessionEndpointFailed, SessionProbeError
 from authprobe.profile import SessionProbe
 
 
@@ -60,14 +60,34 @@ def _json_answer(status: int, content_type: str, body: str, url: str) -> Any:
         ) from None
 
 
+# Statuses an app may plausibly use for "nobody is signed in": a redirect to the sign-in page,
+# 401/403, a 404 for "no session", 419/440 (session expired). Only these get the advice to list
+# them in signed_out_status; a 5xx never does, since listing it would read a crash as signed out.
+PLAUSIBLY_SIGNED_OUT = frozenset({*range(300, 400), 401, 403, 404, 419, 440})
+
+
+def _server_failed(status: int, url: str) -> None:
+    """A 5xx is the backend failing (at preflight or in `doctor`: the run cannot start)."""
+    if status >= 500:
+        raise SessionProbeError(
+            f"The session endpoint {url} answered HTTP {status}: the backend failed, not a "
+            "signed-out state; look at the target's server log and fix the target."
+        )
+
+
 def _signed_out(probe: SessionProbe, status: int, url: str) -> bool:
     """Whether the status alone says nobody is signed in; any other non-2xx is a fault."""
     if status in probe.signed_out_status:
         return True
+    if status in PLAUSIBLY_SIGNED_OUT:
+        raise SessionProbeError(
+            f"The session endpoint {url} answered HTTP {status}; if that means 'signed out', list "
+            f"{status} in session_probe.signed_out_status, otherwise fix session_probe.url."
+        )
     if not 200 <= status < 300:
         raise SessionProbeError(
-            f"The session endpoint {url} answered HTTP {status}; list the statuses that mean "
-            "'signed out' in session_probe.signed_out_status, or fix session_probe.url."
+            f"The session endpoint {url} answered HTTP {status}, not an answer about the "
+            "session; check session_probe.url in the target profile and the target itself."
         )
     return False
 
@@ -79,6 +99,7 @@ def _roles(value: Any) -> tuple[str, ...] | None:
 def parse_session_answer(
     probe: SessionProbe, status: int, content_type: str, body: str, url: str
 ) -> SessionView:
+    _server_failed(status, url)  # before the body: a crash's HTML page is not a wrong URL
     document = _json_answer(status, content_type, body, url)
     pending = bool(select(document, probe.mfa_pending)) if probe.mfa_pending else False
     evidence = f"GET {url} → {status} {body[:200]}"
@@ -100,12 +121,16 @@ def parse_roles_answer(
     probe: SessionProbe, status: int, content_type: str, body: str, url: str
 ) -> tuple[str, ...] | None:
     """The roles from the second endpoint (`roles_url`); None when it says signed out."""
+    _server_failed(status, url)
     document = _json_answer(status, content_type, body, url)
     return None if _signed_out(probe, status, url) else _roles(select(document, probe.roles))
 
 
 class BackendSession:
-    """Reads the session endpoint(s) with the cookies of one browser context."""
+    """Reads the session endpoint(s) with the cookies of one browser context.
+
+    A 5xx here is a finding about the target (its session broke during a check), so it fails
+    the check with its evidence, instead of the configuration advice preflight gives."""
 
     def __init__(self, request: APIRequestContext, probe: SessionProbe, timeout_s: float) -> None:
         self._request = request
@@ -116,7 +141,14 @@ class BackendSession:
         response = self._request.get(
             path, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
         )
-        return response.status, response.headers.get("content-type", ""), response.text(), response.url
+        status, body = response.status, response.text()
+        if status >= 500:
+            raise SessionEndpointFailed(
+                f"The session endpoint answered HTTP {status} during the check: the backend "
+                f"failed, not a signed-out state (a finding about the target; see its server log)"
+                f"\n  GET {response.url} → {status} {body[:200]}"
+            )
+        return status, response.headers.get("content-type", ""), body, response.url
 
     def read(self) -> SessionView:
         view = parse_session_answer(self._probe, *self._get(self._probe.url))

@@ -139,17 +139,19 @@ def connect_options(connect_options: dict[str, Any] | None, authprobe_settings: 
 
 
 @pytest.fixture(scope="session")
-def launch_browser(launch_browser: Callable[..., Browser],
-                   connect_options: dict[str, Any] | None) -> Callable[..., Browser]:
-    """pytest-playwright's launcher; a browser server that cannot serve this run is one sentence."""
+def launch_browser(launch_browser: Callable[..., Browser], connect_options: dict[str, Any] | None,
+                   authprobe_settings: Settings) -> Callable[..., Browser]:
+    """pytest-playwright's launcher; a browser server that cannot serve this run, or an
+    E2E_BROWSER_PATH program that is not a browser, is one sentence."""
 
     def launch(**kwargs: Any) -> Browser:
         try:
             return launch_browser(**kwargs)
         except PlaywrightError as exc:
-            if not connect_options:
-                raise
-            stop_run(ConfigError(remote_browser_problem(str(exc))))
+            if connect_options:
+                stop_run(ConfigError(remote_browser_problem(str(exc))))
+            elif (problem := PW_CONFIG.launch_problem(authprobe_settings.browser_path, str(exc))):
+                stop_run(problem)
             raise
 
     return launch

@@ -26,6 +26,7 @@ from authprobe.provisioning.pool import AccountPool, parse_pool
 from authprobe.provisioning.screen import ScreenChannel, SignupChannel
 from authprobe.provisioning.sweep import RunJournal, recover, recover_by_listing
 from authprobe.provisioning.users import ThrowawayUsers, UserLedger
+from authprobe.security.watch import EgressWatch
 from authprobe.settings import Settings
 from authprobe.target.app import Target, answers
 from authprobe.testing import MakeMfaUser, MfaUser
@@ -40,11 +41,7 @@ def authprobe_provisioner(
     """Every provisioning channel this run can use, from the profile and the settings."""
 
     def open_context() -> BrowserContext:
-        # untraced on purpose: these contexts type the admin's and throwaway users' passwords
-        context = browser.new_context(**browser_context_args)
-        context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
-        context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
-        return context
+        return open_untraced(browser, browser_context_args)  # they type the admin's password
 
     provisioner, screen = _channels(request.config, open_context, authprobe_api, authprobe_profile,
                                     authprobe_target, authprobe_settings, authprobe_inbox)
@@ -58,6 +55,42 @@ def authprobe_provisioner(
         screen.close()
     if journal is not None:
         journal.close()
+
+
+def open_untraced(browser: Browser, browser_context_args: dict[str, Any], **kwargs: Any) -> BrowserContext:
+    """A context nothing records, for typing a long-lived credential (the admin's password, a
+    pool account's, a hook or IdP secret).
+
+    pytest-playwright traces and screenshots only the contexts its own `new_context` makes
+    (authprobe's extension of it restarts their traces), but it films every context whose
+    options carry its video folder: so this one comes straight from the Browser, with every
+    recording option (video, HAR) left out, whatever --tracing, --video, --screenshot or
+    E2E_KEEP_ARTIFACTS say."""
+    options = {key: value for key, value in {**browser_context_args, **kwargs}.items()
+               if not key.startswith("record_")}
+    context = browser.new_context(**options)
+    context.set_default_timeout(PW_CONFIG.ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(PW_CONFIG.NAVIGATION_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def authprobe_untraced_context(browser: Browser, browser_context_args: dict[str, Any],
+                               authprobe_egress: EgressWatch) -> Iterator[Callable[..., BrowserContext]]:
+    """Factory: contexts never traced, filmed or screenshotted, for a check that signs in with a
+    long-lived credential (the admin account on the admin screen); a failure's kept artifacts
+    then cannot hold it. Watched for egress like the check's other contexts; closed after it."""
+    made: list[BrowserContext] = []
+
+    def make(**kwargs: Any) -> BrowserContext:
+        context = open_untraced(browser, browser_context_args, **kwargs)
+        authprobe_egress.attach(context)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
 
 
 def _channels(config: pytest.Config, open_context: Callable[[], BrowserContext], api: APIRequestContext,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from authprobe.errors import AuthprobeError, CheckFailed
+from authprobe.errors import AuthprobeError, CheckFailed, MailConfigError
 from authprobe.plugin.journeys import attach_journeys
-from authprobe.plugin.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, TRACE_WITHOUT_FILMSTRIP
+from authprobe.plugin.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, TRACE_WITHOUT_FILMSTRIP, stop_run
 from authprobe.security.hygiene import (
     RedactingStream,
     contains_secret,
@@ -59,6 +59,8 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     error = call.excinfo.value if call.excinfo is not None else None
     if isinstance(error, AuthprobeError) and not isinstance(error, CheckFailed):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    if isinstance(error, MailConfigError):  # the mailbox stalled or went away: every later
+        stop_run(error)  # check would wait on it too, so the run ends as an environment failure
 
 
 def _given(config: pytest.Config, flag: str) -> bool:

@@ -1,8 +1,9 @@
 """Signed-in contexts from stored state, for checks that are not about signing in.
 
-Per worker and per role, one throwaway user signs in through the real sign-in screen once;
-its storage state (cookies, local storage) is kept in a private folder (0700, file 0600)
-that is removed at the end of the session, also after Ctrl-C, never in the repository.
+Per worker and per role, one throwaway user signs in through the real sign-in screen once,
+in a context nothing records (a pool account's password is long-lived); its storage state
+(cookies, local storage) is kept in a private folder (0700, file 0600) that is removed at
+the end of the session, also after Ctrl-C, never in the repository.
 Each later context starts from that state and asks the backend first: the moment the
 backend says that session is gone (or is somebody else's), the state is thrown away and
 the role signs in again. The users are removed at the end like every other throwaway user.
@@ -15,14 +16,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from authprobe.errors import FlowError
 from authprobe.flows.session import sign_in
 from authprobe.oob.mail import Inbox
 from authprobe.oracle.session import BackendSession
+from authprobe.plugin.provisioning import open_untraced
 from authprobe.plugin.runtime import BASE_URL, JOURNAL, SIGNUP, USER_LEDGER
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.channels import Provisioner
@@ -44,8 +47,9 @@ class SignedInStates:
     """The stored sign-in of each role in this worker (see the module docstring)."""
 
     def __init__(self, folder: Path, users: ThrowawayUsers, profile: TargetProfile,
-                 timeout_s: float) -> None:
+                 timeout_s: float, open_untraced: Callable[[], BrowserContext] | None = None) -> None:
         self.folder, self.users, self.profile, self.timeout_s = folder, users, profile, timeout_s
+        self.open_untraced = open_untraced  # where the password is typed; else the check's own
         self.stored: dict[str, StoredSignIn] = {}
         self.sign_ins = 0  # through the screen; the rest came from stored state
 
@@ -61,25 +65,32 @@ class SignedInStates:
             kept.state.unlink(missing_ok=True)
             del self.stored[role]
         user = kept.user if kept is not None else self.users.create(role=role, tag=f"state-{role}")
-        context = new_context()
-        page = context.new_page()
-        result = sign_in(page, self.profile, user.email, user.password)
-        if result.outcome != "signed_in":
-            raise FlowError(f"setup: {role} user {user.email} could not sign in for stored state: "
-                            f"{result.outcome} ({result.message}) at {result.url}")
-        self.sign_ins += 1
-        state = self.folder / f"{role}.json"
-        context.storage_state(path=state)
-        state.chmod(FILE_MODE)
-        self.stored[role] = StoredSignIn(user, state)
-        return page, user
+        context = (self.open_untraced or new_context)()
+        try:
+            page = context.new_page()
+            result = sign_in(page, self.profile, user.email, user.password)
+            if result.outcome != "signed_in":
+                raise FlowError(f"setup: {role} user {user.email} could not sign in for stored state: "
+                                f"{result.outcome} ({result.message}) at {result.url}")
+            self.sign_ins += 1
+            state = self.folder / f"{role}.json"
+            context.storage_state(path=state)
+            state.chmod(FILE_MODE)
+            self.stored[role] = StoredSignIn(user, state)
+            if self.open_untraced is None:
+                return page, user
+        finally:
+            if self.open_untraced is not None:
+                context.close()
+        # the check's own (traced) context, from the state the untraced sign-in earned this run
+        return new_context(storage_state=state).new_page(), user  # audit: allow - earned this run
 
 
 @pytest.fixture(scope="session")
 def authprobe_signed_in_states(
     request: pytest.FixtureRequest, authprobe_provisioner: Provisioner, authprobe_inbox: Inbox,
     authprobe_account_pool: AccountPool | None, authprobe_profile: TargetProfile,
-    authprobe_settings: Settings,
+    authprobe_settings: Settings, browser: Browser, browser_context_args: dict[str, Any],
 ) -> Iterator[SignedInStates]:
     config = request.config
     users = ThrowawayUsers(authprobe_provisioner, authprobe_inbox, config.stash[USER_LEDGER],
@@ -87,7 +98,8 @@ def authprobe_signed_in_states(
                            config.stash[JOURNAL])
     folder = make_private_dir(Path(tempfile.mkdtemp(prefix="authprobe-state-")))
     try:
-        yield SignedInStates(folder, users, authprobe_profile, authprobe_settings.http_timeout)
+        yield SignedInStates(folder, users, authprobe_profile, authprobe_settings.http_timeout,
+                             lambda: open_untraced(browser, browser_context_args))
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # a finally: Ctrl-C passes here as well
         base_url = config.stash.get(BASE_URL, None)

@@ -8,6 +8,7 @@ module per concern, each registered as a pytest plugin of its own:
 - services: `authprobe_inbox`, `authprobe_phone`, `authprobe_api`, `authprobe_hooks`,
   `authprobe_require_hook`, `authprobe_egress`, `authprobe_flows_log`
 - provisioning: `authprobe_provisioner`, `authprobe_account_pool`, `authprobe_users`,
+  `authprobe_untraced_context` (for credentials that must never reach an artifact),
   `authprobe_mfa_user`; a check needing a channel the run lacks is skipped
 - journeys: `authprobe_journey` (the UI/backend oracle after each step) on reports
 - signed_in: `authprobe_signed_in_states`, `authprobe_signed_in` (stored sign-in state)

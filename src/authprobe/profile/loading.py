@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from authprobe.errors import ConfigError
-from authprobe.profile.model import TargetProfile
+from authprobe.profile.model import TargetProfile, keys_at
 from authprobe.resources import targets_dir
 
 TARGETS_DIR = targets_dir()
@@ -59,15 +61,36 @@ def _profile_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, object]:
     return _merged(_profile_data(base_path, (*seen, path.resolve())), data)
 
 
+def unknown_key(error: ErrorDetails) -> str:
+    """An unknown section or key named the way it is written, with the nearest known name
+    (the same "did you mean" as `[locators]` typos get)."""
+    *table, key = error["loc"]
+    known = keys_at(table)
+    near = difflib.get_close_matches(str(key), known, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else f" (it has: {', '.join(sorted(known))})"
+    if table:
+        section = ".".join(str(part) for part in table)
+        return f"[{section}] {key} is not a setting of that section{hint}"
+    if isinstance(error["input"], dict):
+        return f"[{key}] is not a section authprobe knows{hint}"
+    return f"{key} is not a top-level setting authprobe knows{hint}"
+
+
+def _problem(error: ErrorDetails) -> str:
+    if error["type"] == "extra_forbidden":
+        return unknown_key(error)
+    where = ".".join(str(part) for part in error["loc"])
+    said = error["msg"].removeprefix("Value error, ")
+    return said if not where or said.startswith(where) else f"{where}: {said}"
+
+
 def load_profile(target: str) -> TargetProfile:
     path = resolve_profile_path(target)
     data = _profile_data(path)
     try:
         return TargetProfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"Target profile {path}: {where}: {first['msg']} "
-            f"({exc.error_count()} problem(s)); fix the profile."
-        ) from None
+        # a misspelt name is usually why the rest is missing or wrong: name it first
+        errors = sorted(exc.errors(), key=lambda error: error["type"] != "extra_forbidden")
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(f"Target profile {path}: {_problem(errors[0])}{more}; fix the profile.") from None

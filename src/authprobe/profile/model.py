@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import types
+from collections.abc import Sequence
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from authprobe.profile._strict import _Strict
 from authprobe.profile.operations import (
@@ -80,6 +84,17 @@ class TargetProfile(_Strict):
         stated = getattr(self.provision, operation)
         return [c for c in (CHANNELS if stated is None else stated) if self.offers(c, operation)]
 
+    @field_validator("session_probe")
+    @classmethod
+    def _server_errors_never_mean_signed_out(cls, probe: SessionProbe) -> SessionProbe:
+        """A 5xx listed as 'signed out' would turn the backend crashing into a passing check."""
+        errors = [status for status in probe.signed_out_status if status >= 500]
+        if errors:
+            raise ValueError(
+                f"session_probe.signed_out_status lists {errors[0]}, a server error: a 5xx means "
+                "the backend failed, never that nobody is signed in; remove it")
+        return probe
+
     @model_validator(mode="after")
     def _stated_channels_exist(self) -> TargetProfile:
         for operation in OPERATIONS:
@@ -89,3 +104,34 @@ class TargetProfile(_Strict):
                         f"provision.{operation} names {channel!r}, but the profile does not "
                         f"describe {operation} through it (add {SECTIONS[channel]})")
         return self
+
+
+def _options(annotation: Any) -> tuple[Any, ...]:
+    """The members of `X | None` (and any union), or the annotation alone."""
+    return get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+
+
+def _inside(annotation: Any, part: str | int) -> Any:
+    """The annotation of what `part` names inside a table of type `annotation`, or None."""
+    for option in _options(annotation):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            fields = {info.alias or name: info for name, info in option.model_fields.items()}
+            if part in fields:
+                return fields[part].annotation
+        elif get_origin(option) is dict:
+            return get_args(option)[1]
+        elif get_origin(option) is list and isinstance(part, int):
+            return get_args(option)[0]
+    return None
+
+
+def keys_at(where: Sequence[str | int]) -> list[str]:
+    """The keys a profile may write in the table at `where` (() is the top level): what a typo
+    is matched against for its "did you mean"."""
+    annotation: Any = TargetProfile
+    for part in where:
+        annotation = _inside(annotation, part)
+    return [info.alias or name
+            for option in _options(annotation)
+            if isinstance(option, type) and issubclass(option, BaseModel)
+            for name, info in option.model_fields.items()]

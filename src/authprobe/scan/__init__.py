@@ -6,12 +6,15 @@ Three searches; none ever prints a value, nor a hash of one.
    file is searched for them raw, URL-encoded, JSON-escaped and base64-encoded, also inside zip
    archives nested up to `MAX_ZIP_DEPTH` deep (Playwright traces are zips), and in file names.
    Secrets shorter than `MIN_SECRET_LENGTH` (8) characters are not searched for: short values
-   occur by chance in compressed and binary data and would drown real findings. These findings
-   are placed by byte offset (they are found in bytes, often inside one-line bodies).
+   occur by chance in compressed and binary data and would drown real findings. They are found
+   in bytes and placed by line (LF, CRLF or CR, as detect-secrets counts), once per line.
 
 2. **Generic secrets, by detect-secrets** (Yelp's, a maintained detector): its default plugin
    list (keyword, high-entropy base64/hex strings, basic auth in URLs, JWT, private keys, AWS,
-   Azure, GitHub, GitLab, Slack, Stripe, Twilio, OpenAI ... keys) with its default filters, so
+   Azure, GitHub, GitLab, Slack, Stripe, Twilio, OpenAI ... keys) plus authprobe's own plugins
+   (`plugin`: values under `*_TOKEN`/`*_SECRET`/`*_KEY`/`*_PASSWORD` names, `Authorization`/
+   `Bearer` values, `?token=` in URLs; on lines detect-secrets found nothing on, one per line), with
+   its default filters, so
    its `pragma: allowlist secret` comments are honoured, and its rules for what is binary (by
    extension, or text that does not decode). A `.secrets.baseline` at the root of the scanned
    git repository (detect-secrets' convention) skips the findings it lists (file, type and
@@ -49,6 +52,7 @@ standard library, pydantic and detect-secrets):
 
     findings   a finding, a scanned path, a scan's result
     patterns   the run's own secrets in their encodings; a storage state by its shape
+    plugin     detect-secrets plugins for what its own miss (token names, Authorization, ?token=)
     detector   detect-secrets over files and archive members; the baseline
     scanner    one scan over the chosen files and the archives inside them
     listing    which files a path gives (git, ignored folders, plain folders)

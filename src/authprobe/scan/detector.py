@@ -62,9 +62,9 @@ class Detector:
             path = place.disk or stack.enter_context(self._written(data, name))
             hits = self._scan_file(path)
             if is_dotenv(name):  # the config-file reading adds what it finds on the other lines
-                seen = {line for line, _, _ in hits}
+                seen = {line for line, kind, _ in hits if kind not in _ours()}
                 hits |= {hit for hit in self._config_pass(path, name) if hit[0] not in seen}
-        return {(line, kind) for line, kind, digest in hits
+        return {(line, kind) for line, kind, digest in _one_per_line(hits)
                 if (place.repo_key, digest, kind) not in place.baseline}
 
     @staticmethod
@@ -87,6 +87,27 @@ class Detector:
             return set()
         with self._written("\n".join(lines).encode(), name) as quoted:
             return self._scan_file(quoted)
+
+
+def _ours() -> dict[str, int]:
+    """authprobe's plugins' types, by rank (imported late: the plugin module loads detect-secrets)."""
+    from authprobe.scan.plugin import RANK
+
+    return RANK
+
+
+def _one_per_line(hits: set[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
+    """detect-secrets' own findings, and authprobe's plugins only on lines it found nothing on,
+    one of theirs per line: `API_KEY=…` is one finding, and a baseline written by `detect-secrets
+    scan` (which knows only its own plugins) still accepts the line."""
+    ours = _ours()
+    kept = {hit for hit in hits if hit[1] not in ours}
+    taken = {line for line, _, _ in kept}
+    for hit in sorted((h for h in hits if h[1] in ours), key=lambda h: (h[0], ours[h[1]], h[2])):
+        if hit[0] not in taken:
+            kept.add(hit)
+            taken.add(hit[0])
+    return kept
 
 
 def load_baseline(top: Path, warn: Warn) -> frozenset[tuple[str, str, str]]:

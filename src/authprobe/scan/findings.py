@@ -22,14 +22,15 @@ class Finding:
     """Where something secret-looking sits; `kind` names it, never its value.
 
     Equal, hashed and ordered by (path, offset, kind); `offset` is the byte offset of the value
-    for the run's secrets and of the line for the other findings, so the order is by line.
+    for the run's secrets and of the line for the other findings, so the order is by line. Every
+    finding is shown by its line (in an archive member, the member's line); a source reports a
+    kind once per line.
     """
 
     path: str  # as given, joined with the file's path, then `!member` per archive level
     offset: int
     kind: str
     line: int = field(default=0, compare=False)  # 1-based; 0 for a secret in a file name
-    by_line: bool = field(default=False, compare=False)  # shown by line (else by byte offset)
     root: int = field(default=0, compare=False)  # which of the scanned paths it was found under
     uri: str = field(default="", compare=False)  # the file on disk, relative to that path
     member: str = field(default="", compare=False)  # its path inside the archive(s), if any
@@ -76,8 +77,8 @@ class Place:
     repo_key: str | None = None  # its path from the git work tree's top, for the baseline
     baseline: frozenset[tuple[str, str, str]] = frozenset()
 
-    def finding(self, offset: int, kind: str, line: int, by_line: bool) -> Finding:
-        return Finding(self.shown, offset, kind, line, by_line, self.root, self.uri, self.member)
+    def finding(self, offset: int, kind: str, line: int) -> Finding:
+        return Finding(self.shown, offset, kind, line, self.root, self.uri, self.member)
 
 
 def warn_stderr(message: str) -> None:

@@ -13,8 +13,9 @@ from authprobe.scan.findings import IN_FILE_NAME, STORAGE_STATE, Finding, ScanRe
 
 
 def format_findings(findings: Sequence[Finding]) -> str:
-    """One `path:N: kind` line per finding: N is the line, or for the run's secrets the byte offset."""
-    return "\n".join(f"{f.path}:{f.line if f.by_line else f.offset}: {f.kind}" for f in findings)
+    """One `path:N: kind` line per finding: N is the line in the file (in an archive member, in
+    the member); 0 for a secret in a file name."""
+    return "\n".join(f"{f.path}:{f.line}: {f.kind}" for f in findings)
 
 
 def _rule(kind: str) -> tuple[str, str]:
@@ -39,8 +40,7 @@ def sarif(result: ScanResult) -> dict[str, Any]:
         rules.setdefault(rule_id, sarif_log.Rule(rule_id, description))
         text = f.kind
         if f.member:  # a member has no line in the file on disk: its place goes in the message
-            where = f"line {f.line}" if f.by_line else f"byte {f.offset}"
-            text = f"{f.kind}, in archive member {f.member} ({where})"
+            text = f"{f.kind}, in archive member {f.member} (line {f.line})"
         line = f.line if f.line and not f.member else None
         results.append(sarif_log.Result(rule_id, text, f.uri, _base_id(f.root), line=line))
     bases = [sarif_log.Base(_base_id(i), root.base, root.describe()) for i, root in enumerate(result.roots)]

@@ -32,7 +32,11 @@ _NEWLINE = re.compile(rb"\r\n|\r|\n")  # the line ends of text-mode reading, as 
 
 
 class _Lines:
-    """Line numbers of byte offsets, and back (the line ends are found at the first question)."""
+    """Line numbers of byte offsets, and back (the line ends are found at the first question).
+
+    Lines end at LF, CRLF or CR, as in text-mode reading, the way detect-secrets numbers them, so
+    every source of findings gives the same line for the same place.
+    """
 
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -46,6 +50,10 @@ class _Lines:
 
     def start_of(self, line: int) -> int:
         return self.starts[min(max(line, 1), len(self.starts)) - 1]
+
+    def end_of(self, line: int) -> int:
+        """Where the next line starts (the end of the data after the last line)."""
+        return self.starts[line] if line < len(self.starts) else len(self.data)
 
 
 class Scanner:
@@ -67,10 +75,20 @@ class Scanner:
         self.detector: Detector | None = None
 
     def __enter__(self) -> Scanner:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
         from detect_secrets.settings import default_settings
 
+        from authprobe.scan import plugin
+
         try:
-            self._stack.enter_context(default_settings())
+            # detect-secrets' defaults plus authprobe's plugins, loaded the documented way (a
+            # `plugins_used` entry with the file's path); its cached type-to-class map is built
+            # before the entries exist, so it is rebuilt now and again when the scan ends.
+            self._stack.callback(get_mapping_from_secret_type_to_class.cache_clear)
+            settings = self._stack.enter_context(default_settings())
+            settings.configure_plugins([{"name": cls.__name__, "path": f"file://{plugin.__file__}"}
+                                        for cls in plugin.PLUGINS])
+            get_mapping_from_secret_type_to_class.cache_clear()
             tmp = self._stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="authprobe-scan-", ignore_cleanup_errors=True)
             )
@@ -106,15 +124,16 @@ class Scanner:
         lines = _Lines(data)
         for needle, kind in self.needles:
             offset = data.find(needle)
-            while offset != -1:
-                yield place.finding(offset, kind, lines.line_of(offset), by_line=False)
-                offset = data.find(needle, offset + 1)
+            while offset != -1:  # the first occurrence on each line; the next search is past it
+                line = lines.line_of(offset)
+                yield place.finding(offset, kind, line)
+                offset = data.find(needle, max(offset + 1, lines.end_of(line)))
         if self.detector is not None:
             for line, kind in self.detector.found(place, data, name):
-                yield place.finding(lines.start_of(line), kind, line, by_line=True)
+                yield place.finding(lines.start_of(line), kind, line)
         state = storage_state_offset(data)
         if state is not None:
-            yield place.finding(state, STORAGE_STATE, lines.line_of(state), by_line=True)
+            yield place.finding(state, STORAGE_STATE, lines.line_of(state))
 
     def scan_zip(self, place: Place, archive: zipfile.ZipFile, depth: int) -> Iterator[Finding]:
         for info in archive.infolist():
@@ -126,7 +145,7 @@ class Scanner:
                 f"{place.member}!{shown_name}" if place.member else shown_name,
             )
             if shown_name != info.filename:
-                yield member.finding(0, IN_FILE_NAME, 0, by_line=False)
+                yield member.finding(0, IN_FILE_NAME, 0)
             try:
                 data = archive.read(info)
             except (RuntimeError, zipfile.BadZipFile, OSError, EOFError):
@@ -142,7 +161,7 @@ class Scanner:
         place = Place(shown, index, self.display(Path(relative).as_posix()), disk=path, repo_key=key,
                        baseline=root.baseline)
         if shown != str(given):
-            yield place.finding(0, IN_FILE_NAME, 0, by_line=False)
+            yield place.finding(0, IN_FILE_NAME, 0)
         try:
             data = path.read_bytes()
         except OSError as exc:

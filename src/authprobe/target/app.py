@@ -55,10 +55,13 @@ class Target:
     sms_api_url: str | None = None
     sms_account_sid: str | None = None
     sms_auth_token: SecretStr | None = None
+    imap_timeout: float = 30.0  # E2E_IMAP_TIMEOUT
 
-    def inbox(self) -> Inbox:
+    def inbox(self, imap_timeout: float | None = None) -> Inbox:
+        """The test inbox; `imap_timeout` lowers E2E_IMAP_TIMEOUT for a caller with a deadline."""
+        limit = self.imap_timeout if imap_timeout is None else min(imap_timeout, self.imap_timeout)
         return Inbox(self.imap_host, self.imap_port, self.imap_user, self.imap_password,
-                     ssl=self.imap_ssl, address_base=self.mail_address)
+                     ssl=self.imap_ssl, address_base=self.mail_address, imap_timeout=limit)
 
     def phone(self, profile: TargetProfile, settings: Settings) -> Phone:
         """The test phone on the gateway of the profile's [sms]; one sentence when unset."""
@@ -182,6 +185,7 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         sms_api_url=str(ready["sms_api_url"]) if ready.get("sms_api_url") else None,
         sms_account_sid=str(ready["sms_account_sid"]) if ready.get("sms_account_sid") else None,
         sms_auth_token=sms_token if ready.get("sms_account_sid") else None,
+        imap_timeout=settings.imap_timeout,
     )
 
 
@@ -200,7 +204,8 @@ def configured_target(settings: Settings) -> Target:
                   settings.imap_password, settings.imap_ssl, settings.mail_address,
                   settings.admin_token, settings.hook_token, settings.admin_email,
                   settings.admin_password, sms_api_url=settings.sms_api_url,
-                  sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token)
+                  sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token,
+                  imap_timeout=settings.imap_timeout)
 
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
