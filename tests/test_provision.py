@@ -22,10 +22,10 @@ from authprobe.provisioning.channels import (
     Account,
     Provisioner,
     Removal,
-    remove_account,
 )
 from authprobe.provisioning.command import CommandRunner
 from authprobe.provisioning.pool import AccountPool, parse_pool
+from authprobe.provisioning.removal import remove_account
 from authprobe.provisioning.sweep import RunJournal, dead_runs
 from authprobe.provisioning.users import ThrowawayUsers, UserLedger
 

@@ -19,6 +19,7 @@ for all of them. The hierarchy::
         ├── HookUnavailable             no such test hook in the profile, or no hook token
         ├── ProvisioningUnavailable     no configured channel can do what the check needs
         ├── CommandFailed               a provisioning command exited with an unaccepted status
+        ├── ArtifactsNotKept            the artifacts folder is full or cannot be written (verdicts stand)
         ├── EgressViolation (AssertionError)  the browser contacted an origin the run does not allow
         ├── CheckFailed   (AssertionError)  the target broke what the run relies on: NOT one sentence
         │   ├── AuthMismatch            UI and backend disagree, or both disagree with the step
@@ -111,6 +112,11 @@ class ProvisioningUnavailable(AuthprobeError):
 
 class CommandFailed(AuthprobeError):
     """A provisioning command exited with a status the profile does not accept."""
+
+
+class ArtifactsNotKept(AuthprobeError):
+    """The artifacts folder (E2E_ARTIFACTS_DIR) is full or cannot be written: traces and
+    screenshots were not kept, and the checks' verdicts stand as they were."""
 
 
 class EgressViolation(AuthprobeError, AssertionError):

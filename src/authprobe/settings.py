@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from authprobe.errors import ConfigError
 from authprobe.profile import Channel
+from authprobe.tls import Trust, load_bundle
 
 
 class Settings(BaseSettings):
@@ -83,6 +84,15 @@ class Settings(BaseSettings):
     imap_timeout: float = Field(default=30.0, gt=0, description="seconds one IMAP stage (connect, "
                                 "login, select, search, fetch, IDLE…) and opening the mailbox may take")
     http_timeout: float = Field(default=5.0, gt=0)
+    removal_timeout: float = Field(default=20.0, gt=0, description="seconds after a check's "
+                                   "teardown starts by which each of its users is removed or left for "
+                                   "`authprobe sweep`")
+    ca_bundle: str | None = Field(
+        default=None, description="PEM file of the CA(s) that signed the target's, mail server's "
+        "or SMS gateway's certificates (a private CA), trusted beside the system's")
+    ignore_https_errors: bool = Field(
+        default=False, description="skip certificate verification everywhere (an explicit "
+        "choice; the run says so once)")
     artifacts_dir: str = "test-results"
     keep_artifacts: Literal["on-failure", "always", "never"] = "on-failure"
     trace_screenshots: bool = Field(
@@ -97,6 +107,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_bundle(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            load_bundle(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc).removeprefix(f"E2E_CA_BUNDLE {value} ").rstrip(".")) from None
+        return value
+
+    def trust(self) -> Trust:
+        """The certificates this run trusts (E2E_CA_BUNDLE, E2E_IGNORE_HTTPS_ERRORS)."""
+        return Trust(self.ca_bundle, self.ignore_https_errors)
 
     @field_validator("egress_allow", "provision", mode="before")
     @classmethod
@@ -141,7 +166,8 @@ def load_settings(base_url_option: str | None = None) -> Settings:
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]) or "?"
             # never echo the input: it may be a secret
-            problems.append(f"E2E_{field.upper()} {error['msg'].lower()}")
+            message = error["msg"]  # lowered at its start only: paths and names keep their case
+            problems.append(f"E2E_{field.upper()} {message[:1].lower()}{message[1:]}")
         raise ConfigError(
             "Invalid configuration: " + "; ".join(problems) + ". Fix the variable(s) or .env."
         ) from None

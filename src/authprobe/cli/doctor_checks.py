@@ -14,10 +14,13 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import re
+import socket
+import ssl
 import time
 import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from authprobe.errors import AuthprobeError, DeadlineExceeded
 from authprobe.oob.devices import is_loopback_origin
@@ -26,6 +29,7 @@ from authprobe.profile import TargetProfile, load_profile
 from authprobe.settings import Settings, load_settings
 from authprobe.target import httpget
 from authprobe.target.app import Target, answers, configured_target, token_checks
+from authprobe.tls import certificate_problem
 
 DEADLINE_S = 12.0
 OK, FAIL, NOTE, WARN = "✓", "✗", "·", "!"  # WARN: works, but say so; not a failure
@@ -41,9 +45,11 @@ class Result:
         return f"{self.mark} {self.name}: {self.said}"
 
 
-def _http_problem(url: str, exc: Exception) -> str:
+def _http_problem(url: str, exc: Exception, target: Target | None = None) -> str:
     if isinstance(exc, DeadlineExceeded):
         return f"{exc}; check the target or raise E2E_HTTP_TIMEOUT"
+    if target is not None and (untrusted := certificate_problem(target.base_url, exc, target.trust)):
+        return untrusted.rstrip(".")
     return f"no answer from {url} ({getattr(exc, 'reason', exc)}); check E2E_BASE_URL"
 
 
@@ -51,11 +57,11 @@ def _session_check(target: Target, profile: TargetProfile, timeout: float) -> Re
     name = "session endpoint"
     url = target.base_url + profile.session_probe.url
     try:
-        answer = httpget.get(url, timeout)
+        answer = httpget.get(url, timeout, tls=target.tls())
         state = parse_session_answer(profile.session_probe, answer.status, answer.content_type,
                                      answer.body, url)
     except (DeadlineExceeded, urllib.error.URLError, OSError) as exc:
-        return Result(name, FAIL, _http_problem(url, exc))
+        return Result(name, FAIL, _http_problem(url, exc, target))
     except AuthprobeError as exc:
         return Result(name, FAIL, str(exc))
     if state.authenticated:
@@ -69,10 +75,10 @@ def _roles_check(target: Target, profile: TargetProfile, timeout: float) -> Resu
     assert profile.session_probe.roles_url is not None
     url = target.base_url + profile.session_probe.roles_url
     try:
-        answer = httpget.get(url, timeout)
+        answer = httpget.get(url, timeout, tls=target.tls())
         parse_roles_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
     except (DeadlineExceeded, urllib.error.URLError, OSError) as exc:
-        return Result(name, FAIL, _http_problem(url, exc))
+        return Result(name, FAIL, _http_problem(url, exc, target))
     except AuthprobeError as exc:
         return Result(name, FAIL, str(exc))
     return Result(name, OK, f"GET {profile.session_probe.roles_url} → {answer.status}")
@@ -82,9 +88,9 @@ def _page_check(target: Target, path: str, screen: str, timeout: float) -> Resul
     name = f"page {screen}"
     url = target.base_url + path
     try:
-        answer = httpget.get(url, timeout)
+        answer = httpget.get(url, timeout, tls=target.tls())
     except (DeadlineExceeded, urllib.error.URLError, OSError) as exc:
-        return Result(name, FAIL, _http_problem(url, exc))
+        return Result(name, FAIL, _http_problem(url, exc, target))
     if answer.status >= 400 and answer.status not in (401, 403):
         return Result(name, FAIL, f"GET {path} → {answer.status}; fix [paths] {screen} in the profile")
     return Result(name, OK, f"GET {path} → {answer.status}")
@@ -172,9 +178,9 @@ def hook_exposure(target: Target, profile: TargetProfile, timeout: float) -> Res
     for hook, operation in sorted(profile.hooks.all().items()):
         url = target.base_url + operation.path.split("{")[0]
         try:
-            status = httpget.get(url, timeout, method="GET").status
+            status = httpget.get(url, timeout, method="GET", tls=target.tls()).status
         except (DeadlineExceeded, urllib.error.URLError, OSError) as exc:
-            return Result(name, FAIL, _http_problem(url, exc))
+            return Result(name, FAIL, _http_problem(url, exc, target))
         if status != 404:
             answering.append(f"{hook} ({status})")
     if answering:
@@ -251,9 +257,29 @@ def diagnose(base_url_option: str | None = None) -> list[Result]:
         results.append(Result("target", FAIL, f"nothing answers at {target.base_url}; check "
                                               "E2E_BASE_URL and that the app is running"))
         checks = [check for check in checks if check[0] in ("IMAP", "browser")]
+    elif (untrusted := _certificate_line(target, min(3.0, settings.http_timeout))) is not None:
+        results.append(untrusted)
     else:
         results.append(Result("target", OK, f"{target.base_url} answers"))
     return [*results, *_run_all(checks), *_unconfigured_notes(settings, profile)]
+
+
+def _certificate_line(target: Target, timeout: float) -> Result | None:
+    """An HTTPS target whose certificate this machine does not trust (E2E_CA_BUNDLE), named as such:
+    a TCP answer alone would say "✓ target answers" and every later check "no answer"."""
+    parts = urlsplit(target.base_url)
+    if parts.scheme != "https":
+        return None
+    host = parts.hostname or "127.0.0.1"
+    try:
+        with socket.create_connection((host, parts.port or 443), timeout=timeout) as sock, \
+                target.tls().wrap_socket(sock, server_hostname=host):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        untrusted = certificate_problem(target.base_url, exc, target.trust) or str(exc)
+        return Result("target", FAIL, untrusted.rstrip("."))
+    except OSError:
+        return None  # not a certificate problem: the checks below say what it is
 
 
 def _run_all(checks: list[Check]) -> list[Result]:

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from authprobe.errors import ConfigError, MailConfigError, MailContentError, MailServerStalled, WaitTimeout
 from authprobe.oob.imap_deadline import DeadlineMailBox, Deadlines
+from authprobe.tls import Trust, certificate_problem
 from authprobe.wait import wait_until
 
 __all__ = ["Email", "Inbox"]
@@ -179,6 +180,7 @@ class Inbox:
         ssl: bool,
         address_base: str,
         imap_timeout: float = 30.0,
+        trust: Trust | None = None,
     ) -> None:
         local, at, domain = address_base.rpartition("@")
         if not (local and at and domain):
@@ -188,6 +190,7 @@ class Inbox:
         self._host, self._port, self._user = host, port, user
         self._password = password
         self._ssl = ssl
+        self._trust = trust or Trust()
         self._local, self._domain = local, domain
         self._imap_timeout = imap_timeout
         self._clock = Deadlines(host, port, imap_timeout)
@@ -200,13 +203,16 @@ class Inbox:
     def __enter__(self) -> Self:
         where = f"{self._host}:{self._port}"
         self._clock = clock = Deadlines(self._host, self._port, self._imap_timeout)
-        # imaplib's own default for IMAP over TLS (what imap-tools' MailBox used), unchanged:
-        # it does not check the certificate (a setting for a private CA is to decide that)
-        tls = ssl_module._create_unverified_context() if self._ssl else None  # noqa: SLF001
+        # verified against the system store plus E2E_CA_BUNDLE (imaplib's own default for IMAP
+        # over TLS checks nothing); E2E_IGNORE_HTTPS_ERRORS=true is the explicit way out
+        tls = self._trust.ssl_context() if self._ssl else None
         with clock.whole(self._imap_timeout):
             try:
                 box = DeadlineMailBox(clock, self._host, self._port, tls)
-            except ssl_module.SSLError:
+            except ssl_module.SSLError as exc:
+                untrusted = certificate_problem(where, exc, self._trust, what="The IMAP server")
+                if untrusted is not None:
+                    raise MailConfigError(untrusted) from None
                 raise MailConfigError(
                     f"TLS with the IMAP server at {where} failed; check E2E_IMAP_SSL and E2E_IMAP_PORT."
                 ) from None

@@ -16,14 +16,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretStr
 
 from authprobe.errors import ConfigError, SmsConfigError, WaitTimeout
 from authprobe.oob.mail import MailStats, first_link, text_codes, text_links
 from authprobe.profile import E164_PREFIX
+from authprobe.tls import Trust, certificate_problem
 from authprobe.wait import wait_until
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["Phone", "Sms"]
 
@@ -64,22 +68,44 @@ class Sms:
         return first_link(self.links(), pattern, f"the text message to {self.to}")
 
 
+def _verifying_session(session: requests.Session, verify: bool | str) -> requests.Session:
+    """The gateway client's session, verifying with `verify` (the run's trust: E2E_CA_BUNDLE,
+    or nothing under E2E_IGNORE_HTTPS_ERRORS). requests lets REQUESTS_CA_BUNDLE replace a
+    session's `verify` for every call that does not pass one, and the Twilio client passes
+    none; this session's own choice wins (Trust builds it on REQUESTS_CA_BUNDLE when set)."""
+    import requests  # noqa: PLC0415 (with the library, see the docstring)
+
+    class Verifying(requests.Session):
+        def merge_environment_settings(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            merged: dict[str, Any] = super().merge_environment_settings(*args, **kwargs)
+            merged["verify"] = self.verify
+            return merged
+
+    verifying = Verifying()
+    verifying.verify = verify
+    for prefix, adapter in session.adapters.items():  # the client's pool and retries
+        verifying.mount(prefix, adapter)
+    return verifying
+
+
 class Phone:
     """Numbers for tests and the messages the app sent them, read from the gateway's list."""
 
     def __init__(self, api_url: str, account_sid: str, auth_token: SecretStr, *,
-                 prefix: str = "+1555", http_timeout: float = 5.0) -> None:
+                 prefix: str = "+1555", http_timeout: float = 5.0, trust: Trust | None = None) -> None:
         if not _E164_PREFIX.match(prefix):
             raise ConfigError(f"The phone prefix {prefix!r} is not the start of an E.164 number "
                               "(+ and up to 11 digits); check E2E_PHONE_PREFIX.")
         self._api_url = api_url.rstrip("/")
         self._account_sid = account_sid
         self._prefix = prefix
+        self._trust = trust or Trust()
         from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415 (see the docstring)
         from twilio.rest import Client  # noqa: PLC0415
 
-        client = Client(account_sid, auth_token.get_secret_value(),
-                        http_client=TwilioHttpClient(timeout=http_timeout))
+        http = TwilioHttpClient(timeout=http_timeout)
+        http.session = _verifying_session(http.session, self._trust.requests_verify())
+        client = Client(account_sid, auth_token.get_secret_value(), http_client=http)
         client.api.base_url = self._api_url
         self._client = client
 
@@ -159,6 +185,10 @@ class Phone:
         except TwilioException as exc:  # a list page the library could not read
             answer = exc.args[1] if len(exc.args) > 1 else None
             status, detail = getattr(answer, "status_code", 0), str(exc.args[0])
+        except requests.exceptions.SSLError as exc:
+            raise SmsConfigError(certificate_problem(where, exc, self._trust, what="The SMS gateway")
+                                 or f"TLS with the SMS gateway at {where} failed ({exc}); check "
+                                 "E2E_SMS_API_URL.") from None
         except requests.RequestException:
             raise SmsConfigError(f"Cannot reach the SMS gateway at {where}; check "
                                  "E2E_SMS_API_URL and that the gateway is running.") from None

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from authprobe.errors import ConfigError
+from authprobe.errors import AuthprobeError, ConfigError
 from authprobe.plugin.journeys import remember_output_path
 from authprobe.plugin.run_end import ARTIFACTS
 from authprobe.plugin.runtime import PW_CONFIG, TRACE_WITHOUT_FILMSTRIP, stop_run
@@ -29,6 +29,7 @@ from authprobe.security.artifacts import ArtifactDir
 from authprobe.security.watch import DataFlowLog, EgressWatch
 from authprobe.settings import Settings
 from authprobe.target.app import Target
+from authprobe.tls import IGNORING
 
 
 def cache_driver_compilation() -> None:
@@ -37,6 +38,47 @@ def cache_driver_compilation() -> None:
     NODE_COMPILE_CACHE or NODE_DISABLE_COMPILE_CACHE wins."""
     if "NODE_COMPILE_CACHE" not in os.environ and "NODE_DISABLE_COMPILE_CACHE" not in os.environ:
         os.environ["NODE_COMPILE_CACHE"] = str(PW_CONFIG.driver_compile_cache())
+
+
+def trust_private_ca() -> None:
+    """E2E_CA_BUNDLE for Playwright's Node driver (the admin API and hooks): Node reads
+    NODE_EXTRA_CA_CERTS once, when the driver starts, so it is set here, before any fixture
+    starts Playwright. A user's own NODE_EXTRA_CA_CERTS is kept, with the bundle added to
+    it; bad settings are reported by the run's settings fixture, not here."""
+    try:
+        settings = Settings()
+    except Exception:  # noqa: BLE001 - the settings fixture says what is wrong, in one sentence
+        return
+    if not settings.ca_bundle or settings.ignore_https_errors:
+        return
+    try:
+        own = os.environ.get("NODE_EXTRA_CA_CERTS")
+        trust = settings.trust()
+        os.environ["NODE_EXTRA_CA_CERTS"] = (trust.combined_with(own) if own else
+                                             str(Path(settings.ca_bundle).expanduser().resolve()))
+    except (AuthprobeError, OSError):
+        return  # the settings fixture reports the bundle
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """E2E_IGNORE_HTTPS_ERRORS, said once at the start of the run."""
+    try:
+        return IGNORING if Settings().ignore_https_errors else None
+    except Exception:  # noqa: BLE001 - reported by the settings fixture
+        return None
+
+
+def _trust_options(settings: Settings, browser_name: str) -> dict[str, Any]:
+    """Chromium accepts E2E_CA_BUNDLE's keys and E2E_BASE_URL's certificate once it verified
+    against the bundle (by SPKI hash, see src/authprobe/tls.py); other engines have no such
+    switch and need the CA in the system store or E2E_IGNORE_HTTPS_ERRORS."""
+    if settings.ignore_https_errors or browser_name != "chromium":
+        return {}
+    try:
+        hashes = settings.trust().spki_hashes(settings.base_url, settings.http_timeout)
+    except AuthprobeError as exc:
+        stop_run(exc)
+    return {"args": [f"--ignore-certificate-errors-spki-list={','.join(hashes)}"]} if hashes else {}
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +98,11 @@ def browser_type_launch_args(
                                            headless=browser_type_launch_args.get("headless", True))
     except PW_CONFIG.BrowserNotFound as exc:
         stop_run(exc)
-    return {**options, **browser_type_launch_args}
+    merged = {**options, **browser_type_launch_args}
+    trust = _trust_options(authprobe_settings, browser_name)
+    if trust:
+        merged["args"] = [*merged.get("args", []), *trust["args"]]
+    return merged
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +114,10 @@ def base_url(authprobe_target: Target) -> str:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any],
                          authprobe_target: Target) -> dict[str, Any]:
-    """playwright.config.py's context options under pytest-playwright's (--device, --video)."""
-    return {**PW_CONFIG.context_options(authprobe_target.base_url), **browser_context_args}
+    """playwright.config.py's context options under pytest-playwright's (--device, --video);
+    E2E_IGNORE_HTTPS_ERRORS=true as Playwright's ignore_https_errors."""
+    ignore = {"ignore_https_errors": True} if authprobe_target.trust.ignore else {}
+    return {**PW_CONFIG.context_options(authprobe_target.base_url), **ignore, **browser_context_args}
 
 
 @pytest.fixture(autouse=True)

@@ -150,11 +150,12 @@ def authprobe_account_pool(authprobe_settings: Settings, authprobe_profile: Targ
 @pytest.fixture
 def authprobe_users(
     authprobe_provisioner: Provisioner, authprobe_inbox: Inbox, request: pytest.FixtureRequest,
-    authprobe_account_pool: AccountPool | None,
+    authprobe_account_pool: AccountPool | None, authprobe_settings: Settings,
 ) -> Iterator[ThrowawayUsers]:
     signup = request.config.stash[SIGNUP]
     made = ThrowawayUsers(authprobe_provisioner, authprobe_inbox, request.config.stash[USER_LEDGER],
-                          authprobe_account_pool, signup.restore_password, request.config.stash[JOURNAL])
+                          authprobe_account_pool, signup.restore_password, request.config.stash[JOURNAL],
+                          authprobe_settings.removal_timeout)
     changes = request.node.get_closest_marker("changes_account")
     if made.pooled and changes and "role" in changes.args and not made.can_restore_role():
         pytest.skip("changes the role of a pool account, and no channel can set it back "

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import os
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from authprobe.errors import AuthprobeError, CheckFailed, MailConfigError
 from authprobe.plugin.journeys import attach_journeys
-from authprobe.plugin.runtime import BASE_URL, PW_CONFIG, RUN_SECRETS, TRACE_WITHOUT_FILMSTRIP, stop_run
+from authprobe.plugin.run_end import ARTIFACTS
+from authprobe.plugin.runtime import (
+    BASE_URL,
+    PW_CONFIG,
+    RUN_SECRETS,
+    TRACE_WITHOUT_FILMSTRIP,
+    say,
+    stop_run,
+)
+from authprobe.security.artifacts import ArtifactDir
 from authprobe.security.hygiene import (
     RedactingStream,
     contains_secret,
@@ -35,6 +45,60 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             "the run stops here (users it could not remove are cleaned at the next run or by "
             "`authprobe sweep`)")
     return report
+
+
+def interrupt_in(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C inside an exception group (nested ones too), if there is one."""
+    if isinstance(error, KeyboardInterrupt):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := interrupt_in(inner)) is not None:
+                return found
+    return None
+
+
+def _unwrap_interrupt() -> Any:
+    """Ctrl-C stays Ctrl-C: pytest groups every error of a teardown (the interrupted admin call,
+    then the browser contexts that went down with the driver) into one BaseExceptionGroup,
+    which it reports as a test error, carrying on with the run and exiting 1. Re-raised alone,
+    the KeyboardInterrupt ends the run as pytest ends an interrupted one: exit 2, no traceback
+    unless --full-trace, the users still on the run's journal."""
+    try:
+        return (yield)
+    except BaseExceptionGroup as group:
+        interrupt = interrupt_in(group)
+        if interrupt is None:
+            raise
+        raise interrupt from None
+
+
+pytest_runtest_setup = pytest.hookimpl(wrapper=True, tryfirst=True)(_unwrap_interrupt)
+pytest_runtest_call = pytest.hookimpl(wrapper=True, tryfirst=True)(_unwrap_interrupt)
+pytest_runtest_teardown = pytest.hookimpl(wrapper=True, tryfirst=True)(_unwrap_interrupt)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Any:
+    """After Ctrl-C (or a second one during the session's teardown) the session's fixtures
+    are still torn down, and what went down with the interrupt fails there: pytest would print
+    that as a traceback and exit 1. The run stays interrupted (exit 2), in one line, unless
+    --full-trace asks for the traceback."""
+    try:
+        return (yield)
+    except BaseException as exc:  # noqa: BLE001 - re-raised unless the run was interrupted
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or interrupt_in(exc) is not None
+        if not interrupted or isinstance(exc, pytest.exit.Exception) or session.config.option.fulltrace:
+            raise
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        while isinstance(exc, BaseExceptionGroup):  # the first thing that failed, not the group
+            exc = exc.exceptions[0]
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and reporter._tw.width_of_current_line:  # noqa: SLF001 - after the dots
+            reporter._tw.line()  # noqa: SLF001
+        say(session.config, f"authprobe: interrupted; the teardown after it ended early ({first[:200]})")
+        return None
 
 
 def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
@@ -80,6 +144,7 @@ def redact_and_keep_artifacts(config: pytest.Config) -> None:
     secrets: dict[str, Any] = {}
     config.stash[RUN_SECRETS] = secrets
     install_redacting_excepthook(secrets)
+    guard_artifact_writes()
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:  # everything pytest prints passes through the redactor
         writer = reporter._tw  # noqa: SLF001 - pytest offers no public hook for its stream
@@ -99,3 +164,37 @@ def redact_and_keep_artifacts(config: pytest.Config) -> None:
         config.option.screenshot = screenshot
     if not _given(config, "--output"):
         config.option.output = settings.artifacts_dir
+
+
+def artifact_dir(config: pytest.Config) -> ArtifactDir:
+    """The run's artifact folder (the session fixture makes it; a run that failed before it
+    ran makes it here)."""
+    if ARTIFACTS not in config.stash:
+        config.stash[ARTIFACTS] = ArtifactDir(Path(config.option.output))
+    return config.stash[ARTIFACTS]
+
+
+def guard_artifact_writes() -> None:
+    """A full or unwritable artifacts folder costs a check its artifacts, not its verdict.
+
+    pytest-playwright moves each kept trace, screenshot and video into the folder in
+    `ArtifactsRecorder.did_finish_test`; an OSError there (ENOSPC, EROFS, ENOTDIR) turns a
+    passing check into an ERROR with a traceback and leaves the cut-off copy behind. It offers
+    no hook around that move, so its method is wrapped once per process: the error is kept for
+    the run's one sentence (src/authprobe/plugin/run_end.py) and the cut-off files removed."""
+    from pytest_playwright.pytest_playwright import ArtifactsRecorder
+
+    original = ArtifactsRecorder.did_finish_test
+    if getattr(original, "authprobe_guarded", False):
+        return
+
+    def did_finish_test(self: Any, failed: bool) -> None:
+        try:
+            original(self, failed)
+        except OSError as exc:
+            self.finished = True
+            artifact_dir(self._pytestconfig).failed_write(  # noqa: SLF001 - see the docstring
+                exc, Path(self._output_path), [path for _kind, path in self.artifacts])  # noqa: SLF001
+
+    did_finish_test.authprobe_guarded = True  # type: ignore[attr-defined]
+    ArtifactsRecorder.did_finish_test = did_finish_test  # type: ignore[method-assign]

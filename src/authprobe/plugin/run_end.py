@@ -113,6 +113,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput[WORKER_OUTPUT] = {  # type: ignore[attr-defined]
             "secrets": {name: value.get_secret_value() for name, value in secrets.items()},
             "tally": RunTally.of_this_process(config).as_part(),
+            "artifacts": _artifacts_part(config.stash.get(ARTIFACTS, None)),
         }
         return
     remove_lock_files(config)
@@ -153,6 +154,20 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
             name = f"{name} ({node.gateway.id})"
         secrets[name] = SecretStr(value)
     config.stash.setdefault(WORKERS_TALLY, RunTally()).add(part["tally"])
+    if part.get("artifacts"):  # the folder refused a worker's copies: the controller says so
+        code, said, lost = part["artifacts"]
+        if ARTIFACTS not in config.stash:
+            config.stash[ARTIFACTS] = ArtifactDir(Path(config.option.output))
+        artifacts = config.stash[ARTIFACTS]
+        artifacts.problem = artifacts.problem or OSError(code, said)
+        artifacts.lost += lost
+
+
+def _artifacts_part(artifacts: ArtifactDir | None) -> tuple[int, str, int] | None:
+    """What a worker's artifact folder refused, as plain values for xdist's pipe."""
+    if artifacts is None or artifacts.problem is None:
+        return None
+    return artifacts.problem.errno or 0, artifacts.problem.strerror or str(artifacts.problem), artifacts.lost
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -171,7 +186,13 @@ def seal_and_scan(session: pytest.Session) -> None:
     artifacts = config.stash.get(ARTIFACTS, None)
     if artifacts is None and Path(config.option.output).is_dir():
         artifacts = ArtifactDir(Path(config.option.output))  # the controller ran no fixture
-    if artifacts is None or not artifacts.path.is_dir():
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    if artifacts is None:
+        return
+    if artifacts.problem is not None:  # said once, whatever the checks' verdicts
+        write(f"authprobe: {artifacts.not_kept()}")
+    if not artifacts.path.is_dir():
         return
     if not any(artifacts.path.iterdir()):
         with contextlib.suppress(OSError):  # nothing kept: leave nothing behind
@@ -187,8 +208,6 @@ def seal_and_scan(session: pytest.Session) -> None:
     findings = artifacts.scan(secrets)
     leaks = [f for f in findings if f.kind.startswith("secret")]
     shapes = len(findings) - len(leaks)
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter is not None else print
     if leaks:
         write(format_findings(leaks))
         write(f"authprobe: the run's secrets are in {len(leaks)} place(s) of the artifacts under "

@@ -60,11 +60,14 @@ def authprobe_api(playwright: Playwright, authprobe_target: Target,
     """A cookie-less HTTP client for admin operations and hooks (never a browser's session).
 
     It sends the admin and hook tokens, so it bypasses pytest-playwright's wrapper that
-    traces every request context: a trace would keep the tokens in its headers.
+    traces every request context: a trace would keep the tokens in its headers. It trusts
+    E2E_CA_BUNDLE through NODE_EXTRA_CA_CERTS (src/authprobe/plugin/browser.py), or nothing
+    is verified under E2E_IGNORE_HTTPS_ERRORS.
     """
     untraced = type(playwright.request).new_context.__get__(playwright.request)
     request = untraced(base_url=authprobe_target.base_url,
-                       timeout=authprobe_settings.http_timeout * 1000)
+                       timeout=authprobe_settings.http_timeout * 1000,
+                       ignore_https_errors=authprobe_target.trust.ignore)
     yield request
     request.dispose()
 

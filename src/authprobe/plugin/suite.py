@@ -53,6 +53,7 @@ def activate(config: pytest.Config) -> None:
     register the fixtures and hooks."""
     whole_target.name_the_run(config)
     browser.cache_driver_compilation()
+    browser.trust_private_ca()
     reporting.redact_and_keep_artifacts(config)
     for module in MODULES:
         if not config.pluginmanager.is_registered(module):

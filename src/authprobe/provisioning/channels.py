@@ -184,33 +184,6 @@ class Provisioner:
 
 
 
-def remove_account(provisioner: Provisioner, account: Account) -> tuple[str, list[str]]:
-    """Delete through the first channel that can, else deactivate; says how, and what failed.
-
-    An address a check handed out without meaning an account: with no channel able to say
-    "no such user", it is taken as never created.
-    """
-    problems: list[str] = []
-    for operation in ("delete", "deactivate"):
-        for channel in provisioner.order(operation):
-            try:
-                method = channel.delete if operation == "delete" else channel.deactivate
-                outcome = method(account)
-            except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the rest
-                said = str(exc).strip().splitlines()  # first line: no Playwright call log
-                problems.append(f"{account.email} via {channel.name}: "
-                                f"{said[0] if said else type(exc).__name__}")
-                continue
-            if outcome == "absent":
-                return "never created", []
-            verb = "deleted" if operation == "delete" else "deactivated"
-            return f"{verb} via {channel.name}", problems
-    if not account.intended and not problems:
-        return "never created", []
-    reason = "; ".join(problems) if problems else provisioner.unavailable("delete")
-    return f"left: {reason}", problems
-
-
 def headless_channels(
     profile: TargetProfile, request: APIRequestContext, admin_token: SecretStr | None,
     runner: CommandRunner | None, timeout_s: float,

@@ -29,9 +29,9 @@ from authprobe.provisioning.channels import (
     ApiChannel,
     Provisioner,
     headless_channels,
-    remove_account,
 )
 from authprobe.provisioning.command import CommandRunner
+from authprobe.provisioning.removal import remove_account
 from authprobe.settings import load_settings
 
 RUNS = "runs"
@@ -70,6 +70,10 @@ class RunJournal:
     def cleaned(self, email: str, how: str) -> None:
         self._pending.discard(email)
         _append(self.path, {"op": "cleaned", "email": email, "how": how})
+
+    def left(self, email: str, why: str) -> None:
+        """Still pending, with why (`authprobe sweep --list` shows it)."""
+        _append(self.path, {"op": "left", "email": email, "why": why})
 
     def close(self) -> None:
         """Release the lock; a journal with nothing pending is removed."""

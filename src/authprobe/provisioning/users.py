@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -17,8 +18,11 @@ from pydantic import SecretStr
 
 from authprobe.errors import ProvisioningUnavailable
 from authprobe.oob.otp import Totp
-from authprobe.provisioning.channels import Account, Provisioner, remove_account
+from authprobe.provisioning.channels import Account, Provisioner
 from authprobe.provisioning.pool import AccountPool
+from authprobe.provisioning.removal import remove_within
+
+REMOVAL_TIMEOUT_S = 20.0  # E2E_REMOVAL_TIMEOUT's default
 
 
 def new_password(length: int = 20) -> SecretStr:
@@ -47,6 +51,8 @@ class Journal(Protocol):
     def creating(self, email: str) -> None: ...
 
     def cleaned(self, email: str, how: str) -> None: ...
+
+    def left(self, email: str, why: str) -> None: ...
 
 
 @dataclass
@@ -92,8 +98,9 @@ class ThrowawayUsers:
     def __init__(self, provisioner: Provisioner, inbox: Addresses, ledger: UserLedger,
                  pool: AccountPool | None = None,
                  restore_password: Callable[[Account], None] | None = None,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, removal_timeout: float = REMOVAL_TIMEOUT_S) -> None:
         self.provisioner = provisioner
+        self._removal_timeout = removal_timeout
         self._journal = journal
         self._inbox = inbox
         self._ledger = ledger
@@ -190,19 +197,32 @@ class ThrowawayUsers:
         """Remove every account of this test; returns one line per failed removal.
 
         One failure never stops the others: each account tries every delete channel, then
-        every deactivate channel, and what is left is marked for `authprobe sweep`.
+        every deactivate channel. Every account's removal ends E2E_REMOVAL_TIMEOUT after the
+        teardown starts, as if all ran side by side (Playwright's sync channels are bound to
+        this thread, so they cannot); what is left then stays on the run's journal for the
+        next run and `authprobe sweep`, never a wait of the timeout per user.
         """
         failures: list[str] = []
+        until = time.monotonic() + self._removal_timeout
+        left = 0
         for email, account in self._accounts.items():
             entry = self._entries[email]
             if account.pooled:
                 entry.cleaned, problems = self._give_back(account)
             else:
-                entry.cleaned, problems = remove_account(self.provisioner, account)
-                if self._journal is not None and not entry.cleaned.startswith("left"):
-                    self._journal.cleaned(email, entry.cleaned)
+                entry.cleaned, problems = remove_within(self.provisioner, account, until,
+                                                        self._removal_timeout)
+                if self._journal is not None:
+                    if entry.cleaned.startswith("left"):
+                        self._journal.left(email, entry.cleaned)
+                        left += 1
+                    else:
+                        self._journal.cleaned(email, entry.cleaned)
             failures += problems
         self._accounts.clear()
+        if left:
+            failures.append(f"{left} user(s) left on the target are on the run's journal: "
+                            "`authprobe sweep` removes them (so does the next run against it)")
         return failures
 
     def abandon(self, why: str) -> None:
@@ -229,5 +249,3 @@ class ThrowawayUsers:
             self._pool.give_back(account.email)
         return ("returned to the pool" if not problems else "returned to the pool unrestored",
                 problems)
-
-

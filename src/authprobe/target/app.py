@@ -13,6 +13,7 @@ import secrets
 import selectors
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -32,6 +33,7 @@ from authprobe.profile import HttpOperation, TargetProfile
 from authprobe.settings import Settings
 from authprobe.target import httpget
 from authprobe.target.httpops import fill
+from authprobe.tls import Trust, certificate_problem
 
 SANDBOX_READY_TIMEOUT_S = 30.0
 
@@ -56,12 +58,18 @@ class Target:
     sms_account_sid: str | None = None
     sms_auth_token: SecretStr | None = None
     imap_timeout: float = 30.0  # E2E_IMAP_TIMEOUT
+    trust: Trust = field(default_factory=Trust)  # E2E_CA_BUNDLE, E2E_IGNORE_HTTPS_ERRORS
+
+    def tls(self) -> ssl.SSLContext:
+        """The context every Python HTTPS call to the target uses (see src/authprobe/tls.py)."""
+        return self.trust.ssl_context()
 
     def inbox(self, imap_timeout: float | None = None) -> Inbox:
         """The test inbox; `imap_timeout` lowers E2E_IMAP_TIMEOUT for a caller with a deadline."""
         limit = self.imap_timeout if imap_timeout is None else min(imap_timeout, self.imap_timeout)
         return Inbox(self.imap_host, self.imap_port, self.imap_user, self.imap_password,
-                     ssl=self.imap_ssl, address_base=self.mail_address, imap_timeout=limit)
+                     ssl=self.imap_ssl, address_base=self.mail_address, imap_timeout=limit,
+                     trust=self.trust)
 
     def phone(self, profile: TargetProfile, settings: Settings) -> Phone:
         """The test phone on the gateway of the profile's [sms]; one sentence when unset."""
@@ -77,7 +85,7 @@ class Target:
         url = self.sms_api_url or sms.api_url or TWILIO_API
         return Phone(url, self.sms_account_sid, self.sms_auth_token,
                      prefix=settings.phone_prefix or sms.number_prefix,
-                     http_timeout=settings.http_timeout)
+                     http_timeout=settings.http_timeout, trust=self.trust)
 
     def stop(self) -> None:
         """End a target this run started (SIGTERM, SIGKILL after 10 s) and remove its temp
@@ -186,6 +194,7 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         sms_account_sid=str(ready["sms_account_sid"]) if ready.get("sms_account_sid") else None,
         sms_auth_token=sms_token if ready.get("sms_account_sid") else None,
         imap_timeout=settings.imap_timeout,
+        trust=settings.trust(),
     )
 
 
@@ -205,7 +214,7 @@ def configured_target(settings: Settings) -> Target:
                   settings.admin_token, settings.hook_token, settings.admin_email,
                   settings.admin_password, sms_api_url=settings.sms_api_url,
                   sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token,
-                  imap_timeout=settings.imap_timeout)
+                  imap_timeout=settings.imap_timeout, trust=settings.trust())
 
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
@@ -231,12 +240,15 @@ def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
     answer as configured. Every HTTP exchange has one total deadline (a server that sends
     headers and then trickles its body is cut off, not waited for)."""
     url = target.base_url + profile.session_probe.url
+    tls = target.tls()
     try:
-        answer = httpget.get(url, timeout_s)
+        answer = httpget.get(url, timeout_s, tls=tls)
     except DeadlineExceeded as exc:
         raise ConfigError(f"The session endpoint is too slow: {exc}; check E2E_BASE_URL and "
                           "session_probe.url, or raise E2E_HTTP_TIMEOUT.") from None
     except (urllib.error.URLError, OSError) as exc:
+        if (problem := certificate_problem(target.base_url, exc, target.trust)) is not None:
+            raise ConfigError(problem) from None
         reason = getattr(exc, "reason", exc)
         raise ConfigError(
             f"Cannot reach the target at {target.base_url} ({reason}); check E2E_BASE_URL "
@@ -245,7 +257,7 @@ def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:
     parse_session_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
     if profile.session_probe.roles_url is not None:
         url = target.base_url + profile.session_probe.roles_url
-        answer = httpget.get(url, timeout_s)
+        answer = httpget.get(url, timeout_s, tls=tls)
         parse_roles_answer(profile.session_probe, answer.status, answer.content_type, answer.body, url)
     _check_tokens(target, profile, timeout_s)
     with target.inbox():
@@ -288,13 +300,17 @@ def token_checks(target: Target, profile: TargetProfile,
         checks.append(("E2E_HOOK_TOKEN", hook,
                        {profile.hooks.token_header: target.hook_token.get_secret_value()}))
     results: list[tuple[str, str | None]] = []
+    tls = target.tls()
     for setting, operation, headers in checks:
         path = operation.path.format(**{k: quote(str(v), safe="") for k, v in nobody.items()})
         body = fill(operation.json_body, nobody) if operation.json_body is not None else None
         try:
             answer = httpget.get(target.base_url + path, timeout_s, method=operation.method,
-                                 headers=headers, body=body)
-        except (DeadlineExceeded, urllib.error.URLError, OSError):
+                                 headers=headers, body=body, tls=tls)
+        except (DeadlineExceeded, urllib.error.URLError, OSError) as exc:
+            if (problem := certificate_problem(target.base_url, exc, target.trust)) is not None:
+                results.append((setting, problem))
+                continue
             results.append((setting, f"{operation.method} {operation.path} (checking {setting}) "
                                      f"got no answer within {timeout_s:g} s; check the target."))
             continue

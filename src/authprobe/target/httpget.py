@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -26,15 +27,18 @@ class Answer:
 
 def get(url: str, deadline_s: float, max_bytes: int = 65536,
         headers: dict[str, str] | None = None, method: str = "GET",
-        body: object | None = None) -> Answer:
-    """One request (GET unless told); connect, headers and body must end within `deadline_s`."""
+        body: object | None = None, tls: ssl.SSLContext | None = None) -> Answer:
+    """One request (GET unless told); connect, headers and body must end within `deadline_s`.
+
+    `tls` is the run's trust (`Target.tls()`: the system store plus E2E_CA_BUNDLE); an
+    untrusted certificate raises URLError whose reason is `ssl.SSLCertVerificationError`."""
     ends = time.monotonic() + deadline_s
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url, data=data, method=method,
         headers={**(headers or {}), **({"Content-Type": "application/json"} if data else {})})
     try:
-        response = urllib.request.urlopen(request, timeout=deadline_s)  # noqa: S310
+        response = urllib.request.urlopen(request, timeout=deadline_s, context=tls)  # noqa: S310
     except urllib.error.HTTPError as exc:
         response = exc
     except TimeoutError:
