@@ -7,19 +7,13 @@ The suite's browser and timing choices live in that one file; the suite's fixtur
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 from authprobe.resources import playwright_config
 
 
-def config_path() -> Path:
-    """In a clone: the project root's file. Installed: the copy inside the package."""
-    return playwright_config()
-
-
 def load_browser_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("authprobe_playwright_config", config_path())
+    spec = importlib.util.spec_from_file_location("authprobe_playwright_config", playwright_config())
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

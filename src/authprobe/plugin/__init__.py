@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-ACTIVE = pytest.StashKey[bool]()  # this run runs authprobe checks (is_authprobe_run)
 MARKERS = [
     "signup: sign-up and activation",
     "login: sign-in and sign-out",
@@ -89,9 +88,8 @@ def is_authprobe_run(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    active = is_authprobe_run(config)
-    config.stash[ACTIVE] = active
-    if active:  # xdist's workers decide the same (they get the controller's args and options)
+    # xdist's workers decide the same: they get the controller's args and options
+    if is_authprobe_run(config):
         from authprobe.plugin.suite import activate
 
         activate(config)
