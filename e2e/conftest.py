@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from authprobe.profile import TargetProfile
+from authprobe.profile.features import FEATURES, features_needed
 from authprobe.target.app import Target
 
 
@@ -19,10 +20,25 @@ def _preflight(authprobe_target: Target) -> None:
     """Resolve and preflight the target before any browser starts (bad config fails fast)."""
 
 
+def missing(profile: TargetProfile, need: str) -> str | None:
+    """The profile line that says the app lacks what a check needs: a feature, or a screen's
+    element declared absent (`[locators.SCREEN] ELEMENT = false`)."""
+    if need in FEATURES:
+        return profile.missing(need)  # one of FEATURES: `in` narrows it
+    screen, element = need.split(".")
+    return f"locators.{screen}.{element} = false" if profile.lacks(screen, element) else None
+
+
 @pytest.fixture(autouse=True)
 def _honour_profile_support(request: pytest.FixtureRequest, authprobe_profile: TargetProfile) -> None:
-    """Skip checks the profile declares unsupported; expect accepted risks to fail (strict)."""
+    """Skip checks the profile declares unsupported, or that need a feature the profile says the
+    app lacks ([features]); expect accepted risks to fail (strict)."""
     name = request.node.originalname or request.node.name
+    needed = features_needed(((m.name, m.args) for m in request.node.iter_markers()),
+                             request.fixturenames)
+    lacking = [reason for need in needed if (reason := missing(authprobe_profile, need))]
+    if lacking:
+        pytest.skip(f"target {authprobe_profile.name} lacks what this check needs: {'; '.join(lacking)}")
     reason = authprobe_profile.unsupported.get(name)
     if reason:
         pytest.skip(f"unsupported by target {authprobe_profile.name}: {reason}")

@@ -28,7 +28,8 @@ from authprobe.settings import Settings
 from authprobe.target.hooks import TestHooks
 from authprobe.testing import MakeJourney, RequireHook
 
-pytestmark = [pytest.mark.sessions, pytest.mark.whole_target]
+pytestmark = [pytest.mark.sessions, pytest.mark.whole_target,
+              pytest.mark.needs("reset_by_mail")]  # both checks hold a reset link across the rotation
 
 
 class ServerErrors:

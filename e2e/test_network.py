@@ -1,5 +1,5 @@
-"""Where users come from: admin networks, sessions bound to their address, per-address sign-in
-limits, and test hooks that answer only their own network.
+"""Where users come from: admin networks, sessions bound to their address, sign-in limits per
+address and per account, and test hooks that answer only their own network.
 
 Each browser here is a device with its own source address (`authprobe_devices`, typed by
 authprobe.testing.DeviceContexts): a loopback relay per device against a target on this machine,
@@ -142,10 +142,20 @@ def test_a_bound_session_replayed_from_another_address_is_dead(
     elsewhere = authprobe_devices.device("another address", inside=inside)
     replayed = replay_cookies(browser, authprobe_target.base_url, context.cookies(),
                               authprobe_profile.session_probe, authprobe_settings.http_timeout,
-                              proxy=elsewhere.proxy_option())
+                              proxy=elsewhere.proxy_option(),
+                              ignore_https_errors=authprobe_target.trust.ignore)
     assert not replayed.authenticated, (
         f"a session of the {role} role signed in at {home.address} works from "
         f"{elsewhere.address}: it follows its cookie anywhere\n  {replayed.describe()}")
+
+
+def _signs_in(page: Page, profile: TargetProfile, trip: Journey, step: str, user: ThrowawayUser,
+              allowed: bool) -> str:
+    """Sign `user` in with the right password, expecting it to work or to be refused by a limit."""
+    expected = Expected(authenticated=True, email=user.email) if allowed else Expected(authenticated=False)
+    with trip.step(step, expected):
+        result = sign_in(page, profile, user.email, user.password, expect_throttle=True)
+    return f"{result.outcome}: {result.message}" if result.message else result.outcome
 
 
 @pytest.mark.severity2
@@ -153,30 +163,64 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
     authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_devices: DeviceContexts,
     authprobe_journey: MakeJourney,
 ) -> None:
-    limit = authprobe_profile.network.signin_limit
-    if limit is None:
-        pytest.skip(f"target {authprobe_profile.name} states no [network] signin_limit in its profile")
-    user = authprobe_users.create(tag="limited")
-    noisy, context = authprobe_devices.open("the device that keeps failing", outside=limit.exempt)
+    """Judges the scopes the profile states: [network] signin_limit (per address: other devices
+    still sign in), account_lockout (per account: no device signs that account in, other
+    accounts still sign in from the noisy address), or both (that address is refused too)."""
+    network = authprobe_profile.network
+    per_address, per_account = network.signin_limit, network.account_lockout
+    if per_address is None and per_account is None:
+        pytest.skip(f"target {authprobe_profile.name} states no [network] signin_limit or account_lockout "
+                    "in its profile")
+    if per_address and per_account and per_address.attempts < per_account.attempts:
+        pytest.skip(f"target {authprobe_profile.name}: [network] signin_limit.attempts is below "
+                    "account_lockout.attempts, so one address cannot lock an account")
+    user, other_user = authprobe_users.create(tag="limited"), authprobe_users.create(tag="limited-other")
+    exempt = per_address.exempt if per_address else []
+    noisy, context = authprobe_devices.open("the device that keeps failing", outside=exempt)
     page = context.new_page()
     wrong = new_password()
-    for _ in range(limit.attempts):
-        assert sign_in(page, authprobe_profile, user.email, wrong).outcome == "refused"
-    with authprobe_journey(page, "after too many failures").step("the right password from the same device",
-                                                       Expected(authenticated=False)):
-        held = sign_in(page, authprobe_profile, user.email, user.password)
-    assert held.outcome == "refused", (
-        f"{limit.attempts} failed sign-ins from {noisy.address} within {limit.window_seconds:g} s, "
-        f"and the next one from there still signed in: no per-address limit ({held.outcome})")
+    locking = per_account or per_address
+    assert locking is not None  # skipped above
+    failures = locking.attempts
+    emails = [user.email] * failures
+    if per_address:  # the rest of the address's allowance on addresses nobody has
+        emails += [authprobe_users.address("nobody") for _ in range(per_address.attempts - failures)]
+    for email in emails:
+        assert sign_in(page, authprobe_profile, email, wrong, expect_throttle=True).outcome == "refused"
+    scope = " and ".join(name for name, limit in (("per address", per_address), ("per account", per_account))
+                         if limit)
+    held = _signs_in(page, authprobe_profile, authprobe_journey(page, "after too many failures"),
+                     "the right password from the same device", user, allowed=False)
+    assert held.startswith("refused"), (
+        f"{len(emails)} failed sign-ins from {noisy.address} ({failures} for {user.email}), and the next "
+        f"one from there still signed in: no limit {scope} ({held})")
 
-    quiet, other = authprobe_devices.open("another device", outside=limit.exempt)
+    quiet, other = authprobe_devices.open("another device", outside=exempt)
     page = other.new_page()
-    with authprobe_journey(page, "another device meanwhile").step(
-            f"sign in from {quiet.address}", Expected(authenticated=True, email=user.email)):
-        result = sign_in(page, authprobe_profile, user.email, user.password)
-    assert result.outcome == "signed_in", (
-        f"the limit {noisy.address} earned locked out {quiet.address} too: sign-in limits leak "
-        f"between addresses ({result.outcome}: {result.message})")
+    elsewhere = _signs_in(page, authprobe_profile, authprobe_journey(page, "another device meanwhile"),
+                          f"sign in from {quiet.address}", user, allowed=per_account is None)
+    if per_account is None:
+        assert elsewhere.startswith("signed_in"), (
+            f"the limit {noisy.address} earned locked out {quiet.address} too: sign-in limits leak "
+            f"between addresses ({elsewhere})")
+        return
+    assert elsewhere.startswith("refused"), (
+        f"{failures} wrong passwords for {user.email} from {noisy.address}, and the account still signed "
+        f"in from {quiet.address}: no per-account lockout, though the profile states "
+        f"[network] account_lockout ({elsewhere})")
+    page = context.new_page()
+    neighbour = _signs_in(page, authprobe_profile, authprobe_journey(page, "another account, same device"),
+                          f"sign {other_user.email} in from {noisy.address}", other_user,
+                          allowed=per_address is None)
+    if per_address is None:
+        assert neighbour.startswith("signed_in"), (
+            f"locking {user.email} also refused {other_user.email} from {noisy.address}: the "
+            f"per-account lockout spreads to the address ({neighbour})")
+    else:
+        assert neighbour.startswith("refused"), (
+            f"{len(emails)} failed sign-ins from {noisy.address}, and {other_user.email} still signed in "
+            f"from there: no per-address limit, though the profile states [network] signin_limit "
+            f"({neighbour})")
 
 
 @pytest.mark.severity1

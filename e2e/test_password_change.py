@@ -80,6 +80,7 @@ def test_password_change_ends_every_other_session(
 
 
 @pytest.mark.severity1
+@pytest.mark.needs("password_change.current_password_field")
 def test_password_change_needs_the_current_password(
     page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_journey: MakeJourney, changer: None,

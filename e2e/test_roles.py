@@ -228,6 +228,7 @@ def _admin_role(profile: TargetProfile) -> str:
 
 @pytest.mark.changes_account("role")
 @pytest.mark.severity1
+@pytest.mark.needs("admin_screen")
 def test_role_downgrade_on_the_admin_screen_holds_at_the_next_request(
     new_context: CreateContextCallback, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers,
     authprobe_settings: Settings, authprobe_journey: MakeJourney, authprobe_target: Target,

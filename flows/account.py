@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from authprobe.flows.outcome import first_visible, text_of
+from authprobe.flows.symptoms import note
 from authprobe.oob.mail import Inbox
 from authprobe.oracle.budgets import timed
 from authprobe.pages.account import AccountShell
@@ -41,8 +42,10 @@ def sign_up(page: Page, profile: TargetProfile, email: str, password: SecretStr)
     with timed("sign_up"):
         form.sign_up(email, password.get_secret_value())
         landed = first_visible(page, {"done": done.landmark(), "error": form.error_alert,
-                                      "signed_in": shell.current_user}, step="submit sign-up")
+                                      "signed_in": shell.signed_in_mark}, step="submit sign-up")
     message = text_of(form.error_alert) if landed == "error" else None
+    if landed == "signed_in" and profile.policy.email_verification_required:
+        note("sign-up signs the new account in at once, before its address is verified")
     return SignUpResult(email, password, landed != "error", message, landed == "signed_in")
 
 

@@ -10,7 +10,9 @@ from typing import Any, Literal
 from playwright.sync_api import Page
 from pydantic import SecretStr
 
+from authprobe.errors import FlowError
 from authprobe.flows.outcome import first_visible, text_of
+from authprobe.flows.throttle import pace, throttled, watch_for_429
 from authprobe.oob.otp import Totp
 from authprobe.oracle.budgets import timed
 from authprobe.pages.account import AccountShell
@@ -35,17 +37,29 @@ class SignOut:
     url: str
 
 
-def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, step: str) -> SignIn:
+def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, step: str,
+             statuses: Sequence[str] = (), expect_throttle: bool = False) -> SignIn:
+    """Where the sign-in landed; a throttle (a 429 in `statuses`, the throttled wording) raises
+    `TargetThrottled` unless the check provokes the limit itself (`expect_throttle`)."""
     shell = AccountShell(page, profile)
     challenge = MfaChallengePage(page, profile)
     elsewhere = SignInRefusedPage(page, profile).outcomes()  # refusals shown as a screen
-    landed = first_visible(
-        page,
-        # the challenge first: a header may already name the user while the second step is due
-        {"mfa_required": challenge.landmark(), "signed_in": shell.current_user,
-         "refused": login.error_alert, **elsewhere},
-        step=step,
-    )
+    throttle = {} if expect_throttle else {"throttled": login.throttled_message}
+    try:
+        landed = first_visible(
+            page,
+            # the challenge first: a header may already name the user while the second step is due
+            {**throttle, "mfa_required": challenge.landmark(), "signed_in": shell.signed_in_mark,
+             "refused": login.error_alert, **elsewhere},
+            step=step,
+        )
+    except FlowError:
+        if statuses and not expect_throttle:
+            raise throttled(page, f"HTTP 429 at {statuses[0]}") from None
+        raise
+    if not expect_throttle and (landed == "throttled" or statuses):
+        what = f"HTTP 429 at {statuses[0]}" if statuses else f"{text_of(login.throttled_message)!r}"
+        raise throttled(page, what)
     if landed in elsewhere:
         return SignIn(email, "refused", text_of(elsewhere[landed]), page.url)
     message = text_of(login.error_alert) if landed == "refused" else None
@@ -53,13 +67,16 @@ def _outcome(page: Page, profile: TargetProfile, email: str, login: LoginPage, s
 
 
 def submit_password(page: Page, profile: TargetProfile, email: str, password: SecretStr,
-                    next_path: str | None = None) -> SignIn:
-    """The password step only: lands signed in, at an MFA challenge, or refused."""
+                    next_path: str | None = None, *, expect_throttle: bool = False) -> SignIn:
+    """The password step only: lands signed in, at an MFA challenge, or refused; paced under
+    the run's sign-in budget, a throttle ends the check (flows.throttle)."""
     login = LoginPage(page, profile)
     login.open(next_path)
-    with timed("sign_in"):
+    pace(page, email)
+    with timed("sign_in"), watch_for_429(page) as statuses:
         login.sign_in(email, password.get_secret_value())
-        return _outcome(page, profile, email, login, "submit email and password")
+        return _outcome(page, profile, email, login, "submit email and password", statuses,
+                        expect_throttle)
 
 
 def submit_mfa_code(page: Page, profile: TargetProfile, email: str, code: str) -> SignIn:
@@ -78,16 +95,17 @@ def submit_recovery_code(page: Page, profile: TargetProfile, email: str, code: s
 def _mfa_outcome(page: Page, profile: TargetProfile, email: str, step: str) -> SignIn:
     shell = AccountShell(page, profile)
     challenge = MfaChallengePage(page, profile)
-    landed = first_visible(page, {"signed_in": shell.current_user, "refused": challenge.error_alert},
+    landed = first_visible(page, {"signed_in": shell.signed_in_mark, "refused": challenge.error_alert},
                            step=step)
     message = text_of(challenge.error_alert) if landed == "refused" else None
     return SignIn(email, landed, message, page.url)  # type: ignore[arg-type]
 
 
 def sign_in(page: Page, profile: TargetProfile, email: str, password: SecretStr,
-            totp: Totp | None = None) -> SignIn:
-    """Password step, then the MFA step when the app asks and a Totp is given."""
-    result = submit_password(page, profile, email, password)
+            totp: Totp | None = None, *, expect_throttle: bool = False) -> SignIn:
+    """Password step, then the MFA step when the app asks and a Totp is given;
+    `expect_throttle`: the check provokes the app's limit, a throttle reads as "refused"."""
+    result = submit_password(page, profile, email, password, expect_throttle=expect_throttle)
     if result.outcome == "mfa_required" and totp is not None:
         return submit_mfa_code(page, profile, email, totp.next_code())
     return result
@@ -141,6 +159,8 @@ def sign_in_together(
         login.open()
         login.fill_credentials(email, password.get_secret_value())
         forms.append(login)
+    for page, email, _ in attempts:  # paced once the forms are ready: they leave a moment later
+        pace(page, email)
     _navigate_together([page for page, _, _ in attempts],
                        lambda index, moment: forms[index].submit_at(moment))
     return tuple(_outcome(page, profile, email, login, "submit sign-ins together")

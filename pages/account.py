@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
+from authprobe.oracle.identity import hidden_at
 from authprobe.oracle.session import SessionView
 from authprobe.pages.base import Screen
-from authprobe.profile import LocatorSpec, TargetProfile
+from authprobe.profile import SCREENS, TargetProfile
 
 
 class AccountShell(Screen):
@@ -13,18 +14,19 @@ class AccountShell(Screen):
     screen = "shell"
     path = "account"
     proven_on_open = False  # opened signed out too, to see what the app shows a stranger
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Your account"),
-        "current_user": LocatorSpec(test_id="current-user"),
-        "current_roles": LocatorSpec(test_id="current-roles"),
-        "sign_out_button": LocatorSpec(role="button", name="Sign out"),
-        "sign_in_link": LocatorSpec(role="link", name="Sign in"),
-        "mfa_link": LocatorSpec(role="link", name="Two-factor authentication"),
-    }
+    defaults = SCREENS["shell"].defaults()
 
     @property
     def current_user(self) -> Locator:
         return self.element("current_user")
+
+    @property
+    def signed_in_mark(self) -> Locator:
+        """What shows a user is signed in: the identity, or where the profile says a screen
+        shows none ([identity] absent_on), the sign-out button too."""
+        if not self.profile.identity.absent_on:
+            return self.current_user
+        return self.current_user.or_(self.sign_out_button)
 
     @property
     def current_roles(self) -> Locator:
@@ -71,8 +73,7 @@ class AccountShell(Screen):
         return stored
 
     def sign_out(self) -> None:
-        self.sign_out_button.click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.click("sign_out_button")
 
 
 class UiSession:
@@ -82,10 +83,15 @@ class UiSession:
     def __init__(self, page: Page, profile: TargetProfile) -> None:
         self._page = page
         self._shell = AccountShell(page, profile)
+        self._profile = profile
 
     def read(self) -> SessionView:
         self._page.wait_for_load_state("domcontentloaded")
         where = self._page.url
+        if (screen := hidden_at(self._profile, where)) is not None:  # [identity] absent_on
+            return SessionView(source="ui", identity_hidden=True,
+                               authenticated=self._shell.sign_out_button.first.is_visible(),
+                               evidence=f"{screen} screen at {where}: identity.absent_on")
         if not self._shell.current_user.first.is_visible():  # also False when there is none
             return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")
         email = self._shell.read("current_user").strip()
@@ -93,6 +99,9 @@ class UiSession:
         text = self._shell.read_if_present("current_roles")
         if text is not None:
             roles = tuple(sorted(r.strip() for r in text.replace(",", " ").split() if r.strip()))
+        if self._profile.identity.shown_as != "{email}":  # a name: the oracle renders the template
+            return SessionView(source="ui", authenticated=True, shown=email, roles=roles,
+                               shown_as=self._profile.identity.shown_as, evidence=f"shown at {where}")
         return SessionView(
             source="ui", authenticated=True, email=email, roles=roles, evidence=f"shown at {where}"
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator
 
 from authprobe.pages.base import Screen
-from authprobe.profile import LocatorSpec
+from authprobe.profile import SCREENS
 
 
 class ActivationResultPage(Screen):
@@ -15,11 +15,8 @@ class ActivationResultPage(Screen):
     """
 
     screen = "activation"
-    optional = ("confirm_button",)
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Account activated"),
-        "failed_heading": LocatorSpec(role="heading", name="Activation failed"),
-    }
+    optional = SCREENS["activation"].optional()
+    defaults = SCREENS["activation"].defaults()
 
     def open_link(self, link: str) -> None:
         self.page.goto(link)

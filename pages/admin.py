@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from authprobe.pages.base import Screen
 from authprobe.pages.recipe import RecipeScreen
-from authprobe.profile import AdminScreen, LocatorSpec, ScreenRecipe, ScreenStep
+from authprobe.profile import SCREENS, AdminScreen, LocatorSpec, ScreenRecipe, ScreenStep
 
 # The common wording of a role picker per user row, used when the profile states no recipe.
 DEFAULT_SET_ROLE = ScreenRecipe(steps=[
@@ -16,7 +16,7 @@ class AdminPage(Screen):
 
     screen = "admin"
     path = "admin"
-    defaults = {"heading": LocatorSpec(role="heading", name="Admin")}
+    defaults = SCREENS["admin"].defaults()
 
     @property
     def recipes(self) -> AdminScreen:
@@ -47,7 +47,7 @@ class AdminPage(Screen):
 
 class ForbiddenPage(Screen):
     screen = "forbidden"
-    defaults = {"heading": LocatorSpec(role="heading", name="Forbidden")}
+    defaults = SCREENS["forbidden"].defaults()
 
 
 class DeleteAccountPage(Screen):

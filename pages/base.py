@@ -7,18 +7,27 @@ names none of them: `authprobe.pages` imports them, and with it their registrati
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ClassVar, Literal
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from authprobe.pages.locate import read_value, read_value_if_present, resolve
-from authprobe.profile import LocatorSpec, TargetProfile
+from authprobe.errors import AuthprobeError, ElementNotFound, FormRefused
+from authprobe.pages.locate import (
+    act,
+    nearest,
+    read_value,
+    read_value_if_present,
+    refused_fields,
+    resolve,
+    watch_invalid,
+)
+from authprobe.profile import COMMON_ELEMENTS, LocatorSpec, TargetProfile
 
-COMMON = {
-    "error_alert": LocatorSpec(role="alert"),
-    "status_message": LocatorSpec(role="status"),
-}
+COMMON = {name: e.default for name, e in COMMON_ELEMENTS.items() if e.default is not None}
 
 # The [paths] keys a screen can be opened at (fields of authprobe.profile.Paths).
 PathName = Literal["signup", "login", "account", "reset_request", "mfa_setup", "sms_setup",
@@ -52,16 +61,78 @@ class Screen:
     optional: ClassVar[tuple[str, ...]] = ()  # elements only a profile defines (no default)
     path: ClassVar[PathName | None] = None
     proven_on_open: ClassVar[bool] = True  # False: `open` shows whatever is there (no expect_loaded)
+    may_lack: ClassVar[tuple[str, ...]] = ()  # elements a profile may declare absent (`NAME = false`)
 
     def __init__(self, page: Page, profile: TargetProfile) -> None:
         self.page = page
         self.profile = profile
 
     def element(self, name: str) -> Locator:
-        spec = self.profile.locator(self.screen, name) or self.defaults.get(name)
-        if spec is None:
-            spec = COMMON[name]
-        return resolve(self.page, spec)
+        """The element's locator; with `steps` in its spec (open a menu first), they are played
+        when the element is not visible and the first step's target is."""
+        spec = self._spec(name)
+        locator = resolve(self.page, spec)
+        if spec.steps and not locator.first.is_visible():
+            with self.locating(name):
+                first = spec.steps[0]
+                opener = getattr(first, first.action)
+                if first.goto is not None or resolve(self.page, opener).first.is_visible():
+                    for step in spec.steps:
+                        if step.goto is not None:
+                            self.goto(step.goto)
+                        else:
+                            act(self.page, step, {})
+        return locator
+
+    def describe(self, name: str) -> str:
+        """The element as the profile names it, for messages: `[locators.SCREEN] NAME`."""
+        return f"[locators.{self.screen}] {name}"
+
+    @contextmanager
+    def locating(self, name: str) -> Iterator[None]:
+        """Turn a locator that finds nothing in time (or several) into a sentence naming the
+        screen, the element and what the page has instead."""
+        try:
+            yield
+        except AuthprobeError:
+            raise
+        except (PlaywrightError, AssertionError) as exc:
+            several = "strict mode violation" in str(exc)
+            if not (several or isinstance(exc, (PlaywrightTimeout, AssertionError))):
+                raise
+            spec = self._spec(name)
+            shown = ", ".join(f"{k}={v!r}" for k, v in spec.model_dump(
+                exclude_defaults=True, exclude={"steps"}).items())
+            found = "matched several elements" if several else "was not found in time"
+            hint = "" if several else nearest(self.page, spec)
+            raise ElementNotFound(
+                f"the {self.screen} screen's {name} ({shown}) {found} on {self.page.url}"
+                + (f"; {hint}" if hint else "")
+                + f"; correct {self.describe(name)} in the profile"
+                + (" (or set it to false: the screen has none)" if name in self.may_lack else "")
+            ) from None
+
+    def click(self, name: str) -> None:
+        """Press an element (and wait for what it loads), named in the failure if it is not there."""
+        with self.locating(name):
+            self.element(name).click()
+            self.page.wait_for_load_state("domcontentloaded")
+
+    def fill(self, name: str, value: str) -> None:
+        with self.locating(name):
+            self.element(name).fill(value)
+
+    def submit_form(self, button: str = "submit_button") -> None:
+        """Press the form's submit button; FormRefused naming the invalid fields when the
+        browser's own validation keeps the form from being sent."""
+        watch_invalid(self.page)
+        self.click(button)
+        refused = refused_fields(self.page)
+        if refused:
+            raise FormRefused(
+                f"the browser refused to send the {self.screen} form, its own validation finds "
+                f"these fields invalid: {'; '.join(refused)}; give the profile's locators and "
+                "values for them (the sign-up form's in [signup.fields])")
 
     def goto(self, url: str) -> None:
         """Open `url`; answer a screen the app puts in the way (a re-authentication prompt)."""
@@ -93,9 +164,14 @@ class Screen:
     def _spec(self, name: str) -> LocatorSpec:
         return self.profile.locator(self.screen, name) or self.defaults.get(name) or COMMON[name]
 
+    def lacks(self, name: str) -> bool:
+        """Whether the profile declares that this screen has no such element (`NAME = false`)."""
+        return self.profile.lacks(self.screen, name)
+
     def read(self, name: str) -> str:
         """An element's value as the app shows it (see authprobe.pages.locate.read_value)."""
-        return read_value(self.element(name), self._spec(name))
+        with self.locating(name):
+            return read_value(self.element(name), self._spec(name))
 
     def read_if_present(self, name: str) -> str | None:
         """As read, or None at once when the screen has no such element."""
@@ -103,9 +179,8 @@ class Screen:
 
     def fill_and_press(self, field: str, value: str, button: str = "submit_button") -> None:
         """Type into one field and press a button (a one-field form: a code, an email)."""
-        self.element(field).fill(value)
-        self.element(button).click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.fill(field, value)
+        self.submit_form(button)
 
     def defines(self, name: str) -> bool:
         """Whether the profile gives this screen an optional element (one only some apps have)."""
@@ -124,7 +199,8 @@ class Screen:
 
     def expect_loaded(self) -> None:
         """Prove this is the screen (its landmark is visible)."""
-        expect(self.landmark()).to_be_visible()
+        with self.locating("heading"):
+            expect(self.landmark()).to_be_visible()
 
     def is_showing(self) -> bool:
         return self.landmark().count() > 0 and self.landmark().first.is_visible()
@@ -148,11 +224,10 @@ class CredentialsForm(Screen):
         return self.element("submit_button")
 
     def fill_credentials(self, email: str, password: str) -> None:
-        self.email_field.fill(email)
-        self.password_field.fill(password)
+        self.fill("email_field", email)
+        self.fill("password_field", password)
         if self.defines("password_confirm_field"):  # only if the form has one
-            self.element("password_confirm_field").fill(password)
+            self.fill("password_confirm_field", password)
 
     def submit(self) -> None:
-        self.submit_button.click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.submit_form()

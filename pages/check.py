@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Error as PlaywrightError
 
 from authprobe.pages.base import Screen
+from authprobe.pages.locate import resolve
 
 
 @dataclass(frozen=True)
@@ -48,5 +49,17 @@ def audit(screen: Screen, elements: Iterable[str], *, landmark: bool = True) -> 
 
 def present(screen: Screen, *names: str) -> list[str]:
     """The names among `names` this screen has: its defaults and the optional ones the
-    profile defines."""
-    return [n for n in names if n in screen.defaults or screen.defines(n)]
+    profile defines, less those it declares absent (`NAME = false`)."""
+    return [n for n in names if (n in screen.defaults or screen.defines(n)) and not screen.lacks(n)]
+
+
+def further_fields(screen: Screen) -> list[LocatorFinding]:
+    """The sign-up form's further fields ([signup.fields]), counted like its elements."""
+    findings = []
+    for name, field in screen.profile.signup.fields.items():
+        try:
+            count = resolve(screen.page, field.locator).count()
+        except PlaywrightError:
+            count = 0
+        findings.append(LocatorFinding(screen.screen, f"fields.{name}", count, "profile"))
+    return findings

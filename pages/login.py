@@ -5,19 +5,19 @@ from pydantic import SecretStr
 
 from authprobe.pages.base import CredentialsForm, Screen
 from authprobe.pages.reauth import remember_password
-from authprobe.profile import LocatorSpec
+from authprobe.profile import SCREENS
 
 
 class LoginPage(CredentialsForm):
     screen = "login"
     path = "login"
-    optional = ("password_confirm_field", "reset_link")
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Sign in"),
-        "email_field": LocatorSpec(label="Email"),
-        "password_field": LocatorSpec(label="Password"),
-        "submit_button": LocatorSpec(role="button", name="Sign in"),
-    }
+    optional = SCREENS["login"].optional()
+    defaults = SCREENS["login"].defaults()
+
+    @property
+    def throttled_message(self) -> Locator:
+        """The app's "too many attempts" wording after a sign-in (a rate limit or a lockout)."""
+        return self.element("throttled_message")
 
     def open(self, next_path: str | None = None) -> None:
         """The sign-in screen; with `next_path`, asking the app to go there after sign-in."""
@@ -46,7 +46,7 @@ class SignInRefusedPage(Screen):
     your email", "account locked"); the profile names the headings it has."""
 
     screen = "sign_in_refused"
-    optional = ("unverified_heading", "locked_heading")
+    optional = SCREENS["sign_in_refused"].optional()
 
     def outcomes(self) -> dict[str, Locator]:
         return {name: self.element(name) for name in self.optional if self.defines(name)}

@@ -9,7 +9,7 @@ from authprobe.errors import FlowError
 from authprobe.oob.qr import read_qr
 from authprobe.pages.base import Screen
 from authprobe.pages.reauth import answer_reauth_prompt
-from authprobe.profile import LocatorSpec
+from authprobe.profile import SCREENS
 
 
 class MfaChallengePage(Screen):
@@ -21,15 +21,8 @@ class MfaChallengePage(Screen):
     """
 
     screen = "mfa_challenge"
-    optional = ("recovery_switch", "recovery_switch_submit")
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Two-factor authentication"),
-        "code_field": LocatorSpec(label="Authentication code"),
-        "submit_button": LocatorSpec(role="button", name="Verify"),
-        "recovery_field": LocatorSpec(label="Recovery code"),
-        "recovery_button": LocatorSpec(role="button", name="Use recovery code"),
-        "resend_button": LocatorSpec(role="button", name="Send a new code"),  # text codes
-    }
+    optional = SCREENS["mfa_challenge"].optional()
+    defaults = SCREENS["mfa_challenge"].defaults()
 
     @property
     def code_field(self) -> Locator:
@@ -44,8 +37,7 @@ class MfaChallengePage(Screen):
 
     def resend(self) -> None:
         """Ask for a new texted code."""
-        self.element("resend_button").click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.click("resend_button")
 
     def submit_recovery_code(self, code: str) -> None:
         if self.defines("recovery_switch") and self.element("recovery_switch").is_visible():
@@ -53,9 +45,8 @@ class MfaChallengePage(Screen):
             if self.defines("recovery_switch_submit"):
                 self.element("recovery_switch_submit").click()
             self.page.wait_for_load_state("domcontentloaded")
-        self.recovery_field.fill(code)
-        self.element("recovery_button").click()
-        self.page.wait_for_load_state("domcontentloaded")
+        self.fill("recovery_field", code)
+        self.click("recovery_button")
 
 
 class MfaSetupPage(Screen):
@@ -64,16 +55,8 @@ class MfaSetupPage(Screen):
 
     screen = "mfa_setup"
     path = "mfa_setup"
-    optional = ("method_choice",)
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Set up two-factor authentication"),
-        "secret_text": LocatorSpec(test_id="totp-secret"),
-        "uri_text": LocatorSpec(test_id="totp-uri"),
-        "qr_image": LocatorSpec(role="img", name="QR code"),
-        "code_field": LocatorSpec(label="Authentication code"),
-        "submit_button": LocatorSpec(role="button", name="Enable two-factor"),
-        "method_submit": LocatorSpec(role="button", name="Continue"),
-    }
+    optional = SCREENS["mfa_setup"].optional()
+    defaults = SCREENS["mfa_setup"].defaults()
 
     def open(self) -> None:
         """The setup screen, past a method choice or welcome step, up to the code field."""
@@ -131,10 +114,7 @@ class RecoveryCodesList(Screen):
 
 class MfaEnabledPage(RecoveryCodesList):
     screen = "mfa_enabled"
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Two-factor authentication enabled"),
-        "recovery_codes": LocatorSpec(test_id="recovery-codes"),
-    }
+    defaults = SCREENS["mfa_enabled"].defaults()
 
 
 class RecoveryCodesPage(RecoveryCodesList):
@@ -142,11 +122,8 @@ class RecoveryCodesPage(RecoveryCodesList):
 
     screen = "recovery_codes"
     path = "recovery_codes"
-    optional = ("generate_button",)
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Recovery codes"),
-        "recovery_codes": LocatorSpec(test_id="recovery-codes"),
-    }
+    optional = SCREENS["recovery_codes"].optional()
+    defaults = SCREENS["recovery_codes"].defaults()
 
     def generate(self) -> list[str]:
         """Press the generate button if the screen has one, then read the codes."""

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from authprobe.errors import FlowError
 from authprobe.pages.base import Screen, interruption
-from authprobe.profile import TargetProfile
+from authprobe.profile import SCREENS, TargetProfile
 
 _PASSWORDS: WeakKeyDictionary[BrowserContext, SecretStr] = WeakKeyDictionary()
 
@@ -36,7 +36,7 @@ class ReauthPage(Screen):
     """The prompt itself: a heading, a password field and a submit button."""
 
     screen = "reauth"
-    optional = ("password_field", "submit_button")
+    optional = SCREENS["reauth"].optional()
 
 
 @interruption
@@ -51,9 +51,8 @@ def answer_reauth_prompt(page: Page, profile: TargetProfile) -> bool:
     if password is None:
         raise FlowError(f"{page.url} asks to confirm the password, but this browser has not "
                         "signed in through authprobe, so it does not know it.")
-    prompt.element("password_field").fill(password.get_secret_value())
-    prompt.element("submit_button").click()
-    page.wait_for_load_state("domcontentloaded")
+    prompt.fill("password_field", password.get_secret_value())
+    prompt.click("submit_button")
     if prompt.is_showing():
         raise FlowError(f"the re-authentication prompt at {page.url} refused the password "
                         "this browser signed in with.")

@@ -10,25 +10,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from authprobe.errors import RecipeStepError
 from authprobe.pages.base import answer_interruptions
-from authprobe.pages.locate import resolve
-from authprobe.profile import PLACEHOLDER, LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
-
-
-def _filled(text: str, values: dict[str, str]) -> str:
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def filled_spec(spec: LocatorSpec, values: dict[str, str]) -> LocatorSpec:
-    """The locator with `{email}`-style placeholders replaced (never the password)."""
-    safe = {key: value for key, value in values.items() if key != "password"}
-    update = {field: _filled(getattr(spec, field), safe)
-              for field in ("name", "label", "test_id", "text", "css")
-              if getattr(spec, field) is not None}
-    return spec.model_copy(update=update)
+from authprobe.pages.locate import act, filled, filled_spec, resolve
+from authprobe.profile import LocatorSpec, ScreenRecipe, ScreenStep, TargetProfile
 
 
 def describe(step: ScreenStep) -> str:
@@ -78,24 +65,10 @@ class RecipeScreen:
 
     def _do(self, step: ScreenStep, values: dict[str, str]) -> None:
         if step.goto is not None:
-            wanted = _filled(step.goto, {k: v for k, v in values.items() if k != "password"})
+            wanted = filled(step.goto, {k: v for k, v in values.items() if k != "password"}, url=True)
             self.page.goto(wanted)
             self.page.wait_for_load_state("domcontentloaded")
             self._not_sent_to_sign_in(wanted)
             answer_interruptions(self.page, self.profile)
             return
-        spec = getattr(step, step.action)
-        locator = self.locate(spec, values)
-        if step.fill is not None:
-            locator.fill(_filled(step.value or "", values))
-        elif step.select is not None:
-            locator.select_option(_filled(step.value or "", values))
-        elif step.check is not None:
-            locator.check()
-        elif step.uncheck is not None:
-            locator.uncheck()
-        elif step.click is not None:
-            locator.click()
-            self.page.wait_for_load_state("domcontentloaded")
-        else:
-            expect(locator).to_be_visible()
+        act(self.page, step, values)

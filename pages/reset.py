@@ -3,17 +3,13 @@ from __future__ import annotations
 from playwright.sync_api import Locator
 
 from authprobe.pages.base import Screen
-from authprobe.profile import LocatorSpec
+from authprobe.profile import SCREENS
 
 
 class ResetRequestPage(Screen):
     screen = "reset_request"
     path = "reset_request"
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Reset your password"),
-        "email_field": LocatorSpec(label="Email"),
-        "submit_button": LocatorSpec(role="button", name="Send reset link"),
-    }
+    defaults = SCREENS["reset_request"].defaults()
 
     def request_reset(self, email: str) -> None:
         self.fill_and_press("email_field", email)
@@ -23,14 +19,8 @@ class ResetFormPage(Screen):
     """Where a reset link lands: the new-password form (or an invalid-link page)."""
 
     screen = "reset_form"
-    optional = ("password_confirm_field",)
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Choose a new password"),
-        "password_field": LocatorSpec(label="New password"),
-        "submit_button": LocatorSpec(role="button", name="Set new password"),
-        "invalid_heading": LocatorSpec(role="heading", name="Reset link invalid"),
-        "done_heading": LocatorSpec(role="heading", name="Password changed"),
-    }
+    optional = SCREENS["reset_form"].optional()
+    defaults = SCREENS["reset_form"].defaults()
 
     @property
     def invalid_heading(self) -> Locator:
@@ -45,8 +35,7 @@ class ResetFormPage(Screen):
         self.page.wait_for_load_state("domcontentloaded")
 
     def set_password(self, password: str) -> None:
-        self.element("password_field").fill(password)
+        self.fill("password_field", password)
         if self.defines("password_confirm_field"):  # only if the form has one
-            self.element("password_confirm_field").fill(password)
-        self.element("submit_button").click()
-        self.page.wait_for_load_state("domcontentloaded")
+            self.fill("password_confirm_field", password)
+        self.submit_form()

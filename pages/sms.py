@@ -6,18 +6,14 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from authprobe.pages.base import Screen
-from authprobe.profile import LocatorSpec
+from authprobe.profile import SCREENS
 
 
 class SmsActivationPage(Screen):
     """After a sign-up with a mobile number: enter the texted code to activate."""
 
     screen = "sms_activation"
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Check your phone"),
-        "code_field": LocatorSpec(label="Activation code"),
-        "submit_button": LocatorSpec(role="button", name="Activate"),
-    }
+    defaults = SCREENS["sms_activation"].defaults()
 
     def submit_code(self, code: str) -> None:
         self.fill_and_press("code_field", code)
@@ -29,14 +25,8 @@ class SmsSetupPage(Screen):
 
     screen = "sms_setup"
     path = "sms_setup"
-    optional = ("method_choice",)  # apps that set up every second factor on one screen
-    defaults = {
-        "heading": LocatorSpec(role="heading", name="Set up text message codes"),
-        "number_field": LocatorSpec(label="Mobile number"),
-        "send_button": LocatorSpec(role="button", name="Send code"),
-        "code_field": LocatorSpec(label="Code from the text message"),
-        "submit_button": LocatorSpec(role="button", name="Turn on text message codes"),
-    }
+    optional = SCREENS["sms_setup"].optional()  # apps that set up every second factor on one screen
+    defaults = SCREENS["sms_setup"].defaults()
 
     def send_code(self, number: str) -> None:
         if self.defines("method_choice"):

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tests.hostile_server import serving
+
 __all__ = ["ADDRESS", "MAIL_TO", "PASSWORD", "STAGES", "HostileImap", "hostile_imap"]
 
 Stage = Literal["greeting", "login", "select", "search", "fetch", "delete", "idle", "idle_done"]
@@ -105,26 +107,5 @@ class HostileImap:
 @contextlib.contextmanager
 def hostile_imap(stage: Stage, mode: Mode) -> Iterator[HostileImap]:
     """Serve on a free port until the block ends; then every connection is let go."""
-    server = HostileImap(stage, mode)
-    listener = socket.create_server((server.host, 0))
-    server.port = listener.getsockname()[1]
-    conns: list[socket.socket] = []
-
-    def accept() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = listener.accept()
-                conns.append(conn)
-                threading.Thread(target=server.serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
+    with serving(HostileImap(stage, mode)) as server:
         yield server
-    finally:
-        server.stop.set()
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        listener.close()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)

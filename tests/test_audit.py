@@ -53,7 +53,7 @@ PLANTED_FINDINGS = {
     # 2. HTTP-mocking libraries: the stub itself where the audit follows one on the target,
     #    else what makes the mock possible (the import, fixture or mark)
     ("conftest.py", 36, HTTP_MOCK),  # httpserver.expect_request(...) (not its import nor fixture)
-    ("tests/test_checkout.py", 7, HTTP_MOCK),  # import vcr
+    ("tests/test_checkout.py", 57, HTTP_MOCK),  # @vcr.use_cassette("...") (not `import vcr`)
     ("tests/test_checkout.py", 22, HTTP_MOCK),  # @pytest.mark.vcr
     ("tests/test_checkout.py", 28, HTTP_MOCK),  # requests_mock fixture: its stub is on another host
     ("tests/test_api.py", 39, HTTP_MOCK),  # respx.get(f"{API_URL}/orders") (not `import respx`)

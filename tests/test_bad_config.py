@@ -167,3 +167,20 @@ def test_profile_mistakes_are_named_before_anything_starts(
     profile = tmp_path / "typo.toml"
     profile.write_text(text.replace(edit[0], edit[1]))
     assert_one_clear_sentence(*run_suite({"E2E_TARGET": str(profile)}), fragment)
+
+
+def test_bad_configuration_under_xdist_is_the_same_one_sentence_with_exit_3(tmp_path: Path) -> None:
+    """pytest.exit inside an xdist worker crashed it: the controller printed an INTERNALERROR
+    naming the test, and the sentence was lost (exit 1 after 60 lines)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
+    env = {**clean, "E2E_BASE_URL": f"http://127.0.0.1:{free_port()}", "E2E_IMAP_HOST": "127.0.0.1",
+           "E2E_STATE_DIR": str(tmp_path / "state")}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pytest", "e2e/test_login.py", "--browser", "chromium",
+                           "-q", "-n", "2", "-p", "no:randomly"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 3, output
+    assert "INTERNALERROR" not in output and "Traceback" not in output, output
+    assert "authprobe: E2E_BASE_URL is set, so the mailbox must be configured too" in output, output
+    assert time.monotonic() - started < 30

@@ -163,3 +163,52 @@ def test_a_tool_error_is_one_sentence_and_a_check_failure_keeps_its_traceback(
     monkeypatch.setattr(doctor, "run", mismatched)
     with pytest.raises(AuthMismatch):
         main(["doctor"])
+
+
+CLEANS_UP_ON_CTRL_C = """
+import signal, sys, time
+from pathlib import Path
+def interrupted(*_):
+    time.sleep(0.5)  # a teardown that takes a while (removing the run's users)
+    Path(sys.argv[1]).write_text("cleaned")
+    sys.exit(2)
+signal.signal(signal.SIGINT, interrupted)
+print("ready", flush=True)
+time.sleep(30)
+"""
+
+
+def test_a_child_command_runs_its_own_teardown_after_ctrl_c_and_its_exit_code_is_kept(
+    tmp_path: Path,
+) -> None:
+    """`authprobe run` used subprocess.call, which kills pytest on the parent's Ctrl-C (its
+    teardown cut short) and ended with 130; now it waits and ends with pytest's 2."""
+    child = tmp_path / "child.py"
+    child.write_text(CLEANS_UP_ON_CTRL_C)
+    marker = tmp_path / "cleaned"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from authprobe.cli.command import run_to_its_end; "
+         f"sys.exit(run_to_its_end([sys.executable, {str(child)!r}, {str(marker)!r}]))"],
+        stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert parent.stdout is not None and parent.stdout.readline() == "ready\n"
+    os.killpg(parent.pid, 2)  # Ctrl-C in a terminal: the whole foreground group
+    assert parent.wait(timeout=20) == 2
+    assert marker.read_text() == "cleaned"
+
+
+def test_ctrl_c_in_a_command_of_its_own_is_exit_2_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from authprobe import cli
+
+    def interrupted(args: argparse.Namespace, extra: list[str]) -> int:
+        raise KeyboardInterrupt
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser.set_defaults(handler=interrupted)
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        for sub in action.choices.values():  # type: ignore[union-attr]
+            sub.set_defaults(handler=interrupted)
+    assert cli.main(["sweep", "--list"]) == 2
+    assert capsys.readouterr().err == "authprobe: interrupted (Ctrl-C).\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -25,9 +26,10 @@ def test_the_skeleton_loads_as_a_profile_and_every_commented_line_would_too(tmp_
     assert profile.name == "shop" and profile.paths.login == "/login"
     # uncommenting the examples must give valid TOML as well
     text = (tmp_path / "shop.toml").read_text()
+    assert text.startswith("#:schema file://") and text.splitlines()[0].endswith("profile.schema.json")
     uncommented = "\n".join(line[2:] if line.startswith("# ") and "=" in line and not
                             line.startswith("# authprobe") else line for line in text.splitlines())
-    tomllib.loads(uncommented.replace("# [", "["))
+    tomllib.loads(re.sub(r"(?m)^# \[", "[", uncommented))  # commented tables, not "# [paths] …" notes
     env = (tmp_path / ".env.example").read_text()
     assert "E2E_TARGET=shop.toml" in env and "E2E_IMAP_PASSWORD=\n" in env
 

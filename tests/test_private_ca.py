@@ -13,6 +13,8 @@ import os
 import secrets
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,3 +291,27 @@ def test_the_admin_api_and_a_page_load_trust_the_bundle(
     assert Path(bundle).read_text().strip() in Path(os.environ["NODE_EXTRA_CA_CERTS"]).read_text()
     launch = browser_plugin._trust_options(Settings(), "chromium")  # noqa: SLF001
     assert admin_call_and_page(launch) in (("204", "200"), ("404", "200"))
+
+
+def test_authprobe_sweep_trusts_the_bundle_like_a_run(
+        fronted: tuple[Target, Target], bundle: str, tmp_path: Path) -> None:
+    """`authprobe sweep` starts its own Playwright: before, it never read E2E_CA_BUNDLE, and
+    the admin API's user list failed on the certificate though the run itself got through."""
+    sandbox, https = fronted
+    env = {**suite_env_for(sandbox, tmp_path), "E2E_BASE_URL": https.base_url,
+           "E2E_PROVISION": "admin_api"}
+    env.pop("NODE_EXTRA_CA_CERTS", None)
+
+    def sweep(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "authprobe.cli", "sweep"], cwd=tmp_path,
+                              env={**env, **extra}, capture_output=True, text=True, timeout=60)
+
+    untrusted = sweep()
+    said = untrusted.stdout + untrusted.stderr
+    assert untrusted.returncode == 2 and "certificate" in said and "Traceback" not in said, said
+    trusted = sweep(E2E_CA_BUNDLE=bundle)
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert "authprobe sweep: 0 of 0 user(s) removed" in trusted.stdout
+    assert sandbox.admin_token is not None
+    for done in (untrusted, trusted):
+        assert sandbox.admin_token.get_secret_value() not in done.stdout + done.stderr

@@ -46,7 +46,7 @@ def test_a_name_like_no_other_lists_what_the_section_has(tmp_path: Path) -> None
 def test_the_misspelt_name_is_named_before_what_it_left_missing(tmp_path: Path) -> None:
     message = refusal(tmp_path, 'nmae = "x"\n')  # `name` is required: two problems, one cause
     assert "nmae is not a top-level setting authprobe knows (did you mean 'name'?)" in message
-    assert "(and 1 more problem(s))" in message
+    assert "has 2 problems: (1) nmae is not a top-level" in message and "(2) name is required" in message
 
 
 def test_a_server_error_cannot_be_listed_as_signed_out(tmp_path: Path) -> None:

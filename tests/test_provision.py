@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from authprobe.provisioning.channels import (
 )
 from authprobe.provisioning.command import CommandRunner
 from authprobe.provisioning.pool import AccountPool, parse_pool
-from authprobe.provisioning.removal import remove_account
+from authprobe.provisioning.removal import LeftoverRemover, remove_account
 from authprobe.provisioning.sweep import RunJournal, dead_runs
 from authprobe.provisioning.users import ThrowawayUsers, UserLedger
 
@@ -247,8 +248,43 @@ def test_remove_account_without_any_delete_channel_leaves_it_on_record() -> None
     provisioner = Provisioner(profile, [], {})
     cleaned, problems = remove_account(provisioner, Account("a@x.test", SecretStr("pw-1234567"), "member"))
     assert cleaned == ("left: the profile of sandbox describes no channel for 'delete' (add [admin_api] "
-                       "or the operation under [admin_screen] or the operation under [commands])")
+                       "or the operation under [admin_screen] or the operation under [commands] or "
+                       "[self_service] delete_account)")
     assert problems == []
+
+
+@dataclass
+class HangingChannel(RecordingChannel):
+    """A channel whose removals take `seconds` and then fail (an admin API that hangs)."""
+
+    seconds: float = 0.0
+    calls: int = 0
+
+    def delete(self, account: Account) -> Removal:
+        self.calls += 1
+        time.sleep(self.seconds)
+        raise TimeoutError(f"the target did not answer in {self.seconds:g} s")
+
+
+def test_a_sweep_behind_hanging_channels_gives_up_after_three_stalls_and_keeps_the_rest() -> None:
+    """Before: every leftover cost the channels' whole timeout (200 users, 200 timeouts)."""
+    hanging = HangingChannel("admin_api", seconds=0.3)
+    users, _ = _users([hanging], only=["admin_api"])
+    remover = LeftoverRemover(users.provisioner, deadline_s=0.3)
+    started = time.monotonic()
+    said = [remover.remove(f"qa+left-{n}@example.test") for n in range(12)]
+    seconds = time.monotonic() - started
+    assert hanging.calls == LeftoverRemover.STALLS_IN_A_ROW and seconds < 2.0, (hanging.calls, seconds)
+    assert all(line.startswith("left: ") for line in said)
+    assert "not tried, 3 removals in a row found no channel answering within E2E_REMOVAL_TIMEOUT" in said[-1]
+
+
+def test_a_quick_failure_is_no_stall_and_the_sweep_goes_on() -> None:
+    failing = RecordingChannel("admin_api", fail_delete=True)  # refuses at once: not a hang
+    users, _ = _users([failing], only=["admin_api"])
+    remover = LeftoverRemover(users.provisioner, deadline_s=5.0)
+    said = [remover.remove(f"qa+left-{n}@example.test") for n in range(5)]
+    assert not remover.gave_up and all("not tried" not in line for line in said)
 
 
 # ---------------------------------------------------------------- pool

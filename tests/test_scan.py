@@ -624,3 +624,24 @@ def test_one_finding_per_line_and_detect_secrets_baselines_still_apply(tmp_path:
                               check=True, timeout=60).stdout
     (repo / ".secrets.baseline").write_text(baseline)
     assert [(f.line, f.kind) for f in scan_paths([repo], {})] == [(2, "Secret under a secret-sounding name")]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("profile.toml", "[locators.password_change]\n"
+                     "current_password_field = false  # the form asks for the new one\n"),
+    ("shapes.py", 'SHAPES = {\n    "password_change_no_current": '
+                  '"the password-change form has no current-password field",\n}\n'),
+    ("config.yaml", "password_required: null\n"),
+])  # fmt: skip
+def test_a_boolean_or_a_sentence_after_a_password_name_is_no_secret(
+        tmp_path: Path, name: str, text: str) -> None:
+    """detect-secrets' keyword detector flagged both lines of authprobe's own shape catalogue
+    and profile (a false alarm costs as much as a miss)."""
+    (tmp_path / name).write_text(text)
+    assert scan_paths([tmp_path], {}) == []
+
+
+@pytest.mark.parametrize("value", ["Zk3vQ9pL2mX8wR5t", "correct horse battery staple"])
+def test_a_password_value_is_still_found_beside_the_prose_filter(tmp_path: Path, value: str) -> None:
+    (tmp_path / "conftest.py").write_text(f'password = "{value}"\n')
+    assert [(f.line, f.kind) for f in scan_paths([tmp_path], {})] == [(1, "Secret Keyword")]

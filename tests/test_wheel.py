@@ -207,6 +207,11 @@ def test_installed_from_a_wheel_into_a_teams_repository(tmp_path: Path) -> None:
     assert _team_outcomes(python, team, clean_env) == without  # nothing of the run was left behind
     init = _run([str(authprobe), "init", "--name", "myapp"], home, clean_env)
     assert (home / "myapp.toml").is_file() and (home / ".env.example").is_file(), init.stdout
+    schema_line = (home / "myapp.toml").read_text().splitlines()[0]  # editors validate against it
+    assert schema_line.startswith("#:schema file://") and str(venv) in schema_line, schema_line
+    assert Path(schema_line.removeprefix("#:schema file://")).is_file(), schema_line
+    reference = _run([str(authprobe), "docs"], home, clean_env).stdout  # without the repository
+    assert "password_change_keeps_session" in reference and "[locators.login]" in reference
 
     token, imap = secrets.token_urlsafe(24), secrets.token_urlsafe(18)
     serve = subprocess.Popen([str(authprobe), "serve", "flask-security", "--test-mode", "--port", "0",

@@ -9,13 +9,19 @@ for all of them. The hierarchy::
         │   ├── MailConfigError         the IMAP server cannot be reached or refuses the login
         │   │   └── MailServerStalled   an IMAP stage did not finish within E2E_IMAP_TIMEOUT
         │   ├── SmsConfigError          the SMS gateway cannot be reached or refuses the account
+        │   │   └── SmsGatewayStalled   a gateway call did not finish within E2E_HTTP_TIMEOUT
+        │   ├── ServerUnreachable       the admin API or a test hook server's certificate is not trusted
+        │   │   └── ServerStalled       an admin API or test hook call did not finish within E2E_HTTP_TIMEOUT
         │   ├── BrowserNotFound         no browser to launch (playwright.config.py looked for one)
         │   └── SessionProbeError       the session endpoint does not answer the profile's JSON
         ├── WaitTimeout   (TimeoutError)  something outside the DOM did not arrive in time
         ├── DeadlineExceeded (TimeoutError)  an HTTP answer did not finish within its deadline
         ├── MailContentError            a mail arrived without what the profile says it holds
+        ├── TargetThrottled             the target rate-limited or locked out the run's sign-ins (exit 3)
         ├── FlowError                   the app did something a flow cannot continue from
-        │   └── RecipeStepError         a step of a profile's screen recipe found nothing to act on
+        │   ├── RecipeStepError         a step of a profile's screen recipe found nothing to act on
+        │   ├── ElementNotFound         a screen's element (its profile name) is not there: nearest candidates
+        │   └── FormRefused             the browser's own validation refused a form: its invalid fields
         ├── HookUnavailable             no such test hook in the profile, or no hook token
         ├── ProvisioningUnavailable     no configured channel can do what the check needs
         ├── CommandFailed               a provisioning command exited with an unaccepted status
@@ -69,6 +75,21 @@ class SmsConfigError(ConfigError):
     """The SMS gateway cannot be reached or refuses the configured account."""
 
 
+class SmsGatewayStalled(SmsConfigError):
+    """A call to the SMS gateway (connect, headers and body) did not finish within its deadline:
+    the gateway stalls or trickles its answer."""
+
+
+class ServerUnreachable(ConfigError):
+    """The target's admin API or a test hook cannot be used at all (its certificate is not
+    trusted): every later set-up would fail the same way, so the run cannot go on."""
+
+
+class ServerStalled(ServerUnreachable):
+    """A call to the target's admin API or a test hook did not finish its answer within its
+    deadline: every later set-up would wait on it too, so the run cannot go on."""
+
+
 class BrowserNotFound(ConfigError):
     """No browser to launch: E2E_BROWSER_PATH is wrong, or neither Playwright's own build nor a
     system Chromium is installed (raised by playwright.config.py, read as `config.BrowserNotFound`)."""
@@ -94,12 +115,28 @@ class MailContentError(AuthprobeError):
     """A mail arrived but does not contain what the profile says it should."""
 
 
+class TargetThrottled(AuthprobeError):
+    """The target answered a sign-in or the session endpoint with HTTP 429 or its "too many
+    attempts" wording: the run, not the flow under test, hit a limit. An environment verdict
+    (the run ends with exit 3), never a finding; [policy] signin_rate paces the run under it."""
+
+
 class FlowError(AuthprobeError):
     """The app did something a flow cannot continue from (names the screen and the evidence)."""
 
 
 class RecipeStepError(FlowError):
     """A step of a screen recipe found nothing to act on (names the step and the page)."""
+
+
+class ElementNotFound(FlowError):
+    """A screen's element, named as the profile names it, matched nothing (or several) in time;
+    the message lists the page's nearest candidates (an icon font's text, an asterisk)."""
+
+
+class FormRefused(FlowError):
+    """The browser's own validation refused to send a form (a required field left empty): the
+    message names the invalid fields, which the profile must fill ([signup.fields])."""
 
 
 class HookUnavailable(AuthprobeError):

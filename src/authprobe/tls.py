@@ -108,6 +108,24 @@ class Trust:
         atexit.register(_remove, out.name)
         return out.name
 
+    def for_node_driver(self) -> None:
+        """Make Playwright's Node driver (admin API, hooks, sweep) trust the bundle: Node reads
+        NODE_EXTRA_CA_CERTS once, when the driver starts, so call this before starting
+        Playwright. A user's own NODE_EXTRA_CA_CERTS is kept, with the bundle added to it."""
+        if not self.ca_bundle or self.ignore:
+            return
+        own = os.environ.get("NODE_EXTRA_CA_CERTS")
+        os.environ["NODE_EXTRA_CA_CERTS"] = (self.combined_with(own) if own else
+                                             str(Path(self.ca_bundle).expanduser().resolve()))
+
+    def chromium_args(self, origin: str | None, timeout: float = 5.0) -> list[str]:
+        """Chromium's launch switch accepting the bundle's keys and `origin`'s verified
+        certificate (see `spki_hashes`); other engines have no such switch."""
+        if self.ignore:
+            return []
+        hashes = self.spki_hashes(origin, timeout)
+        return [f"--ignore-certificate-errors-spki-list={','.join(hashes)}"] if hashes else []
+
     def spki_hashes(self, origin: str | None = None, timeout: float = 5.0) -> list[str]:
         """What Chromium's --ignore-certificate-errors-spki-list should accept: base64 SHA-256
         of SubjectPublicKeyInfos. Chromium matches them against the chain the server sends,

@@ -26,7 +26,7 @@ WHY_ROUTE = (
 )
 WHY_HTTP_MOCK = (
     "an HTTP-mocking library answers requests instead of the real backend, "
-    "so the suite checks the mock, not the target"
+    "so the suite checks the mock, not the target; remove it, or say why: `# audit: allow <reason>`"
 )
 WHY_PATCH = (
     "patching code outside the suite replaces part of what the run should exercise, "

@@ -1,15 +1,18 @@
 """HTTP-mocking stubs: the call that makes a mocking library answer a URL (`respx.get(url)`,
 `responses.add(...)`, a requests-mock `m.get(...)`, `httpretty.register_uri(...)`,
 `httpx_mock.add_response(...)`, an aioresponses `m.get(...)`, `httpserver.expect_request(...)`,
-`pook.get(...)`), found on the library's module, its pytest fixture, or the name a `with` binds
-its mocker to.
+`pook.get(...)`), on the library's module, its pytest fixture, or a mocker a `with` or a
+decorator hands over (`mockers.py`); the cassette that replays recorded answers (vcrpy's and
+betamax's `use_cassette`, `@pytest.mark.vcr("x.yaml")`), at its decorator or `with` line; and
+httmock's handlers (`@urlmatch(...)`, `@all_requests`, `HTTMock(handler)`).
 
 A stub is judged like a Playwright route: one whose URL names a literal host other than the
-target's is not a finding of its own. The import or fixture that makes stubs possible is a
-finding only where it adds something: a file with a stub finding of that library drops it (the
-stub names the line and the URL that replace the target; the import would only need a second
-allow); a file where the audit follows no stub of it keeps it, as the only sign that something
-answers HTTP there (a stub set up in a form the audit does not read, or on another host).
+target's is not a finding of its own; a cassette always is, since what it holds is not in the
+source. The import or fixture that makes stubs possible is a finding only where it adds
+something: a file with a stub finding of that library drops it (the stub names the line and
+the URL that replace the target; the import would only need a second allow); a file where the
+audit follows no stub of it keeps it, as the only sign that something answers HTTP there (a
+stub set up in a form the audit does not read, or on another host).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import ast
 from pathlib import Path
 
 from authprobe.audit.findings import HTTP_MOCK, WHY_HTTP_MOCK, AuditFinding
-from authprobe.audit.network import NetworkRules
+from authprobe.audit.mockers import FIXTURES, MockerScopes
 from authprobe.audit.suite import Suite
 from authprobe.audit.syntax import call_name, const_text, short
 
@@ -38,66 +41,94 @@ _STUBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                                      "expect_ordered_request"}), frozenset()),
     "pook": (frozenset({*_VERBS, "mock"}), frozenset()),
 }  # fmt: skip
-_FIXTURES = {
-    "respx_mock": "respx", "requests_mock": "requests_mock", "httpx_mock": "pytest_httpx",
-    "aioresponses": "aioresponses", "httpserver": "pytest_httpserver",
-    "httpserver_ipv4": "pytest_httpserver",
-}  # fmt: skip
 # the names of the libraries as the import and fixture findings spell them
 _SHOWN = {"requests_mock": "requests-mock", "pytest_httpx": "pytest-httpx",
-          "pytest_httpserver": "pytest-httpserver"}  # fmt: skip
+          "pytest_httpserver": "pytest-httpserver", "vcr": "vcrpy"}  # fmt: skip
+_HANDLERS = frozenset({"urlmatch", "all_requests"})  # httmock's decorators that make a handler
+_URLMATCH = ("scheme", "netloc", "path", "method", "query")  # urlmatch's parameters, in order
 
 
-class StubRules(NetworkRules):
-    """Stub calls of HTTP-mocking libraries, and which libraries a file stubs with."""
+class StubRules(MockerScopes):
+    """Stub calls, cassettes and handlers of HTTP-mocking libraries, and which a file uses."""
 
     def __init__(self, path: Path, shown: str, tree: ast.Module, suite: Suite) -> None:
         super().__init__(path, shown, tree, suite)
         self.stubbed: set[str] = set()  # libraries with a stub finding in this file
-        self.mockers: dict[str, str] = {}  # names `with` binds a mocker to, and its library
+        self.handlers = {  # functions httmock's own decorators scope (judged at the decorator)
+            node.name for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and any(_decorator_name(d) in _HANDLERS for d in node.decorator_list)
+        }  # fmt: skip
 
-    def library_of(self, receiver: ast.expr) -> str | None:
-        """The mocking library a call's receiver is: its module, its fixture, or a bound mocker."""
-        if not isinstance(receiver, ast.Name):
-            return None
-        name = receiver.id
-        if name in self.mockers:
-            return self.mockers[name]
-        bound = self.imports.get(name)
-        if bound is not None:
-            top = bound.split(".")[0]
-            return top if top in _STUBS and top not in self.suite.own else None
-        return _FIXTURES.get(name)
-
-    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
-        """`with respx.mock() as m`, `with requests_mock.Mocker() as m`, `with aioresponses() as m`."""
-        for item in node.items:
-            made = item.context_expr
-            if isinstance(made, ast.Call) and isinstance(item.optional_vars, ast.Name):
-                func = made.func
-                root = func.value if isinstance(func, ast.Attribute) else func
-                library = self.library_of(root) if isinstance(root, ast.Name) else None
-                if library is not None:
-                    self.mockers[item.optional_vars.id] = library
-        self.generic_visit(node)
-
-    visit_AsyncWith = visit_With
+    def found(self, node: ast.AST, library: str, what: str) -> None:
+        self.stubbed.add(library)
+        self.add(node, HTTP_MOCK, what, WHY_HTTP_MOCK)
 
     def mock_stub(self, node: ast.Call) -> None:
         """A stub call: a finding at its line when its URL can be the target's."""
+        method = call_name(node)
+        if method == "use_cassette":
+            self.cassette(node)
+            return
+        if method in ("HTTMock", "with_httmock"):
+            self.httmock(node)
+            return
         if not isinstance(node.func, ast.Attribute):
             return
+        if method == "vcr" and ast.unparse(node.func.value).endswith("mark"):
+            self.add(node, HTTP_MOCK, f"`@pytest.mark.vcr` {_replays(node.args[:1])}", WHY_HTTP_MOCK)
+            return
         library = self.library_of(node.func.value)
-        method = call_name(node)
-        if library is None or method not in _STUBS[library][0]:
+        if library not in _STUBS or method not in _STUBS[library][0]:
             return
         verb, url = self.stub_request(node, method, method in _STUBS[library][1])
         if url is not None and not self.can_match_target(url):
             return  # a literal third-party host: the import finding stays as the sign of the mock
-        self.stubbed.add(library)
         shown = _SHOWN.get(library, library)
-        what = f"`{shown}` stub answers {verb + ' ' if verb else ''}{short(url)}"
-        self.add(node, HTTP_MOCK, what, WHY_HTTP_MOCK)
+        self.found(node, library, f"`{shown}` stub answers {verb + ' ' if verb else ''}{short(url)}")
+
+    def cassette(self, node: ast.Call) -> None:
+        """`vcr.use_cassette(...)`, `my_vcr.use_cassette(...)`, `Betamax(s).use_cassette(...)`,
+        as a decorator, a `with` or a call: every answer it holds is replayed, whatever the host."""
+        func = node.func
+        library = self.library_of(func.value if isinstance(func, ast.Attribute) else func)
+        if library in ("vcr", "betamax"):
+            named = [k.value for k in node.keywords if k.arg in ("path", "cassette_name")]
+            self.found(node, library, f"`{_SHOWN.get(library, library)}` {_replays(node.args[:1] or named)}")
+
+    def enter(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, params: list[ast.arg]) -> None:
+        if not isinstance(node, ast.Lambda):
+            for decorator in node.decorator_list:
+                self.url_handler(node.name, decorator)
+        super().enter(node, params)
+
+    def url_handler(self, function: str, decorator: ast.expr) -> None:
+        """httmock's `@urlmatch(netloc=..., path=...)` or `@all_requests` on a handler."""
+        func = decorator.func if isinstance(decorator, ast.Call) else decorator
+        root = func.value if isinstance(func, ast.Attribute) else func
+        if _decorator_name(decorator) not in _HANDLERS or self.library_of(root) != "httmock":
+            return
+        named: dict[str, ast.expr] = {}
+        if isinstance(decorator, ast.Call):
+            named = dict(zip(_URLMATCH, decorator.args, strict=False))
+            named.update({k.arg: k.value for k in decorator.keywords if k.arg})
+        netloc = named.get("netloc")
+        if netloc is not None and not self.regex_can_match(f"://{self.text(netloc)}/"):
+            return  # a literal third-party host
+        scope = ", ".join(f"{key}={ast.unparse(named[key])}" for key in ("method", "netloc", "path")
+                          if key in named)  # fmt: skip
+        self.found(decorator, "httmock", f"`httmock` handler `{function}` answers {scope or 'every request'}")
+
+    def httmock(self, node: ast.Call) -> None:
+        """`HTTMock(handler)` or `@with_httmock(handler)` with a handler no `@urlmatch` scopes."""
+        func = node.func
+        if self.library_of(func.value if isinstance(func, ast.Attribute) else func) != "httmock":
+            return
+        for handler in node.args:
+            if isinstance(handler, ast.Name) and handler.id in self.handlers:
+                continue
+            self.found(node, "httmock", f"`httmock` handler `{short(handler)}` can answer every request")
+            return
 
     @staticmethod
     def stub_request(node: ast.Call, method: str, method_first: bool) -> tuple[str, ast.expr | None]:
@@ -126,12 +157,24 @@ def drop_enabling(
 ) -> list[tuple[AuditFinding, int]]:
     """The findings less the imports, fixtures and plugins of the libraries a stub finding names."""
     names = {_SHOWN.get(library, library) for library in stubbed}
-    fixtures = {fixture for fixture, library in _FIXTURES.items() if library in stubbed}
+    fixtures = {fixture for fixture, library in FIXTURES.items() if library in stubbed}
 
     def enabling(finding: AuditFinding) -> bool:
         if finding.kind != HTTP_MOCK or "stub answers" in finding.what:
             return False
-        return any(f"`{name}` imported" in finding.what or f"`{name}` loaded" in finding.what
-                   for name in names) or any(f"`{fixture}` fixture" in finding.what for fixture in fixtures)
+        return any(
+            f"`{name}` imported" in finding.what or f"`{name}` loaded" in finding.what for name in names
+        ) or any(f"`{fixture}` fixture" in finding.what for fixture in fixtures)
 
     return [(finding, end) for finding, end in findings if not enabling(finding)]
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _replays(cassette: list[ast.expr]) -> str:
+    """What a cassette does, naming it when the suite writes its name."""
+    named = f"cassette {short(cassette[0])}" if cassette else "the test's cassette"
+    return f"replays recorded answers from {named} in place of the target"

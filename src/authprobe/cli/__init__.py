@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from authprobe.cli import (
     audit,
+    docs,
     doctor,
     init,
     load,
@@ -27,16 +28,17 @@ from authprobe.cli import (
     sweep,
     triage,
 )
-from authprobe.cli.command import Command, Handler
+from authprobe.cli.command import INTERRUPTED, Command, Handler
 from authprobe.errors import AuthprobeError, CheckFailed
 
 __all__ = ["build_parser", "main"]
 
 DESCRIPTION = """`authprobe` command line: run the suite, start the sandbox, scan and audit.
 
-Errors the tool raises on purpose print as one sentence (exit 2), never a traceback.
+Errors the tool raises on purpose print as one sentence (exit 2), never a traceback; Ctrl-C
+ends a command with exit 2 as well (`run` and `profile check` with pytest's own code).
 """
-COMMANDS: tuple[Command, ...] = (run, init, profile, sandbox, serve, scan, audit, doctor, load, sweep,
+COMMANDS: tuple[Command, ...] = (run, init, docs, profile, sandbox, serve, scan, audit, doctor, load, sweep,
                                  triage, mutants)  # the order `authprobe --help` lists them in
 
 
@@ -61,5 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuthprobeError as exc:
         print(f"authprobe: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # what a child such as pytest had is its own exit code already
+        print("authprobe: interrupted (Ctrl-C).", file=sys.stderr)
+        return INTERRUPTED

@@ -9,7 +9,9 @@ pydantic are imported by a handler, when its command runs.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, TypeAlias
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -26,3 +28,22 @@ def handled_by(parser: argparse.ArgumentParser, handler: Handler, *, passes_extr
     """Bind the handler; `passes_extra`: unknown arguments go on to what it runs (pytest, a target)
     instead of being an error."""
     parser.set_defaults(handler=handler, passes_extra=passes_extra)
+
+
+INTERRUPTED = 2  # pytest's exit code for Ctrl-C, documented for every command
+
+
+def run_to_its_end(command: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """Run a child (pytest, the sandbox) and return its exit code, also after a Ctrl-C.
+
+    Ctrl-C in a terminal reaches the whole foreground process group, so the child has it
+    already and is running its own teardown (removing the run's throwaway users).
+    `subprocess.call` would kill the child on the parent's KeyboardInterrupt, cutting that
+    teardown short, and the command would end with 130 instead of the child's 2. Here the
+    parent keeps waiting: a second Ctrl-C reaches the child as its own second Ctrl-C."""
+    child = subprocess.Popen(list(command), env=dict(env) if env is not None else os.environ.copy())
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue

@@ -22,10 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from authprobe.cli.doctor_admin import NAME as ADMIN_SCREEN
+from authprobe.cli.doctor_admin import admin_screen_check
 from authprobe.errors import AuthprobeError, DeadlineExceeded
 from authprobe.oob.devices import is_loopback_origin
 from authprobe.oracle.session import parse_roles_answer, parse_session_answer
+from authprobe.plugin import suite_dir
 from authprobe.profile import TargetProfile, load_profile
+from authprobe.profile.features import SCREEN_FEATURE
+from authprobe.provisioning.leftovers import cannot_remove, checks_making_users, unusable_channels
 from authprobe.settings import Settings, load_settings
 from authprobe.target import httpget
 from authprobe.target.app import Target, answers, configured_target, token_checks
@@ -193,6 +198,10 @@ def hook_exposure(target: Target, profile: TargetProfile, timeout: float) -> Res
 Check = tuple[str, Callable[[], list[Result]]]  # its name (for a timeout) and what it does
 
 
+def _marks(found: tuple[str, str]) -> tuple[str, str]:
+    return {"ok": OK, "note": NOTE}.get(found[0], FAIL), found[1]
+
+
 def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[Check]:
     timeout = min(settings.http_timeout, DEADLINE_S - 2)
     checks: list[Check] = [
@@ -208,15 +217,39 @@ def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[
         checks.append(("tokens", lambda: _token_results(target, profile, timeout)))
     if profile.hooks.all() and not is_loopback_origin(target.base_url):
         checks.append(("hook exposure", lambda: [hook_exposure(target, profile, timeout)]))
+    if profile.admin_screen is not None:
+        checks.append((ADMIN_SCREEN, lambda: [Result(ADMIN_SCREEN, *_marks(admin_screen_check(
+            settings, profile, target, timeout)))]))
     for screen, path in profile.paths.model_dump().items():
-        if path:
+        if path and not _lacking(profile, screen):
             checks.append((f"page {screen}", functools.partial(_page_checks, target, path, screen,
                                                                timeout)))
     return checks
 
 
+def _lacking(profile: TargetProfile, screen: str) -> str | None:
+    """The profile line that says the app has no such screen (it is then not probed)."""
+    feature = SCREEN_FEATURE.get(screen)
+    return None if feature is None else profile.missing(feature)
+
+
+def _absent_notes(profile: TargetProfile) -> list[Result]:
+    """The screens left alone because the profile says the app lacks their feature."""
+    return [Result(f"page {screen}", NOTE, f"not probed: {reason}, its checks skip")
+            for screen, path in profile.paths.model_dump().items()
+            if path and (reason := _lacking(profile, screen))]
+
+
+def _removal_line(settings: Settings, profile: TargetProfile) -> list[Result]:
+    """Said before any run: the users a run will leave when no channel can remove them."""
+    suite = suite_dir()
+    said = cannot_remove(profile, checks_making_users(suite) if suite else 0,
+                         unusable_channels(profile, settings))
+    return [Result("user removal", WARN, said)] if said else []
+
+
 def _unconfigured_notes(settings: Settings, profile: TargetProfile) -> list[Result]:
-    notes = []
+    notes = [*_absent_notes(profile), *_removal_line(settings, profile)]
     if profile.admin_api is not None and settings.admin_token is None:
         notes.append(Result("admin token", NOTE, "E2E_ADMIN_TOKEN is not set; the profile's "
                                                  "[admin_api] will not be used"))

@@ -100,18 +100,23 @@ def _drive(users: int, seconds: float, target: Target, timeout_s: float,
     profile = load_profile(profile_name)
     config = load_browser_config()
     report = LoadReport()
+    target.trust.for_node_driver()  # E2E_CA_BUNDLE, as in a run (before the driver starts)
     with sync_playwright() as playwright, target.inbox() as inbox:
-        api = playwright.request.new_context(base_url=target.base_url, timeout=timeout_s * 1000)
+        api = playwright.request.new_context(base_url=target.base_url, timeout=timeout_s * 1000,
+                                             ignore_https_errors=target.trust.ignore)
         runner = (CommandRunner(profile.commands, target.command_env, Path.cwd())
                   if profile.commands else None)
         channels, missing = headless_channels(profile, api, target.admin_token, runner, timeout_s)
         made = ThrowawayUsers(Provisioner(profile, channels, missing), inbox, UserLedger())
-        browser = playwright.chromium.launch(**config.launch_options("chromium", browser_path,
-                                                                     playwright))
+        options = config.launch_options("chromium", browser_path, playwright)
+        options["args"] = [*options.get("args", []),
+                           *target.trust.chromium_args(target.base_url, timeout_s)]
+        browser = playwright.chromium.launch(**options)
         started = time.monotonic()
         try:
             people = [made.create(tag=f"load{n}") for n in range(users)]
-            pages = [(browser.new_context(**config.context_options(target.base_url)).new_page(),
+            pages = [(browser.new_context(**config.context_options(target.base_url),
+                                          ignore_https_errors=target.trust.ignore).new_page(),
                       person) for person in people]
             while time.monotonic() - started < seconds:
                 try:

@@ -5,10 +5,9 @@ pytest process of its own, as an authprobe run."""
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
-from authprobe.cli.command import Subparsers, handled_by
+from authprobe.cli.command import Subparsers, handled_by, run_to_its_end
 from authprobe.cli.suite import module_file, target_env
 
 
@@ -31,4 +30,4 @@ def run_check(args: argparse.Namespace, extra: list[str]) -> int:
                "-p", "no:cacheprovider", *extra]
     if args.headed:
         command += ["--headed", "--slowmo", "300"]
-    return subprocess.call(command, env=target_env(args.target))
+    return run_to_its_end(command, env=target_env(args.target))

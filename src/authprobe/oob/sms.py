@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError, SmsConfigError, WaitTimeout
+from authprobe.errors import ConfigError, SmsConfigError, SmsGatewayStalled, WaitTimeout
 from authprobe.oob.mail import MailStats, first_link, text_codes, text_links
 from authprobe.profile import E164_PREFIX
 from authprobe.tls import Trust, certificate_problem
 from authprobe.wait import wait_until
+from authprobe.watchdog import SocketWatch, watched_adapter
 
 if TYPE_CHECKING:
     import requests
@@ -34,6 +35,7 @@ __all__ = ["Phone", "Sms"]
 T = TypeVar("T")
 
 TWILIO_API = "https://api.twilio.com"
+SETTING = "E2E_HTTP_TIMEOUT"  # bounds each gateway call, as it bounds each admin API call
 _POLL_INTERVAL = 0.2  # a message list has no IDLE: how often to ask again while waiting
 _E164_PREFIX = re.compile(E164_PREFIX)
 _E164_DIGITS = 15  # the longest number E.164 allows, without the "+"
@@ -68,11 +70,13 @@ class Sms:
         return first_link(self.links(), pattern, f"the text message to {self.to}")
 
 
-def _verifying_session(session: requests.Session, verify: bool | str) -> requests.Session:
+def _verifying_session(session: requests.Session, verify: bool | str,
+                       watch: SocketWatch) -> requests.Session:
     """The gateway client's session, verifying with `verify` (the run's trust: E2E_CA_BUNDLE,
-    or nothing under E2E_IGNORE_HTTPS_ERRORS). requests lets REQUESTS_CA_BUNDLE replace a
-    session's `verify` for every call that does not pass one, and the Twilio client passes
-    none; this session's own choice wins (Trust builds it on REQUESTS_CA_BUNDLE when set)."""
+    or nothing under E2E_IGNORE_HTTPS_ERRORS), its sockets recorded in `watch` for the deadline
+    of each call. requests lets REQUESTS_CA_BUNDLE replace a session's `verify` for every call
+    that does not pass one, and the Twilio client passes none; this session's own choice wins
+    (Trust builds it on REQUESTS_CA_BUNDLE when set)."""
     import requests  # noqa: PLC0415 (with the library, see the docstring)
 
     class Verifying(requests.Session):
@@ -84,7 +88,7 @@ def _verifying_session(session: requests.Session, verify: bool | str) -> request
     verifying = Verifying()
     verifying.verify = verify
     for prefix, adapter in session.adapters.items():  # the client's pool and retries
-        verifying.mount(prefix, adapter)
+        verifying.mount(prefix, watched_adapter(adapter, watch))
     return verifying
 
 
@@ -100,11 +104,13 @@ class Phone:
         self._account_sid = account_sid
         self._prefix = prefix
         self._trust = trust or Trust()
+        self._timeout = http_timeout
+        self._watch = SocketWatch()
         from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415 (see the docstring)
         from twilio.rest import Client  # noqa: PLC0415
 
         http = TwilioHttpClient(timeout=http_timeout)
-        http.session = _verifying_session(http.session, self._trust.requests_verify())
+        http.session = _verifying_session(http.session, self._trust.requests_verify(), self._watch)
         client = Client(account_sid, auth_token.get_secret_value(), http_client=http)
         client.api.base_url = self._api_url
         self._client = client
@@ -174,27 +180,57 @@ class Phone:
         return [(str(m.sid), str(m.body)) for m in ours]
 
     def _call(self, call: Callable[[], T]) -> T:
+        """One gateway call (every page of a list): connect to last byte within E2E_HTTP_TIMEOUT,
+        which requests alone cannot do (it bounds each read: a trickled answer never ends)."""
+        import requests  # noqa: PLC0415 (with the library, see the docstring)
+
+        deadline = self._watch.deadline(self._timeout)
+        try:
+            with deadline:
+                return call()
+        except Exception as exc:
+            if deadline.expired or isinstance(exc, requests.Timeout):
+                raise self._stalled(exc) from None
+            problem = self._problem(exc)
+            if problem is None:
+                raise
+            raise problem from None
+
+    def _stalled(self, exc: Exception) -> SmsGatewayStalled:
+        import requests  # noqa: PLC0415 (with the library, see the docstring)
+
+        where, limit = self._api_url, f"{self._timeout:g} s"
+        if isinstance(exc, requests.ConnectTimeout):
+            return SmsGatewayStalled(
+                f"Cannot reach the SMS gateway at {where} within {limit}; check E2E_SMS_API_URL, "
+                f"or raise {SETTING} if the gateway is only slow.")
+        return SmsGatewayStalled(
+            f"The SMS gateway at {where} did not finish answering within {limit}; check that it "
+            f"is healthy, or raise {SETTING} if it is only slow.")
+
+    def _problem(self, exc: Exception) -> SmsConfigError | None:
+        """The one sentence for a gateway that answered wrong or not at all (None: not its fault)."""
         import requests  # noqa: PLC0415 (with the library, see the docstring)
         from twilio.base.exceptions import TwilioException, TwilioRestException  # noqa: PLC0415
 
         where = self._api_url
-        try:
-            return call()
-        except TwilioRestException as exc:
+        if isinstance(exc, TwilioRestException):
             status, detail = exc.status, exc.msg
-        except TwilioException as exc:  # a list page the library could not read
+        elif isinstance(exc, TwilioException):  # a list page the library could not read
             answer = exc.args[1] if len(exc.args) > 1 else None
             status, detail = getattr(answer, "status_code", 0), str(exc.args[0])
-        except requests.exceptions.SSLError as exc:
-            raise SmsConfigError(certificate_problem(where, exc, self._trust, what="The SMS gateway")
-                                 or f"TLS with the SMS gateway at {where} failed ({exc}); check "
-                                 "E2E_SMS_API_URL.") from None
-        except requests.RequestException:
-            raise SmsConfigError(f"Cannot reach the SMS gateway at {where}; check "
-                                 "E2E_SMS_API_URL and that the gateway is running.") from None
+        elif isinstance(exc, requests.exceptions.SSLError):
+            return SmsConfigError(certificate_problem(where, exc, self._trust, what="The SMS gateway")
+                                  or f"TLS with the SMS gateway at {where} failed ({exc}); check "
+                                  "E2E_SMS_API_URL.")
+        elif isinstance(exc, requests.RequestException):
+            return SmsConfigError(f"Cannot reach the SMS gateway at {where}; check "
+                                  "E2E_SMS_API_URL and that the gateway is running.")
+        else:
+            return None
         if status in (401, 403):
-            raise SmsConfigError(
+            return SmsConfigError(
                 f"The SMS gateway at {where} refused account {self._account_sid} with its "
                 "token; check E2E_SMS_ACCOUNT_SID and E2E_SMS_AUTH_TOKEN.")
-        raise SmsConfigError(f"The SMS gateway at {where} answered {status or 'nothing usable'} "
-                             f"({detail}); check E2E_SMS_API_URL.")
+        return SmsConfigError(f"The SMS gateway at {where} answered {status or 'nothing usable'} "
+                              f"({detail}); check E2E_SMS_API_URL.")

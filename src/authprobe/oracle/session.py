@@ -12,10 +12,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import jmespath
+import jmespath.exceptions
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ProxySettings
 from playwright.sync_api import Error as PlaywrightError
 
-from authprobe.errors import AuthMismatch, SessionEndpointFailed, SessionProbeError
+from authprobe.errors import AuthMismatch, SessionEndpointFailed, SessionProbeError, TargetThrottled
+from authprobe.oracle.identity import render, same_shown
 from authprobe.profile import SessionProbe
 
 
@@ -29,19 +31,47 @@ class SessionView:
     roles: tuple[str, ...] | None = None
     mfa_pending: bool = False
     evidence: str = ""
+    shown: str | None = None  # the UI's identity when it shows a name ([identity] shown_as)
+    shown_as: str | None = None  # the profile's template for it; None: the UI shows the email
+    identity_hidden: bool = False  # this screen shows no identity ([identity] absent_on)
 
     def describe(self) -> str:
         if not self.authenticated:
             state = "signed out" + (" (MFA pending)" if self.mfa_pending else "")
+        elif self.identity_hidden:
+            state = "signed in (this screen shows no identity: the backend's is trusted here)"
         else:
             roles = "" if self.roles is None else f" roles={list(self.roles)}"
-            state = f"signed in as {self.email}{roles}"
+            who = self.email if self.shown_as is None else f"{self.shown!r} (shown as {self.shown_as})"
+            state = f"signed in as {who}{roles}"
         return f"{self.source}: {state} [{self.evidence}]"
+
+    def shows(self, email: str | None) -> bool | None:
+        """Whether this side names the user at `email`; None when it cannot say (no identity on
+        this screen, or a name whose fields the run does not know)."""
+        if self.identity_hidden:
+            return None
+        if self.shown_as is None:
+            return _same_email(self.email, email)
+        wanted = render(self.shown_as, email)
+        return None if wanted is None else same_shown(self.shown, wanted)
 
 
 def select(document: Any, expression: str) -> Any:
-    """A JMESPath expression (validated when the profile loaded) over one JSON answer."""
-    return jmespath.search(expression, document)
+    """A JMESPath expression (validated when the profile loaded) over one JSON answer.
+
+    A missing member reads as absent (None), inside functions too: apps leave lists out once
+    nobody is pending, and `length(pending[...])` over a missing `pending` raises rather than
+    giving null. A type error over a member that is there is a wrong expression: one sentence."""
+    try:
+        return jmespath.search(expression, document)
+    except jmespath.exceptions.JMESPathTypeError as exc:
+        if exc.actual_type == "null":
+            return None
+        raise SessionProbeError(
+            f"The session_probe expression {expression!r} calls {exc.function_name}() on a "
+            f"{exc.actual_type} in the endpoint's answer (it expects {', '.join(exc.expected_types)}); "
+            "fix the expression in the target profile.") from None
 
 
 def _json_answer(status: int, content_type: str, body: str, url: str) -> Any:
@@ -126,6 +156,9 @@ def parse_roles_answer(
     return None if _signed_out(probe, status, url) else _roles(select(document, probe.roles))
 
 
+TOO_MANY_REQUESTS = 429
+
+
 class BackendSession:
     """Reads the session endpoint(s) with the cookies of one browser context.
 
@@ -142,6 +175,10 @@ class BackendSession:
             path, timeout=self._timeout_ms, max_redirects=0, fail_on_status_code=False
         )
         status, body = response.status, response.text()
+        if status == TOO_MANY_REQUESTS:  # the run hit the target's limit: environment, not finding
+            raise TargetThrottled(f"The session endpoint {response.url} answered HTTP 429: the "
+                                  "target rate-limited the run; slow it with [policy] signin_rate "
+                                  "or fewer xdist workers.")
         if status >= 500:
             raise SessionEndpointFailed(
                 f"The session endpoint answered HTTP {status} during the check: the backend "
@@ -179,10 +216,13 @@ def _same_email(a: str | None, b: str | None) -> bool:
 
 
 def find_mismatches(ui: SessionView, backend: SessionView, expected: Expected | None) -> list[str]:
+    """What disagrees. A UI side that shows no identity is compared on signed in or out (and
+    so on pending steps) only; one that shows a name is compared with the name rendered for
+    the backend's user (and the step's)."""
     problems: list[str] = []
     if ui.authenticated != backend.authenticated:
         problems.append("UI and backend disagree on whether anyone is signed in")
-    elif ui.authenticated and not _same_email(ui.email, backend.email):
+    elif ui.authenticated and ui.shows(backend.email) is False:
         problems.append("UI and backend disagree on who is signed in")
     elif ui.authenticated and ui.roles is not None and backend.roles is not None and (
         set(ui.roles) != set(backend.roles)
@@ -193,8 +233,11 @@ def find_mismatches(ui: SessionView, backend: SessionView, expected: Expected | 
             if side.authenticated != expected.authenticated:
                 want = "signed in" if expected.authenticated else "signed out"
                 problems.append(f"{side.source} is not {want} as the step expects")
-            elif expected.email and side.authenticated and not _same_email(side.email, expected.email):
-                problems.append(f"{side.source} shows {side.email}, expected {expected.email}")
+            elif expected.email and side.authenticated and side.shows(expected.email) is False:
+                shown = side.email if side.shown_as is None else repr(side.shown)
+                wanted = expected.email if side.shown_as is None else repr(render(side.shown_as,
+                                                                                  expected.email))
+                problems.append(f"{side.source} shows {shown}, expected {wanted}")
             elif (
                 expected.roles is not None
                 and side.roles is not None
@@ -218,11 +261,12 @@ def assert_consistent(
 
 def replay_cookies(
     browser: Browser, base_url: str, cookies: list[Any], probe: SessionProbe, timeout_s: float,
-    proxy: ProxySettings | None = None,
+    proxy: ProxySettings | None = None, ignore_https_errors: bool = False,
 ) -> SessionView:
     """Ask the backend about a session using only old cookies, from a brand-new context
     (through `proxy`: from another device's address)."""
-    context: BrowserContext = browser.new_context(base_url=base_url, proxy=proxy)
+    context: BrowserContext = browser.new_context(base_url=base_url, proxy=proxy,
+                                                  ignore_https_errors=ignore_https_errors)
     try:
         context.add_cookies(cookies)
         view = BackendSession(context.request, probe, timeout_s).read()

@@ -36,6 +36,7 @@ MARKERS = [
     "severity1: a broken invariant here is a security hole or locks users out",
     "severity2: a broken invariant here degrades security or usability",
     "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",
+    "needs(*features): the check needs these [features] of the app (skipped when one is false)",
 ]
 
 

@@ -41,23 +41,13 @@ def cache_driver_compilation() -> None:
 
 
 def trust_private_ca() -> None:
-    """E2E_CA_BUNDLE for Playwright's Node driver (the admin API and hooks): Node reads
-    NODE_EXTRA_CA_CERTS once, when the driver starts, so it is set here, before any fixture
-    starts Playwright. A user's own NODE_EXTRA_CA_CERTS is kept, with the bundle added to
-    it; bad settings are reported by the run's settings fixture, not here."""
+    """E2E_CA_BUNDLE for Playwright's Node driver (the admin API and hooks), set before any
+    fixture starts Playwright (`Trust.for_node_driver`); bad settings are reported by the
+    run's settings fixture, not here."""
     try:
-        settings = Settings()
+        Settings().trust().for_node_driver()
     except Exception:  # noqa: BLE001 - the settings fixture says what is wrong, in one sentence
         return
-    if not settings.ca_bundle or settings.ignore_https_errors:
-        return
-    try:
-        own = os.environ.get("NODE_EXTRA_CA_CERTS")
-        trust = settings.trust()
-        os.environ["NODE_EXTRA_CA_CERTS"] = (trust.combined_with(own) if own else
-                                             str(Path(settings.ca_bundle).expanduser().resolve()))
-    except (AuthprobeError, OSError):
-        return  # the settings fixture reports the bundle
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -72,13 +62,13 @@ def _trust_options(settings: Settings, browser_name: str) -> dict[str, Any]:
     """Chromium accepts E2E_CA_BUNDLE's keys and E2E_BASE_URL's certificate once it verified
     against the bundle (by SPKI hash, see src/authprobe/tls.py); other engines have no such
     switch and need the CA in the system store or E2E_IGNORE_HTTPS_ERRORS."""
-    if settings.ignore_https_errors or browser_name != "chromium":
+    if browser_name != "chromium":
         return {}
     try:
-        hashes = settings.trust().spki_hashes(settings.base_url, settings.http_timeout)
+        args = settings.trust().chromium_args(settings.base_url, settings.http_timeout)
     except AuthprobeError as exc:
         stop_run(exc)
-    return {"args": [f"--ignore-certificate-errors-spki-list={','.join(hashes)}"]} if hashes else {}
+    return {"args": args} if args else {}
 
 
 @pytest.fixture(scope="session")

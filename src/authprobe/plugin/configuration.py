@@ -42,8 +42,7 @@ def authprobe_profile(authprobe_settings: Settings) -> TargetProfile:
         raise
     problems = locator_problems(loaded)
     if problems:
-        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
-        stop_run(ConfigError(f"Target profile {loaded.name}: {problems[0]}{more}; fix the profile."))
+        stop_run(ConfigError(f"Target profile {loaded.name}: {'; '.join(problems)}; fix the profile."))
     return loaded
 
 

@@ -17,6 +17,7 @@ from authprobe.oob.devices import (
     is_loopback_origin,
     parse_devices,
 )
+from authprobe.pacing import remember_address
 from authprobe.plugin.runtime import stop_run
 from authprobe.settings import Settings
 from authprobe.target.app import Target
@@ -51,8 +52,9 @@ class ProxiedContexts(DeviceContexts):
         """A device whose address lies in one `inside` network (if given), in no `outside` one,
         and a browser context that leaves from it."""
         device = self.device(name, inside=inside, outside=outside)
-        return device, self._new_context(proxy=device.proxy_option(),
-                                         extra_http_headers=headers or {})
+        context = self._new_context(proxy=device.proxy_option(), extra_http_headers=headers or {})
+        remember_address(context, device.address)  # its sign-ins draw from its own budget
+        return device, context
 
     def device(self, name: str, *, inside: Iterable[str] = (), outside: Iterable[str] = ()) -> Device:
         """Such a device alone; the check skips, saying what to set, where none can be had."""
@@ -69,9 +71,12 @@ class ProxiedContexts(DeviceContexts):
         if self._source is None:
             return self._new_context()
         try:
-            return self._new_context(proxy=self._source.device(name).proxy_option())
+            device = self._source.device(name)
         except LookupError:
             return self._new_context()
+        context = self._new_context(proxy=device.proxy_option())
+        remember_address(context, device.address)
+        return context
 
 
 @pytest.fixture

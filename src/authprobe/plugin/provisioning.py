@@ -23,6 +23,7 @@ from authprobe.profile import TargetProfile
 from authprobe.provisioning.channels import Provisioner, headless_channels
 from authprobe.provisioning.command import CommandRunner
 from authprobe.provisioning.pool import AccountPool, parse_pool
+from authprobe.provisioning.removal import LeftoverRemover
 from authprobe.provisioning.screen import ScreenChannel, SignupChannel
 from authprobe.provisioning.sweep import RunJournal, recover, recover_by_listing
 from authprobe.provisioning.users import ThrowawayUsers, UserLedger
@@ -123,8 +124,9 @@ def _sweep_and_journal(config: pytest.Config, provisioner: Provisioner, profile:
                        target: Target, settings: Settings) -> RunJournal:
     """Remove the users earlier runs left on a shared target, then journal this run's."""
     state = Path(settings.state_dir)
-    removed, still = recover(state, target.base_url, provisioner, lambda line: None)
-    more, left = recover_by_listing(provisioner, target.mail_address,
+    remover = LeftoverRemover(provisioner, settings.removal_timeout)
+    removed, still = recover(state, target.base_url, remover, lambda line: None)
+    more, left = recover_by_listing(remover, target.mail_address,
                                     settings.sweep_grace_hours * 3600, lambda line: None)
     removed, still = removed + more, still + left
     if removed or still:

@@ -10,16 +10,26 @@ from typing import Any
 
 import pytest
 
-from authprobe.errors import AuthprobeError, CheckFailed, MailConfigError
+from authprobe.errors import (
+    AuthprobeError,
+    CheckFailed,
+    MailConfigError,
+    ServerUnreachable,
+    SmsGatewayStalled,
+    TargetThrottled,
+)
 from authprobe.plugin.journeys import attach_journeys
 from authprobe.plugin.run_end import ARTIFACTS
 from authprobe.plugin.runtime import (
     BASE_URL,
+    ENVIRONMENT_EXIT,
     PW_CONFIG,
     RUN_SECRETS,
     TRACE_WITHOUT_FILMSTRIP,
+    remember_session,
     say,
-    stop_run,
+    stop_after_check,
+    worker_stopped_run,
 )
 from authprobe.security.artifacts import ArtifactDir
 from authprobe.security.hygiene import (
@@ -35,6 +45,10 @@ from authprobe.target.app import answers
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, AuthprobeError) and not isinstance(error, CheckFailed):
+        # one sentence, set before the report is logged (an xdist worker sends it on then)
+        report.longrepr = f"{type(error).__name__}: {error}"
     attach_journeys(item, report)
     _redact_report(report, item.config.stash.get(RUN_SECRETS, {}))
     base_url = item.config.stash.get(BASE_URL, None)
@@ -78,12 +92,29 @@ pytest_runtest_call = pytest.hookimpl(wrapper=True, tryfirst=True)(_unwrap_inter
 pytest_runtest_teardown = pytest.hookimpl(wrapper=True, tryfirst=True)(_unwrap_interrupt)
 
 
+ENVIRONMENT_STOP = pytest.StashKey[str]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    remember_session(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: a worker that stopped the run for an environment failure."""
+    stopped = worker_stopped_run(node)
+    if stopped is not None:
+        node.config.stash.setdefault(ENVIRONMENT_STOP, stopped)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> Any:
     """After Ctrl-C (or a second one during the session's teardown) the session's fixtures
     are still torn down, and what went down with the interrupt fails there: pytest would print
     that as a traceback and exit 1. The run stays interrupted (exit 2), in one line, unless
     --full-trace asks for the traceback."""
+    if ENVIRONMENT_STOP in session.config.stash and session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        session.exitstatus = ENVIRONMENT_EXIT  # a worker stopped it: xdist reports an interruption
     try:
         return (yield)
     except BaseException as exc:  # noqa: BLE001 - re-raised unless the run was interrupted
@@ -118,13 +149,12 @@ def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
-    """Errors the tool raises on purpose read as one sentence, not a traceback wall; a check
-    failure stays pytest's assertion failure, with its evidence."""
+    """A failure of a server every later check needs ends the run (the one sentence was set
+    on the report by `pytest_runtest_makereport`)."""
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, AuthprobeError) and not isinstance(error, CheckFailed):
-        report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
-    if isinstance(error, MailConfigError):  # the mailbox stalled or went away: every later
-        stop_run(error)  # check would wait on it too, so the run ends as an environment failure
+    if isinstance(error, MailConfigError | ServerUnreachable | SmsGatewayStalled | TargetThrottled):
+        stop_after_check(error)  # every later check would wait on that server too (or be throttled as well),
+        # so the run ends as an environment failure
 
 
 def _given(config: pytest.Config, flag: str) -> bool:

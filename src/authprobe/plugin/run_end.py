@@ -21,9 +21,11 @@ from pydantic import SecretStr
 
 from authprobe.errors import AuthprobeError
 from authprobe.oracle.budgets import STEP_TIMES, StepTimes, budget_problems, distribution
+from authprobe.plugin import suite_dir
 from authprobe.plugin.runtime import RUN_SECRETS, USER_LEDGER
 from authprobe.plugin.whole_target import remove_lock_files
 from authprobe.profile import load_profile
+from authprobe.provisioning.leftovers import cannot_remove, checks_making_users, unusable_channels
 from authprobe.provisioning.users import LedgerEntry, UserLedger
 from authprobe.scan import format_findings
 from authprobe.security.artifacts import ArtifactDir
@@ -178,6 +180,27 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     tally = config.stash.get(WORKERS_TALLY, None) or RunTally.of_this_process(config)
     for line in tally.lines():
         terminalreporter.write_line(line)
+    if tally.users.left():  # last, set apart: leftovers must not drown in the lines above
+        terminalreporter.write_sep("!", f"authprobe: {len(tally.users.left())} throwaway user(s) "
+                                   "LEFT ON THE TARGET (listed above; `authprobe sweep` removes them "
+                                   "once a channel can)", yellow=True, bold=True)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Before any check: the users this run will leave, when no channel can remove them."""
+    if is_worker(config):
+        return []
+    try:
+        settings = load_settings()
+        profile = load_profile(settings.target)
+    except AuthprobeError:
+        return []  # the run stops on its configuration, saying why
+    suites = [Path(arg.split("::")[0]) for arg in config.args]
+    suites = [p for p in suites if p.exists()] or [p for p in [suite_dir()] if p is not None]
+    estimate = sum(checks_making_users(p) if p.is_dir() else checks_making_users(p.parent, p.name)
+                   for p in suites)
+    said = cannot_remove(profile, estimate, unusable_channels(profile, settings))
+    return [f"authprobe: {said}"] if said else []
 
 
 def seal_and_scan(session: pytest.Session) -> None:

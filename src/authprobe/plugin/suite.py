@@ -14,7 +14,9 @@ module per concern, each registered as a pytest plugin of its own:
 - signed_in: `authprobe_signed_in_states`, `authprobe_signed_in` (stored sign-in state)
 - device_contexts: `authprobe_device_source`, `authprobe_devices` (a device, an address)
 - whole_target: xdist workers on one target; checks that change all of it run alone
+- pacing: every sign-in draws from the run's budget ([policy] signin_rate), across workers
 - reporting: redaction, one sentence for the tool's own errors, which artifacts are kept
+- consequences: a failure that follows from an earlier finding of the run says so
 - run_end: seal and scan the artifacts, the summary, budgets: once per run
 - browser: pytest-playwright's fixtures extended (never replaced)
 
@@ -32,8 +34,10 @@ import pytest
 from authprobe.plugin import (
     browser,
     configuration,
+    consequences,
     device_contexts,
     journeys,
+    pacing,
     provisioning,
     reporting,
     run_end,
@@ -45,7 +49,8 @@ from authprobe.plugin import (
 # browser last: registered after every entry-point plugin (this runs in pytest_configure), each
 # override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
 MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, journeys, signed_in,
-                                   device_contexts, whole_target, reporting, run_end, browser)
+                                   device_contexts, whole_target, pacing, reporting, consequences,
+                                   run_end, browser)
 
 
 def activate(config: pytest.Config) -> None:

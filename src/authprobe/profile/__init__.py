@@ -7,6 +7,19 @@ admin operations and test hooks all live here.
 
 from __future__ import annotations
 
+from authprobe.profile.elements import (
+    COMMON as COMMON_ELEMENTS,
+)
+from authprobe.profile.elements import (
+    SCREENS,
+    Element,
+    ScreenSpec,
+)
+from authprobe.profile.forms import (
+    FIELD_PLACEHOLDERS,
+    SignupField,
+    SignupForm,
+)
 from authprobe.profile.loading import (
     TARGETS_DIR,
     load_profile,
@@ -49,6 +62,7 @@ from authprobe.profile.session import (
     Roles,
     SessionProbe,
     SigninLimit,
+    SigninRate,
     SmsChannel,
     jmespath_problem,
 )
@@ -57,11 +71,14 @@ __all__ = [
     "AdminApi",
     "AdminScreen",
     "Budgets",
+    "COMMON_ELEMENTS",
+    "Element",
     "CHANNELS",
     "Channel",
     "CommandOperation",
     "Commands",
     "E164_PREFIX",
+    "FIELD_PLACEHOLDERS",
     "Hooks",
     "HttpOperation",
     "Launch",
@@ -76,13 +93,18 @@ __all__ = [
     "Provision",
     "Resource",
     "Roles",
+    "SCREENS",
     "SECTIONS",
     "STEP_ACTIONS",
     "ScreenRecipe",
+    "ScreenSpec",
     "ScreenStep",
     "SelfService",
     "SessionProbe",
     "SigninLimit",
+    "SigninRate",
+    "SignupField",
+    "SignupForm",
     "SmsChannel",
     "TARGETS_DIR",
     "TargetProfile",

@@ -76,12 +76,23 @@ def unknown_key(error: ErrorDetails) -> str:
     return f"{key} is not a top-level setting authprobe knows{hint}"
 
 
-def _problem(error: ErrorDetails) -> str:
+def _problems(error: ErrorDetails) -> list[str]:
+    """One pydantic error as the problems it holds (a validator that checks several values
+    reports each on its own line), each saying what to do."""
     if error["type"] == "extra_forbidden":
-        return unknown_key(error)
+        return [unknown_key(error)]
     where = ".".join(str(part) for part in error["loc"])
-    said = error["msg"].removeprefix("Value error, ")
-    return said if not where or said.startswith(where) else f"{where}: {said}"
+    if error["type"] == "missing":
+        return [f"{where} is required and missing; set it"]
+    said = error["msg"].removeprefix("Value error, ").splitlines()
+    return [line if not where or line.startswith(where) else f"{where}: {line}" for line in said]
+
+
+def problems_of(exc: ValidationError) -> list[str]:
+    """Every problem pydantic found, a misspelt name first (it is usually why the rest is
+    missing or wrong)."""
+    errors = sorted(exc.errors(), key=lambda error: error["type"] != "extra_forbidden")
+    return [problem for error in errors for problem in _problems(error)]
 
 
 def load_profile(target: str) -> TargetProfile:
@@ -90,7 +101,9 @@ def load_profile(target: str) -> TargetProfile:
     try:
         return TargetProfile.model_validate(data)
     except ValidationError as exc:
-        # a misspelt name is usually why the rest is missing or wrong: name it first
-        errors = sorted(exc.errors(), key=lambda error: error["type"] != "extra_forbidden")
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ConfigError(f"Target profile {path}: {_problem(errors[0])}{more}; fix the profile.") from None
+        problems = problems_of(exc)  # every one at once: a fix-and-retry loop per problem is slow
+        if len(problems) == 1:
+            raise ConfigError(f"Target profile {path}: {problems[0]}; fix the profile.") from None
+        listed = "; ".join(f"({number}) {problem}" for number, problem in enumerate(problems, 1))
+        raise ConfigError(f"Target profile {path} has {len(problems)} problems: {listed}; "
+                          "fix the profile.") from None

@@ -9,6 +9,8 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from authprobe.profile._strict import _Strict
+from authprobe.profile.features import Feature, Features, Identity, missing_feature
+from authprobe.profile.forms import SignupForm
 from authprobe.profile.operations import (
     CHANNELS,
     OPERATIONS,
@@ -26,31 +28,52 @@ from authprobe.profile.session import Budgets, MailPatterns, Network, Policy, Ro
 
 
 class TargetProfile(_Strict):
-    name: str
-    description: str = ""
-    launch: Launch | None = None
-    paths: Paths = Paths()
-    session_probe: SessionProbe = SessionProbe()
-    mail: MailPatterns = MailPatterns()
-    policy: Policy = Policy()
-    roles: Roles = Roles()
-    budgets: Budgets = Budgets()
-    network: Network = Network()
-    sms: SmsChannel | None = None
-    admin_api: AdminApi | None = None
-    admin_screen: AdminScreen | None = None
-    commands: Commands | None = None
-    self_service: SelfService = SelfService()
-    provision: Provision = Provision()
-    hooks: Hooks = Hooks()
+    """One target app: everything app-specific the suite needs (docs/onboarding.md, or
+    `authprobe docs`, lists every key; the reference is generated from these fields)."""
+
+    name: str = Field(description="the profile's name, shown in reports")
+    description: str = Field(default="", description="one line on what this target is")
+    launch: Launch | None = Field(default=None, description="how a built-in target is started when "
+                                  "E2E_BASE_URL is unset; your staging app has none")
+    paths: Paths = Field(default=Paths(), description="where the screens are, relative to E2E_BASE_URL")
+    session_probe: SessionProbe = Field(default=SessionProbe(), description="the JSON endpoint that "
+                                        "says who is signed in: every check's backend side")
+    mail: MailPatterns = Field(default=MailPatterns(), description="how activation and reset mails "
+                               "are recognised and their links found")
+    policy: Policy = Field(default=Policy(), description="what the app promises; the checks judge "
+                           "the app against these")
+    roles: Roles = Field(default=Roles(), description="the roles and which pages and endpoints each may use")
+    budgets: Budgets = Field(default=Budgets(), description="how long each kind of step may take")
+    network: Network = Field(default=Network(), description="where users may come from (network checks)")
+    sms: SmsChannel | None = Field(default=None, description="what the app does by text message; "
+                                   "unset: the text-message checks skip")
+    admin_api: AdminApi | None = Field(default=None, description="an admin HTTP API (E2E_ADMIN_TOKEN) "
+                                       "that makes, re-roles and removes throwaway users")
+    admin_screen: AdminScreen | None = Field(default=None, description="recipes for the app's admin "
+                                             "screen, signed in as E2E_ADMIN_EMAIL")
+    commands: Commands | None = Field(default=None, description="commands that make, re-role, "
+                                      "deactivate and remove users")
+    self_service: SelfService = Field(default=SelfService(), description="what users do for themselves")
+    signup: SignupForm = Field(default=SignupForm(), description="what the sign-up form asks "
+                               "beyond the email and password")
+    provision: Provision = Field(default=Provision(), description="which channel each user operation "
+                                 "goes through, in order")
+    hooks: Hooks = Field(default=Hooks(), description="test-only endpoints of the target (E2E_HOOK_TOKEN)")
+    features: Features = Field(default=Features(), description="what the app has: a feature set "
+                               "false makes the checks that need it skip, naming the key")
+    identity: Identity = Field(default=Identity(), description="how the UI shows who is signed in, "
+                               "and the screens that show nobody")
     locators: dict[str, dict[str, LocatorSpec]] = Field(
-        default_factory=dict, description="screen → element → locator override"
+        default_factory=dict, description="screen → element → locator, where your wording differs "
+        "from the defaults (the screens and elements are listed below); false: the screen has no "
+        "such element (a password change without the current password)"
     )
     unsupported: dict[str, str] = Field(
-        default_factory=dict, description="check name → why this target cannot support it"
+        default_factory=dict, description="check name → why this target cannot support it (skipped "
+        "with that reason)"
     )
     accepted_risks: dict[str, str] = Field(
-        default_factory=dict, description="check name → why a known failure is accepted"
+        default_factory=dict, description="check name → why a known failure is accepted (strict xfail)"
     )
 
     def authorising_endpoints(self) -> list[tuple[str, str]]:
@@ -62,8 +85,18 @@ class TargetProfile(_Strict):
             found.append((probe.roles_url, self.roles.default))
         return found + [(res.path, res.allowed[0]) for res in self.roles.resources if res.kind == "api"]
 
+    def missing(self, feature: Feature) -> str | None:
+        """The profile line that says the app lacks `feature` (a skip's reason), or None."""
+        return missing_feature(self.features, self.policy.mfa, feature)
+
     def locator(self, screen: str, element: str) -> LocatorSpec | None:
-        return self.locators.get(screen, {}).get(element)
+        found = self.locators.get(screen, {}).get(element)
+        return None if found is None or found.absent else found
+
+    def lacks(self, screen: str, element: str) -> bool:
+        """Whether `[locators.SCREEN]` declares the element absent (`ELEMENT = false`)."""
+        found = self.locators.get(screen, {}).get(element)
+        return found is not None and found.absent
 
     def offers(self, channel: Channel, operation: Operation) -> bool:
         """Whether this profile describes `operation` through `channel`."""

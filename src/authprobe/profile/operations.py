@@ -15,18 +15,24 @@ from authprobe.profile.session import _networks, jmespath_problem
 class HttpOperation(_Strict):
     """An HTTP call template; `{email}`, `{password}`, `{role}` are filled in."""
 
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-    path: str
-    json_body: dict[str, object] | None = Field(default=None, alias="json")
-    ok_status: list[int] = Field(default_factory=lambda: [200, 201, 204])
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(description="the HTTP method")
+    path: str = Field(description="a path on the target's origin; placeholders are filled in")
+    json_body: dict[str, object] | None = Field(default=None, alias="json",
+                                                description="the JSON body, placeholders filled in")
+    ok_status: list[int] = Field(default_factory=lambda: [200, 201, 204],
+                                 description="statuses that mean it worked")
 
 
 class AdminApi(_Strict):
-    token_header: str = "Authorization"
-    token_prefix: str = "Bearer "
-    create_user: HttpOperation
-    delete_user: HttpOperation
-    set_role: HttpOperation
+    """An admin HTTP API authorised by E2E_ADMIN_TOKEN: the fastest channel for throwaway users."""
+
+    token_header: str = Field(default="Authorization", description="the header E2E_ADMIN_TOKEN goes in")
+    token_prefix: str = Field(default="Bearer ", description="what precedes the token in that header")
+    create_user: HttpOperation = Field(description="makes a throwaway user ({email}, {password}, {role})")
+    delete_user: HttpOperation = Field(
+        examples=[{"method": "DELETE", "path": "/api/admin/users/{email}", "ok_status": [204, 404]}],
+        description="removes {email} (clean-up; list 404 in ok_status)")
+    set_role: HttpOperation = Field(description="gives {email} the role {role} (role checks)")
     list_users: HttpOperation | None = Field(
         default=None, description="lets each run remove what killed runs left (by address)")
     list_emails: str = Field(default="users[].email",
@@ -53,9 +59,11 @@ SECTIONS: dict[Channel, str] = {
 class CommandOperation(_Strict):
     """An argv template (never a shell string); the password reaches it by environment only."""
 
-    argv: list[str] = Field(min_length=1)
-    env: dict[str, str] = Field(default_factory=dict)
-    ok_exit: list[int] = Field(default_factory=lambda: [0])
+    argv: list[str] = Field(min_length=1, description="the command and its arguments ({email}, "
+                            "{role}, {python}; never {password})")
+    env: dict[str, str] = Field(default_factory=dict, description="environment for it; {password} "
+                                "may appear here")
+    ok_exit: list[int] = Field(default_factory=lambda: [0], description="exit codes that mean it worked")
 
     @model_validator(mode="after")
     def _password_never_in_argv(self) -> CommandOperation:
@@ -72,29 +80,35 @@ class CommandOperation(_Strict):
 class Commands(_Strict):
     """Provisioning by command (`manage.py`, `rails runner`, `kubectl exec`, a database client)."""
 
-    cwd: str | None = None
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    create_user: CommandOperation | None = None
-    set_role: CommandOperation | None = None
-    deactivate_user: CommandOperation | None = None
-    delete_user: CommandOperation | None = None
+    cwd: str | None = Field(default=None, description="the folder the commands run in; unset: here")
+    timeout_seconds: float = Field(default=60.0, gt=0, description="each command's deadline")
+    create_user: CommandOperation | None = Field(default=None, description="makes a throwaway user")
+    set_role: CommandOperation | None = Field(default=None, description="gives {email} the role {role}")
+    deactivate_user: CommandOperation | None = Field(default=None, description="deactivates {email}")
+    delete_user: CommandOperation | None = Field(default=None, description="removes {email} (clean-up)")
 
 
 class Provision(_Strict):
     """Channels per operation, in the order to try them; unset → every configured channel."""
 
-    create: list[Channel] | None = None
-    set_role: list[Channel] | None = None
-    deactivate: list[Channel] | None = None
-    delete: list[Channel] | None = None
+    create: list[Channel] | None = Field(default=None, examples=[["signup"]], description="channels "
+                                         "that make throwaway users, in order of preference")
+    set_role: list[Channel] | None = Field(default=None, description="channels that change a role")
+    deactivate: list[Channel] | None = Field(default=None, description="channels that deactivate a user")
+    delete: list[Channel] | None = Field(default=None, description="channels that remove a user "
+                                         "(clean-up and `authprobe sweep`)")
 
 
 class Hooks(_Strict):
     """Test-only endpoints of the target (present only in its test mode, token-locked)."""
 
-    token_header: str = "X-Test-Hook-Token"
-    backdate_sessions: HttpOperation | None = None
-    backdate_tokens: HttpOperation | None = None
+    token_header: str = Field(default="X-Test-Hook-Token", description="the header E2E_HOOK_TOKEN goes in")
+    backdate_sessions: HttpOperation | None = Field(
+        default=None, description="makes {email}'s sessions look idle by {idle_seconds} and old by "
+        "{age_seconds}: the idle and absolute TTL checks")
+    backdate_tokens: HttpOperation | None = Field(
+        default=None, description="makes {email}'s tokens of {kind} (reset, activation, sms_code) "
+        "{seconds} older: the link and code expiry checks")
     rotate_keys: HttpOperation | None = Field(
         default=None, description="a new signing key; older keys accepted for {grace_seconds}")
     retire_keys: HttpOperation | None = Field(

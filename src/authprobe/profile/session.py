@@ -14,11 +14,35 @@ from pydantic import Field, field_validator, model_validator
 from authprobe.profile._strict import _Strict
 
 
+def pointer_as_jmespath(pointer: str) -> str | None:
+    """The JMESPath spelling of a JSON pointer (`/data/flows/2/is_pending` →
+    `data.flows[2].is_pending`), or None when there is none that compiles."""
+    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.strip("/").split("/")]
+    spelt = ""
+    for part in parts:
+        if part.isdigit():
+            spelt += f"[{part}]"
+        elif part.isidentifier():
+            spelt += f".{part}" if spelt else part
+        else:
+            quoted = part.replace("\\", "\\\\").replace('"', '\\"')
+            spelt += f'."{quoted}"' if spelt else f'"{quoted}"'
+    if not spelt or spelt.startswith("["):
+        spelt = f"@{spelt}"
+    try:
+        jmespath.compile(spelt)
+    except jmespath.exceptions.JMESPathError:
+        return None
+    return spelt
+
+
 def jmespath_problem(expression: str, where: str) -> str | None:
-    """Why `expression` is not a usable JMESPath expression, or None when it is."""
+    """Why `expression` is not a usable JMESPath expression, or None when it is; a JSON
+    pointer is answered with its JMESPath spelling (one that compiles)."""
     if expression.startswith("/"):
-        return (f"{where} {expression!r} is a JSON pointer; write it as a JMESPath expression "
-                f"(for example {expression.strip('/').replace('/', '.')!r})")
+        spelt = pointer_as_jmespath(expression)
+        example = f" (for example {spelt!r})" if spelt else ""
+        return f"{where} {expression!r} is a JSON pointer; write it as a JMESPath expression{example}"
     try:
         jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
@@ -38,68 +62,118 @@ class SessionProbe(_Strict):
                      description="a path on the target's origin, starting with /")
     authenticated: str | None = Field(
         default="authenticated", description="JMESPath; unset: a 2xx answer means signed in")
-    email: str = "user.email"
-    roles: str = "user.roles"
+    email: str = Field(default="user.email", description="JMESPath to the signed-in user's address: "
+                       "compared with the UI's identity and the user a check signed in")
+    roles: str = Field(default="user.roles", description="JMESPath to the user's roles (a list or one "
+                       "string): the role checks compare it with [roles]")
     roles_url: str | None = Field(default=None, pattern=r"^/",
                                   description="a second endpoint the roles expression reads")
-    mfa_pending: str | None = "mfa_pending"
-    signed_out_status: list[int] = Field(default_factory=lambda: [401])
-    cookie_name: str = "session"
+    mfa_pending: str | None = Field(
+        default="mfa_pending", description="JMESPath, true while a second step is pending: the MFA "
+        "checks require it between password and code; unset: never pending")
+    signed_out_status: list[int] = Field(
+        default_factory=lambda: [401], description="statuses that mean nobody is signed in (never "
+        "a 5xx); any other non-2xx stops the run")
+    cookie_name: str = Field(default="session", description="the session cookie: the session, "
+                             "hygiene and concurrency checks copy, drop and inspect it")
 
     @model_validator(mode="after")
     def _expressions_compile(self) -> SessionProbe:
-        for name in ("authenticated", "email", "roles", "mfa_pending"):
-            expression = getattr(self, name)
-            problem = expression and jmespath_problem(expression, f"session_probe.{name}")
-            if problem:
-                raise ValueError(problem)
+        """Every expression that does not compile, in one message (not the first alone)."""
+        problems = [problem for name in ("authenticated", "email", "roles", "mfa_pending")
+                    if (expression := getattr(self, name))
+                    and (problem := jmespath_problem(expression, f"session_probe.{name}"))]
+        if problems:
+            raise ValueError("\n".join(problems))  # one line each: loading lists them
         return self
 
 
 class MailPatterns(_Strict):
-    activation_subject: str = "Activate your account"
-    activation_link: str = r"https?://\S+/activate\?token=[\w\-.]+"
-    reset_subject: str = "Reset your password"
-    reset_link: str = r"https?://\S+/reset/confirm\?token=[\w\-.]+"
+    """How the mails the app sends are recognised in the test mailbox."""
+
+    activation_subject: str = Field(default="Activate your account", description="a substring of the "
+                                    "activation mail's subject: sign-up and activation checks wait for it")
+    activation_link: str = Field(default=r"https?://\S+/activate\?token=[\w\-.]+", description="a "
+                                 "regex matching the whole activation link in that mail")
+    reset_subject: str = Field(default="Reset your password", description="a substring of the reset "
+                               "mail's subject: the reset checks wait for it")
+    reset_link: str = Field(default=r"https?://\S+/reset/confirm\?token=[\w\-.]+", description="a "
+                            "regex matching the whole reset link in that mail")
 
     @model_validator(mode="after")
     def _regexes_compile(self) -> MailPatterns:
+        problems = []
         for field in ("activation_link", "reset_link"):
             try:
                 re.compile(getattr(self, field))
             except re.error as exc:
-                raise ValueError(f"mail.{field} is not a valid regular expression ({exc})") from None
+                problems.append(f"mail.{field} is not a valid regular expression ({exc})")
+        if problems:
+            raise ValueError("\n".join(problems))  # one line each: loading lists them
         return self
+
+
+class SigninRate(_Strict):
+    """How many sign-ins (right password or wrong) the app takes before it throttles (HTTP
+    429 or the login screen's throttled_message): the run paces its sign-ins under this."""
+
+    per_address: int | None = Field(default=None, gt=0, description="sign-ins one client address may "
+                                    "make per window; the run's own and each device's count apart")
+    per_account: int | None = Field(default=None, gt=0, description="sign-ins into one account per "
+                                    "window, from any address")
+    window_seconds: float = Field(default=60, gt=0, description="the window both are counted over")
 
 
 class Policy(_Strict):
     """What the app promises; tests read these instead of hard-coding them."""
 
-    email_verification_required: bool = True
-    mfa: Literal["off", "optional", "required"] = "optional"
-    totp_period: int = 30
-    totp_digits: int = 6
+    email_verification_required: bool = Field(default=True, description="decides verdicts: true, "
+                                              "an unactivated account must not sign in (sign-up checks)")
+    mfa: Literal["off", "optional", "required"] = Field(
+        default="optional", description="off: MFA checks skip; required: sign-in without it must not pass")
+    totp_period: int = Field(default=30, description="seconds per TOTP code (the MFA flows' codes)")
+    totp_digits: int = Field(default=6, description="digits per TOTP code")
     totp_skew_steps: int = Field(default=1, ge=0, description="windows accepted either side")
     recovery_codes: int | None = Field(
         default=10, description="how many enrolment gives; unset: not stated, not checked")
-    reset_token_ttl_seconds: int = 900
-    reset_ends_other_sessions: bool = True
-    password_change_ends_other_sessions: bool = True  # ASVS 7.4.3
-    password_change_keeps_session: bool = True  # the browser that changed it stays signed in
-    idle_ttl_seconds: int | None = None
-    absolute_ttl_seconds: int | None = None
-    concurrent_sessions: Literal["allowed", "single"] = "allowed"
-    logout_scope: Literal["device", "all"] = "device"
-    enumeration_safe: bool = True
+    reset_token_ttl_seconds: int = Field(default=900, description="decides verdicts: a reset link "
+                                         "older than this must be refused (the reset checks, with "
+                                         "[hooks] backdate_tokens)")
+    reset_ends_other_sessions: bool = Field(default=True, description="decides verdicts: a reset "
+                                            "by mail signs out every other session (test_reset)")
+    password_change_ends_other_sessions: bool = Field(
+        default=True, description="decides verdicts: a password change signs out the user's other "
+        "browsers (ASVS 7.4.3; e2e/test_password_change.py); false: they must stay signed in")
+    password_change_keeps_session: bool = Field(
+        default=True, description="decides verdicts: the browser that changed the password stays "
+        "signed in (e2e/test_password_change.py); false: it must be signed out")
+    idle_ttl_seconds: int | None = Field(
+        default=None, examples=[1800], description="a session unused this long ends (hygiene checks, "
+        "with [hooks] backdate_sessions); unset: not checked")
+    absolute_ttl_seconds: int | None = Field(
+        default=None, examples=[28800], description="a session ends this long after sign-in however "
+        "used; unset: not checked")
+    concurrent_sessions: Literal["allowed", "single"] = Field(
+        default="allowed", description="single: a new sign-in ends the older session (concurrency checks)")
+    logout_scope: Literal["device", "all"] = Field(
+        default="device", description="what sign-out ends: this browser, or every session of the user")
+    enumeration_safe: bool = Field(default=True, description="sign-in and reset answer alike for "
+                                   "unknown and known addresses (sign-in and reset checks)")
     reset_mail_to_unknown: Literal["none", "notice"] = Field(
         default="none", description="notice: unknown addresses get a mail with no reset link")
-    tokens_in_local_storage: bool = False
+    tokens_in_local_storage: bool = Field(default=False, description="true: the app keeps tokens in "
+                                          "web storage by design (the hygiene check accepts it)")
     key_rotation_grace_seconds: int = Field(
         default=300, ge=0, description="how long a retired signing key is still accepted")
     key_rotation_sessions: Literal["kept", "ended"] = Field(
         default="kept", description="sessions signed before a rotation, inside the grace window")
     key_rotation_links: Literal["honoured", "refused"] = Field(
         default="honoured", description="mailed links signed before a rotation, inside the grace")
+    signin_rate: SigninRate | None = Field(
+        default=None, examples=[{"per_address": 30, "window_seconds": 60}], description="the app's "
+        "sign-in rate limit: every sign-in of the run (all xdist workers) waits to stay under it; "
+        "unset: no limit stated, and a throttled sign-in ends the check as an environment failure "
+        "(exit 3) naming this key")
 
 
 def _networks(values: list[str] | None) -> list[str] | None:
@@ -113,11 +187,20 @@ def _networks(values: list[str] | None) -> list[str] | None:
 
 
 class SigninLimit(_Strict):
+    """How many failed sign-ins one address may make before it must wait."""
+
     attempts: int = Field(gt=0, description="failed sign-ins one address may make in the window")
-    window_seconds: float = Field(gt=0)
+    window_seconds: float = Field(gt=0, description="the window those attempts are counted over")
     exempt: list[str] = Field(default_factory=list, description="networks the limit leaves alone")
 
     _valid = field_validator("exempt")(_networks)
+
+
+class AccountLockout(_Strict):
+    """How many wrong passwords lock one account, for every address."""
+
+    attempts: int = Field(gt=0, description="wrong passwords for one account in the window")
+    window_seconds: float = Field(gt=0, description="the window those attempts are counted over")
 
 
 class Network(_Strict):
@@ -125,11 +208,17 @@ class Network(_Strict):
 
     admin_networks: list[str] | None = Field(
         default=None, description="networks the admin roles may sign in and work from")
-    admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
+    admin_roles: list[str] = Field(default_factory=lambda: ["admin"],
+                                   description="the roles admin_networks applies to")
     bound_roles: list[str] = Field(
         default_factory=list, description="roles whose sessions stay bound to the sign-in address")
     signin_limit: SigninLimit | None = Field(
-        default=None, description="failed sign-ins per address before that address must wait")
+        default=None, description="failed sign-ins per address before that address must wait "
+        "(the sign-in limit check: other devices must still sign in)")
+    account_lockout: AccountLockout | None = Field(
+        default=None, description="failed sign-ins per account before it is locked for every address "
+        "(the sign-in limit check: other devices are refused that account, other accounts sign in); "
+        "with signin_limit: both scopes")
 
     _valid = field_validator("admin_networks")(_networks)
 
@@ -138,7 +227,7 @@ E164_PREFIX = r"^\+[1-9]\d{0,10}$"  # the start of an E.164 number: "+" and up t
 
 
 class SmsChannel(_Strict):
-    """[sms]: what the app does by text message, and the gateway whose message list the test
+    """What the app does by text message, and the gateway whose message list the test
     phone reads (its account and token come from settings: E2E_SMS_*)."""
 
     provider: Literal["twilio"] = Field(
@@ -152,13 +241,15 @@ class SmsChannel(_Strict):
     number_prefix: str = Field(
         default="+1555", pattern=E164_PREFIX,
         description="E.164 start of test numbers the app accepts; E2E_PHONE_PREFIX overrides it")
-    code_digits: int = Field(default=6, ge=4, le=10)
+    code_digits: int = Field(default=6, ge=4, le=10, description="digits of a texted code (how the "
+                             "test phone finds it in a message)")
     code_ttl_seconds: int | None = Field(default=None, gt=0,
                                          description="how long a texted code works; unset: not stated")
     codes_per_window: int | None = Field(
         default=None, gt=0, description="most codes one user is texted for one purpose per window "
         "(the first and the resends); unset: no limit stated")
-    code_window_seconds: float = Field(default=600, gt=0)
+    code_window_seconds: float = Field(default=600, gt=0, description="the window codes_per_window "
+                                       "counts over")
 
 
 class Budgets(_Strict):
@@ -181,26 +272,33 @@ class Budgets(_Strict):
 class Resource(_Strict):
     """One protected page or endpoint and the roles allowed to use it."""
 
-    path: str
-    kind: Literal["page", "api"]
-    allowed: list[str]
+    path: str = Field(description="the page's or endpoint's path")
+    kind: Literal["page", "api"] = Field(description="page: opened in the browser; api: called with "
+                                         "the browser's cookies")
+    allowed: list[str] = Field(description="the roles that may use it; every other role must be "
+                               "refused (role checks)")
     nav_link: str | None = Field(default=None, description="link name that offers it in the UI")
     nav_link_for_all: bool = Field(
         default=False, description="the link is shown to every role by design (the page refuses)")
 
 
 class Roles(_Strict):
-    names: list[str] = Field(default_factory=lambda: ["member"])
-    default: str = "member"
-    resources: list[Resource] = Field(default_factory=list)
+    """The app's roles and the role matrix the role checks walk."""
+
+    names: list[str] = Field(default_factory=lambda: ["member"], description="every role of the app")
+    default: str = Field(default="member", description="the role a new user gets")
+    resources: list[Resource] = Field(default_factory=list, description="the role matrix: protected "
+                                      "pages and endpoints with the roles allowed (role checks)")
 
     @model_validator(mode="after")
     def _known_roles(self) -> Roles:
         known = set(self.names)
-        if self.default not in known:
-            raise ValueError(f"roles.default {self.default!r} is not in roles.names")
+        problems = [] if self.default in known else [
+            f"roles.default {self.default!r} is not in roles.names"]
         for resource in self.resources:
             unknown = set(resource.allowed) - known
             if unknown:
-                raise ValueError(f"resource {resource.path} allows unknown roles {sorted(unknown)}")
+                problems.append(f"resource {resource.path} allows unknown roles {sorted(unknown)}")
+        if problems:
+            raise ValueError("\n".join(problems))  # one line each: loading lists them
         return self

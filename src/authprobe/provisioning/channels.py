@@ -167,6 +167,8 @@ class Provisioner:
         if not described:
             hints = " or ".join(SECTIONS[c] for c in ("admin_api", "admin_screen", "command")
                                 if operation != "deactivate" or c != "admin_api")
+            if operation == "delete":  # users deleting themselves clean up the sign-up channel's
+                hints += " or [self_service] delete_account"
             return (f"the profile of {self.profile.name} describes no channel for '{operation}' "
                     f"(add {hints})")
         if self._only and not any(name in self._only for name in described):

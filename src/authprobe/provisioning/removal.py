@@ -82,7 +82,43 @@ def remove_within(provisioner: Provisioner, account: Account, until: float,
 
 
 def remove_account(provisioner: Provisioner, account: Account) -> tuple[str, list[str]]:
-    """As `remove_within` with no deadline of the run's (`authprobe sweep`, the start-of-run
-    sweep): each channel bounded only by its own timeouts."""
+    """As `remove_within` with no deadline of the run's: each channel bounded only by its own
+    timeouts (a single removal a check asked for, not a sweep)."""
     return remove_within(provisioner, account, time.monotonic() + threading.TIMEOUT_MAX / 2,
                          threading.TIMEOUT_MAX / 2)
+
+
+class LeftoverRemover:
+    """Removes users earlier runs left (`authprobe sweep`, the start-of-run sweep), one after
+    another, each within `deadline_s` (E2E_REMOVAL_TIMEOUT).
+
+    When `STALLS_IN_A_ROW` users in a row used up their whole deadline and were still left,
+    the channels are taken as down and every further user is left on record at once: a sweep
+    of 200 leftovers behind a hanging admin API ends in about three deadlines, not 200."""
+
+    STALLS_IN_A_ROW = 3
+
+    def __init__(self, provisioner: Provisioner, deadline_s: float) -> None:
+        self._provisioner, self._deadline_s = provisioner, deadline_s
+        self._stalls = 0
+
+    @property
+    def provisioner(self) -> Provisioner:
+        return self._provisioner
+
+    @property
+    def gave_up(self) -> bool:
+        return self._stalls >= self.STALLS_IN_A_ROW
+
+    def remove(self, email: str) -> str:
+        """How the user went ("deleted via admin_api"), or "left: why"."""
+        if self.gave_up:
+            return (f"left: not tried, {self.STALLS_IN_A_ROW} removals in a row found no channel "
+                    f"answering within E2E_REMOVAL_TIMEOUT ({self._deadline_s:g} s)")
+        started = time.monotonic()
+        account = Account(email, None, self._provisioner.profile.roles.default)
+        cleaned, _ = remove_within(self._provisioner, account, started + self._deadline_s,
+                                   self._deadline_s)
+        stalled = cleaned.startswith("left") and time.monotonic() - started >= self._deadline_s * 0.95
+        self._stalls = self._stalls + 1 if stalled else 0
+        return cleaned

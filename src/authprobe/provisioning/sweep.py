@@ -21,17 +21,16 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from playwright.sync_api import sync_playwright
 
-from authprobe.errors import ConfigError
+from authprobe.errors import ConfigError, OperationFailed
 from authprobe.oob.mail import run_started
 from authprobe.profile import load_profile
 from authprobe.provisioning.channels import (
-    Account,
     ApiChannel,
     Provisioner,
     headless_channels,
 )
 from authprobe.provisioning.command import CommandRunner
-from authprobe.provisioning.removal import remove_account
+from authprobe.provisioning.removal import LeftoverRemover
 from authprobe.settings import load_settings
 
 RUNS = "runs"
@@ -122,7 +121,7 @@ def dead_runs(state_dir: Path) -> list[DeadRun]:
     return found
 
 
-def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
+def recover(state_dir: Path, base_url: str, remover: LeftoverRemover,
             report: Callable[[str], None]) -> tuple[int, int]:
     """Remove the users dead runs left on this target; returns (removed, still left)."""
     removed = still = 0
@@ -138,7 +137,7 @@ def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
             claim.release()
             continue
         try:
-            left = _recover_run(run, provisioner, report)
+            left = _recover_run(run, remover, report)
         finally:
             claim.release()
         removed += len(run.pending) - len(left)
@@ -149,12 +148,11 @@ def recover(state_dir: Path, base_url: str, provisioner: Provisioner,
     return removed, still
 
 
-def _recover_run(run: DeadRun, provisioner: Provisioner, report: Callable[[str], None]) -> list[str]:
+def _recover_run(run: DeadRun, remover: LeftoverRemover, report: Callable[[str], None]) -> list[str]:
     """Remove one dead run's pending users; returns the ones still left."""
     left = []
     for email in run.pending:
-        account = Account(email, None, provisioner.profile.roles.default)
-        cleaned, _ = remove_account(provisioner, account)
+        cleaned = remover.remove(email)
         if cleaned.startswith("left"):
             left.append(email)
             _append(run.path, {"op": "left", "email": email, "why": cleaned})
@@ -164,13 +162,13 @@ def _recover_run(run: DeadRun, provisioner: Provisioner, report: Callable[[str],
     return left
 
 
-def recover_by_listing(provisioner: Provisioner, address_base: str, grace_s: float,
+def recover_by_listing(remover: LeftoverRemover, address_base: str, grace_s: float,
                        report: Callable[[str], None], now: float | None = None) -> tuple[int, int]:
     """Users of runs that started over `grace_s` ago, found by the admin API's user list.
 
     For leftovers no journal remembers (a CI machine that died with its run). Only addresses
     authprobe makes for this mailbox (`qa+tag-xxxxxx-rSTAMP@…`) are touched, never others."""
-    lister = next((c for c in provisioner.order("delete") if isinstance(c, ApiChannel)), None)
+    lister = next((c for c in remover.provisioner.order("delete") if isinstance(c, ApiChannel)), None)
     emails = lister.list_emails() if lister is not None else None
     if not emails:
         return 0, 0
@@ -178,7 +176,7 @@ def recover_by_listing(provisioner: Provisioner, address_base: str, grace_s: flo
     stale = [e for e in emails if (started := run_started(e, address_base)) and started < cutoff]
     removed = still = 0
     for email in stale:
-        cleaned, _ = remove_account(provisioner, Account(email, None, provisioner.profile.roles.default))
+        cleaned = remover.remove(email)
         report(f"{email}: {cleaned}")
         if cleaned.startswith("left"):
             still += 1
@@ -203,9 +201,12 @@ def sweep_command(list_only: bool = False) -> int:
         total = sum(len(run.pending) for run in mine)
         print(f"authprobe sweep: {total} user(s) on record for {settings.base_url}.")
         return 0
+    trust = settings.trust()
+    trust.for_node_driver()  # E2E_CA_BUNDLE, as in a run (before the driver starts)
     with sync_playwright() as playwright:
         request = playwright.request.new_context(base_url=settings.base_url,
-                                                 timeout=settings.http_timeout * 1000)
+                                                 timeout=settings.http_timeout * 1000,
+                                                 ignore_https_errors=trust.ignore)
         runner = CommandRunner(profile.commands, {}, Path.cwd()) if profile.commands else None
         channels, missing = headless_channels(profile, request, settings.admin_token, runner,
                                               settings.http_timeout)
@@ -213,12 +214,18 @@ def sweep_command(list_only: bool = False) -> int:
                         "signup": "sweep knows no user's password (none is ever recorded)"})
         provisioner = Provisioner(profile, channels, missing,
                                   only=list(settings.provision) or None)
-        removed, still = recover(state_dir, settings.base_url, provisioner, print)
-        if settings.mail_address:
-            more, left = recover_by_listing(provisioner, settings.mail_address,
-                                            settings.sweep_grace_hours * 3600, print)
-            removed, still = removed + more, still + left
-        request.dispose()
+        remover = LeftoverRemover(provisioner, settings.removal_timeout)
+        try:
+            removed, still = recover(state_dir, settings.base_url, remover, print)
+            if settings.mail_address:
+                more, left = recover_by_listing(remover, settings.mail_address,
+                                                settings.sweep_grace_hours * 3600, print)
+                removed, still = removed + more, still + left
+        except OperationFailed as exc:  # listing the users: a sweep is no check, one sentence
+            raise ConfigError(f"authprobe sweep stopped: {exc}; users on record stay there for "
+                              "the next sweep.") from None
+        finally:
+            request.dispose()
     print(f"authprobe sweep: {removed} of {removed + still} user(s) removed; "
           f"{still} still on record.")
     return 0 if not still else 1

@@ -40,6 +40,10 @@ class SandboxConfig:
     signin_limit_attempts: int = 5
     signin_limit_window: float = 60.0
     signin_limit_exempt: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # the machine itself
+    signin_rate: int | None = None  # sign-ins per address per signin_rate_window, then 429; None: no rate
+    signin_rate_window: float = 60.0
+    account_lockout_attempts: int = 5  # with the account_lockout shape: wrong passwords per account
+    account_lockout_window: float = 300.0
     # Text messages (src/authprobe/sandbox/sms.py) go out through a gateway with Twilio's REST API, the
     # sandbox's own sink (src/authprobe/sandbox/smssink.py) unless told otherwise; no URL: no SMS at all.
     sms_api_url: str | None = None

@@ -56,6 +56,7 @@ class Sandbox:
     signin_limit: SigninLimit
     texter: Texter
     keys: SigningKeys = field(default_factory=SigningKeys)
+    user_names: set[str] = field(default_factory=set)  # `signup_extra_fields` shape: taken names
 
     def has(self, defect: str) -> bool:
         return defect in self.config.defects
@@ -340,7 +341,7 @@ async def _render(
     ctx.db.commit()
     header = await header_identity(ctx)
     html = ctx.sandbox.templates.get_template(template).render(
-        page_id=page_id, h1=h1, header=header, csrf_token=csrf_token,
+        page_id=page_id, h1=h1, header=header, csrf_token=csrf_token, page_path=ctx.request.url.path,
         shapes=ctx.sandbox.config.shapes,
         status=values.pop("status", None), alert=values.pop("alert", None), **values,
     )

@@ -8,6 +8,11 @@
   `signin_limit_window` seconds, then that address (only that one) gets "too many attempts".
   Addresses in `signin_limit_exempt` (the machine itself, like an office allow-list) are not
   counted: a run's own many deliberate wrong passwords come from there.
+- Sign-ins per address (`signin_rate` attempts within `signin_rate_window` seconds, right
+  password or wrong, the machine itself included; none by default): past it the address gets
+  HTTP 429 "Too many requests", as a stack behind a rate limiter does.
+- The `account_lockout` shape: `account_lockout_attempts` wrong passwords for one account within
+  `account_lockout_window` seconds lock that account for every address ("Too many attempts").
 - The test hooks answer only to `hook_networks`, whatever token they carry.
 
 Seeded defects:
@@ -60,27 +65,61 @@ def hook_allowed(config: SandboxConfig, address: str) -> bool:
     return "hooks_open_to_any_network" in config.defects or _within(address, config.hook_networks)
 
 
+class _Window:
+    """Events per key in a sliding window (in memory: one sandbox process)."""
+
+    def __init__(self, window: float) -> None:
+        self._window = window
+        self._events: dict[str, deque[float]] = defaultdict(deque)
+
+    def recent(self, key: str, now: float) -> deque[float]:
+        events = self._events[key]
+        while events and now - events[0] > self._window:
+            events.popleft()
+        return events
+
+
 class SigninLimit:
-    """Failed sign-ins per address in a sliding window (in memory: one sandbox process)."""
+    """Failed sign-ins per address, sign-ins per address (the rate) and, with the
+    `account_lockout` shape, failed sign-ins per account, each in its sliding window."""
 
     def __init__(self, config: SandboxConfig) -> None:
-        self._attempts, self._window = config.signin_limit_attempts, config.signin_limit_window
+        self._attempts = config.signin_limit_attempts
         self._exempt = config.signin_limit_exempt
         self._shared = "signin_limit_shared_by_addresses" in config.defects
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures = _Window(config.signin_limit_window)
+        self._rate = config.signin_rate
+        self._signins = _Window(config.signin_rate_window)
+        self._lockout = (config.account_lockout_attempts if "account_lockout" in config.shapes
+                         else None)
+        self._account_failures = _Window(config.account_lockout_window)
 
     def _recent(self, address: str, now: float) -> deque[float]:
-        failures = self._failures[ALL_ADDRESSES if self._shared else address]
-        while failures and now - failures[0] > self._window:
-            failures.popleft()
-        return failures
+        return self._failures.recent(ALL_ADDRESSES if self._shared else address, now)
+
+    def over_rate(self, address: str) -> bool:
+        """Count this sign-in attempt; True when the address already used up its rate."""
+        if not self._rate:
+            return False
+        now = time.time()
+        recent = self._signins.recent(address, now)
+        if len(recent) >= self._rate:
+            return True
+        recent.append(now)
+        return False
+
+    def account_locked(self, email: str) -> bool:
+        return (self._lockout is not None
+                and len(self._account_failures.recent(email, time.time())) >= self._lockout)
 
     def blocked(self, address: str) -> bool:
         if _within(address, self._exempt):
             return False
         return len(self._recent(address, time.time())) >= self._attempts
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str, email: str) -> None:
+        now = time.time()
         if not _within(address, self._exempt):
-            now = time.time()
             self._recent(address, now).append(now)
+        if self._lockout is not None:  # an account is locked for everyone, wherever they come from
+            self._account_failures.recent(email, now).append(now)

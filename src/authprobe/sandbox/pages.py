@@ -70,6 +70,8 @@ from authprobe.sandbox.sms import SETUP_PATH as SMS_SETUP_PATH
 SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
 INVALID_LOGIN = "Invalid email or password."
 TOO_MANY_ATTEMPTS = "Too many failed sign-ins from your network. Try again in a minute."
+TOO_MANY_REQUESTS = "Too many sign-in attempts from your address. Try again in a minute."
+ACCOUNT_LOCKED = "Too many attempts: this account is locked for a few minutes."
 ADMIN_NETWORK_ONLY = "Administrators can only sign in from the office network."
 NOT_ACTIVATED = "Your account is not activated yet. Check your email for the activation link."
 INVALID_CODE = "Invalid authentication code."
@@ -116,6 +118,9 @@ async def signup(ctx: Ctx) -> Response:
             user = await create_user(ctx.sandbox, ctx.db, email, password)
         return await start_sms_activation(ctx, user, email, number)
     if find_user(ctx.db, email) is None:
+        if (alert := _further_fields_missing(ctx, data)) is not None:
+            return await render(ctx, "signup.html", "signup", "Create an account", 400,
+                                email=email, alert=alert)
         user = await create_user(ctx.sandbox, ctx.db, email, password)
         raw = issue_token(ctx.sandbox, ctx.db, user, "activation")
         link = f"{ctx.sandbox.config.base_url}/activate?token={raw}"
@@ -123,6 +128,19 @@ async def signup(ctx: Ctx) -> Response:
     # Same page whether or not the email was taken: sign-up must not enumerate accounts.
     return await render(ctx, "simple.html", "signup-done", "Check your email",
                         message="We have sent you a link to activate your account.")
+
+
+def _further_fields_missing(ctx: Ctx, data: FormData) -> str | None:
+    """`signup_extra_fields` shape: a user name (unique), first and last name are required."""
+    if not ctx.shape("signup_extra_fields"):
+        return None
+    name = field_str(data, "user_name").strip()
+    if not (name and field_str(data, "first_name").strip() and field_str(data, "last_name").strip()):
+        return "Enter a user name, a first name and a last name."
+    if name in ctx.sandbox.user_names:
+        return "That user name is taken."
+    ctx.sandbox.user_names.add(name)
+    return None
 
 
 async def _activation_failed(ctx: Ctx) -> Response:
@@ -199,14 +217,19 @@ async def login(ctx: Ctx) -> Response:
     email, password = normalize_email(field_str(data, "email")), field_str(data, "password")
     next_path = safe_next(field_str(data, "next") or ctx.request.query_params.get("next"))
     limit = ctx.sandbox.signin_limit
+    if limit.over_rate(ctx.address):
+        return await render(ctx, "simple.html", "too-many-requests", "Too many requests", 429,
+                            message=TOO_MANY_REQUESTS)
     if limit.blocked(ctx.address):
         return await _login_page(ctx, 429, email=email, alert=TOO_MANY_ATTEMPTS)
+    if limit.account_locked(email):
+        return await _login_page(ctx, 403, email=email, alert=ACCOUNT_LOCKED)
     user = find_user(ctx.db, email)
     # Unknown emails still pay for a hash check, so timing does not enumerate accounts.
     ok = await ctx.sandbox.check_password(user.password_hash if user else
                                           ctx.sandbox.dummy_hash, password)
     if user is None or not ok:
-        limit.failed(ctx.address)
+        limit.failed(ctx.address, email)
         return await _login_page(ctx, 400, email=email, alert=INVALID_LOGIN)
     if user.role == "admin" and not admin_allowed(ctx.sandbox.config, ctx.address):
         return await _login_page(ctx, 403, email=email, alert=ADMIN_NETWORK_ONLY)
@@ -382,6 +405,7 @@ async def _password_change_error(ctx: Ctx, user: User, data: FormData) -> str | 
     """The alert for a password change that must be refused, or None."""
     current, new = field_str(data, "current_password"), field_str(data, "new_password")
     right = ctx.has("password_change_skips_current_password") or \
+        ctx.shape("password_change_no_current") or \
         await ctx.sandbox.check_password(user.password_hash, current)
     if not right:
         return WRONG_CURRENT_PASSWORD
@@ -723,6 +747,9 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/admin/deactivate", admin_deactivate, post),
         route("/admin/delete", admin_delete, post),
     ]
+    gone = (("/admin",) if sandbox.shape("no_admin_screen") else ()) + (
+        ("/reset", "/account/mfa") if sandbox.shape("no_reset_no_mfa") else ())
+    routes = [r for r in routes if not r.path.startswith(gone)]  # those shapes: 404, as in apps without
     if sandbox.shape("signin_refused_screen"):
         routes += [route("/verify-email", verify_email, get),
                    route("/account-locked", account_locked, get)]

@@ -73,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-ttl", type=int, default=1800, metavar="SECONDS")
     parser.add_argument("--absolute-ttl", type=int, default=28800, metavar="SECONDS")
     parser.add_argument("--reset-ttl", type=int, default=900, metavar="SECONDS")
+    parser.add_argument("--signin-rate", type=int, default=None, metavar="N",
+                        help="sign-ins per address per --signin-rate-window, then HTTP 429")
+    parser.add_argument("--signin-rate-window", type=float, default=60.0, metavar="SECONDS")
 
 
 def check_options(args: argparse.Namespace) -> SandboxOptions:
@@ -92,6 +95,7 @@ async def serve(launch: Launch[SandboxOptions]) -> None:
         smtp_port=launch.mail.smtp_port, admin_token=admin_token, hook_token=hook_token,
         test_mode=args.test_mode, idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl,
         reset_ttl=args.reset_ttl, defects=options.defects, shapes=options.shapes,
+        signin_rate=args.signin_rate, signin_rate_window=args.signin_rate_window,
         db_path=str(launch.db_path), hash_profile="fast" if args.test_mode else "default",
         sms_api_url=texts.url, sms_account_sid=texts.account_sid, sms_auth_token=texts.auth_token,
     )

@@ -9,6 +9,10 @@ from collections.abc import Iterable
 from authprobe.errors import UnknownShapeError
 
 SHAPES: dict[str, str] = {
+    "signup_extra_fields": "sign-up also requires a user name (unique), a first and a last name",
+    "signout_in_menu": "the sign-out button sits inside a closed 'User menu' disclosure",
+    "password_change_no_current": "the password-change form has no current-password field",
+    "icon_button_names": "the sign-in button's accessible name starts with an icon font's text",
     "activation_confirm": "the activation link opens a page with a Confirm button; only its POST activates",
     "reauth": "sensitive screens first ask for the password again (always the first time after sign-in)",
     "totp_key_in_input": "the TOTP setup key is the value of a read-only input labelled 'Setup key'",
@@ -21,6 +25,11 @@ SHAPES: dict[str, str] = {
     "reset_notice_mail": "a reset request for an unknown address mails that address a notice",
     "nav_for_all": "the Editor area and Admin nav links are shown to every signed-in user",
     "activation_expired_message": "(with activation_confirm) a used link shows Confirm again, then fails",
+    "account_no_identity": "the account pages (/account…, password change among them) show no identity",
+    "identity_as_name": "the header shows the user's name (the part of the address before @), not the email",
+    "no_admin_screen": "there is no admin screen: /admin answers 404",
+    "no_reset_no_mfa": "there is no password reset (/reset) and no MFA (/account/mfa): both answer 404",
+    "account_lockout": "5 wrong passwords in 5 minutes lock the account for every address (403)",
 }
 
 # Each of these says where the TOTP key is instead of the default text; two at once contradict.

@@ -128,6 +128,24 @@ class QueryTokenDetector(_Plugin):
                 yield match.group(2)
 
 
+_LITERALS = frozenset({"true", "false", "null", "none", "nil", "yes", "no"})
+_PROSE_WORDS = frozenset({"the", "a", "an", "of", "to", "is", "has", "no", "not", "for", "and", "or",
+                          "with", "in", "on", "only", "its", "this", "that"})
+
+
+def is_prose_or_literal(secret: str) -> bool:
+    """A detect-secrets filter (registered by the scanner): its keyword detector takes whatever
+    follows `password…=` for a value, so `current_password_field = false  # the form…` in a
+    profile and a sentence about passwords in a docstring were findings. A boolean or null
+    literal, or a phrase of five or more words with English function words, is no secret (a
+    run's own secrets are still searched for by value, whatever they look like)."""
+    value = secret.split("  #", 1)[0].split(" #", 1)[0].strip().strip("'\"").strip()
+    if value.lower() in _LITERALS:
+        return True
+    words = value.lower().split()
+    return len(words) >= 5 and any(word in _PROSE_WORDS for word in words)
+
+
 PLUGINS = (QueryTokenDetector, AuthorizationDetector, SecretNameDetector)
 # their kinds, in the order that names a line with several matches (`?access_token=` is a query's)
 RANK = {QUERY: 0, AUTHORIZATION: 1, NAMED: 2}

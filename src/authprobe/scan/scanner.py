@@ -76,7 +76,7 @@ class Scanner:
 
     def __enter__(self) -> Scanner:
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-        from detect_secrets.settings import default_settings
+        from detect_secrets.settings import default_settings, get_filters
 
         from authprobe.scan import plugin
 
@@ -88,6 +88,9 @@ class Scanner:
             settings = self._stack.enter_context(default_settings())
             settings.configure_plugins([{"name": cls.__name__, "path": f"file://{plugin.__file__}"}
                                         for cls in plugin.PLUGINS])
+            settings.filters[f"file://{plugin.__file__}::is_prose_or_literal"] = {}  # its docstring
+            get_filters.cache_clear()
+            self._stack.callback(get_filters.cache_clear)
             get_mapping_from_secret_type_to_class.cache_clear()
             tmp = self._stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="authprobe-scan-", ignore_cleanup_errors=True)

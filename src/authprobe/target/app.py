@@ -312,7 +312,8 @@ def token_checks(target: Target, profile: TargetProfile,
                 results.append((setting, problem))
                 continue
             results.append((setting, f"{operation.method} {operation.path} (checking {setting}) "
-                                     f"got no answer within {timeout_s:g} s; check the target."))
+                                     f"got no answer from {target.base_url} within {timeout_s:g} s; "
+                                     "check the target, or raise E2E_HTTP_TIMEOUT if it is only slow."))
             continue
         refused = answer.status in (401, 403)
         results.append((setting, f"{setting} was refused by the target ({operation.method} "

@@ -1,21 +1,27 @@
-"""A GET with one total deadline, for the preflight (before any browser exists).
+"""A request with one total deadline, for the preflight and doctor (before any browser exists).
 
-`urllib`'s timeout bounds each socket read, so a server that sends its headers and then
-trickles a byte every two seconds never times out. Here every read gets only what is
-left of one deadline for the whole answer.
+`urllib`'s timeout bounds each socket read, so a server that trickles its status line, its
+headers or its body a byte at a time never times out. Here the whole request (connect, TLS,
+headers, body) runs under one `authprobe.watchdog` deadline: the connections urllib makes
+record their sockets, and the deadline shuts them down when it passes.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import ssl
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from authprobe.errors import DeadlineExceeded
+from authprobe.watchdog import SocketWatch
+
+_WATCH = SocketWatch()
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,42 @@ class Answer:
     body: str
 
 
+def _recording(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+    """`base` whose sockets are recorded in `_WATCH` as they are made (before any TLS)."""
+
+    class Recording(base):  # type: ignore[valid-type,misc]  # a class made from an argument
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            create: Callable[..., socket.socket] = self._create_connection  # type: ignore[has-type]
+
+            def record(*where: Any, **options: Any) -> socket.socket:
+                sock: socket.socket = create(*where, **options)
+                _WATCH.record(sock)
+                return sock
+
+            self._create_connection = record
+
+    return Recording
+
+
+_PLAIN = _recording(http.client.HTTPConnection)
+_SECURE = _recording(http.client.HTTPSConnection)
+
+
+class _Http(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PLAIN, req)
+
+
+class _Https(urllib.request.HTTPSHandler):
+    def __init__(self, context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
+        self._tls = context
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_SECURE, req, context=self._tls)
+
+
 def get(url: str, deadline_s: float, max_bytes: int = 65536,
         headers: dict[str, str] | None = None, method: str = "GET",
         body: object | None = None, tls: ssl.SSLContext | None = None) -> Answer:
@@ -32,45 +74,31 @@ def get(url: str, deadline_s: float, max_bytes: int = 65536,
 
     `tls` is the run's trust (`Target.tls()`: the system store plus E2E_CA_BUNDLE); an
     untrusted certificate raises URLError whose reason is `ssl.SSLCertVerificationError`."""
-    ends = time.monotonic() + deadline_s
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url, data=data, method=method,
         headers={**(headers or {}), **({"Content-Type": "application/json"} if data else {})})
-    try:
-        response = urllib.request.urlopen(request, timeout=deadline_s, context=tls)  # noqa: S310
-    except urllib.error.HTTPError as exc:
-        response = exc
-    except TimeoutError:
-        raise DeadlineExceeded(f"{url} did not answer within {deadline_s:g} s") from None
-    with response:
-        status = response.status if hasattr(response, "status") else response.code
-        content_type = response.headers.get("content-type", "")
-        sock = _socket_of(response)
-        chunks: list[bytes] = []
-        size = 0
-        while size < max_bytes:
-            left = ends - time.monotonic()
-            if left <= 0:
-                raise DeadlineExceeded(
-                    f"{url} sent its headers but not the rest of its answer within {deadline_s:g} s")
-            if sock is not None:
-                sock.settimeout(left)
+    opener = urllib.request.build_opener(_Http(), _Https(tls))
+    headers_seen = False
+    with _WATCH.deadline(deadline_s) as deadline:
+        try:
             try:
-                chunk = response.read1(max_bytes - size)
-            except TimeoutError:
-                raise DeadlineExceeded(
-                    f"{url} sent its headers but not the rest of its answer within {deadline_s:g} s"
-                ) from None
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    return Answer(int(status), content_type, b"".join(chunks).decode("utf-8", "replace"))
-
-
-def _socket_of(response: object) -> socket.socket | None:
-    fp = getattr(response, "fp", None)
-    raw = getattr(fp, "raw", None)
-    sock = getattr(raw, "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
+                response = opener.open(request, timeout=deadline_s)
+            except urllib.error.HTTPError as exc:
+                response = exc
+            headers_seen = True
+            with response:
+                status = response.status if hasattr(response, "status") else response.code
+                content_type = response.headers.get("content-type", "")
+                payload = response.read(max_bytes)
+            if deadline.expired:  # a shut-down socket reads as the end of the answer
+                raise TimeoutError
+        except (OSError, http.client.HTTPException) as exc:  # URLError and TimeoutError included
+            if not (deadline.expired or isinstance(exc, TimeoutError)
+                    or isinstance(getattr(exc, "reason", None), TimeoutError)):
+                raise
+            if headers_seen:
+                raise DeadlineExceeded(f"{url} sent its headers but not the rest of its answer "
+                                       f"within {deadline_s:g} s") from None
+            raise DeadlineExceeded(f"{url} did not answer within {deadline_s:g} s") from None
+    return Answer(int(status), content_type, payload.decode("utf-8", "replace"))
