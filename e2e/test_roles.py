@@ -48,10 +48,11 @@ def _page_loaded(visit: PageVisit) -> bool:
             and not visit.shows_sign_in)
 
 
-def _backend_refused(answer: DirectRequest, profile: TargetProfile) -> bool:
+def _backend_refused(answer: DirectRequest, profile: TargetProfile, resource: Resource) -> bool:
     if answer.status in REFUSED_STATUSES:
         return True
-    return 300 <= answer.status < 400 and answer.location_path == profile.paths.login
+    return 300 <= answer.status < 400 and answer.location_path in (
+        profile.paths.login, *resource.refused_by_redirect_to)
 
 
 def _nav_violation(shell: AccountShell, resource: Resource, role: str) -> str | None:
@@ -93,7 +94,7 @@ def _backend_violations(
         if role in resource.allowed and not 200 <= answer.status < 300:
             problems.append(f"{role} may use {resource.kind} {resource.path} but the backend "
                             f"refused it: {answer.describe()}")
-        elif role not in resource.allowed and not _backend_refused(answer, profile):
+        elif role not in resource.allowed and not _backend_refused(answer, profile, resource):
             problems.append(f"{role} may not use {resource.kind} {resource.path} but the backend "
                             f"answered: {answer.describe()}")
     return problems

@@ -23,10 +23,11 @@ class AccountShell(Screen):
     @property
     def signed_in_mark(self) -> Locator:
         """What shows a user is signed in: the identity, or where the profile says a screen
-        shows none ([identity] absent_on), the sign-out button too."""
+        shows none ([identity] absent_on), the sign-out button too (or what reaches it: the
+        closed menu it is in, the link to its confirmation page)."""
         if not self.profile.identity.absent_on:
             return self.current_user
-        return self.current_user.or_(self.sign_out_button)
+        return self.current_user.or_(self.reachable("sign_out_button"))
 
     @property
     def current_roles(self) -> Locator:
@@ -90,7 +91,7 @@ class UiSession:
         where = self._page.url
         if (screen := hidden_at(self._profile, where)) is not None:  # [identity] absent_on
             return SessionView(source="ui", identity_hidden=True,
-                               authenticated=self._shell.sign_out_button.first.is_visible(),
+                               authenticated=self._shell.reachable("sign_out_button").first.is_visible(),
                                evidence=f"{screen} screen at {where}: identity.absent_on")
         if not self._shell.current_user.first.is_visible():  # also False when there is none
             return SessionView(source="ui", authenticated=False, evidence=f"no identity shown at {where}")

@@ -68,8 +68,24 @@ class Screen:
         self.profile = profile
 
     def element(self, name: str) -> Locator:
-        """The element's locator; with `steps` in its spec (open a menu first), they are played
-        when the element is not visible and the first step's target is."""
+        """The element's locator, to look at (is it shown, what does it say): never plays the
+        spec's `steps`, so looking never changes the page."""
+        return resolve(self.page, self._spec(name))
+
+    def reachable(self, name: str) -> Locator:
+        """The element, or the first step that reaches it (a closed menu's button, the link to a
+        confirmation page): what shows a person here could use it, without playing the steps."""
+        spec = self._spec(name)
+        locator = resolve(self.page, spec)
+        first = spec.steps[0] if spec.steps else None
+        if first is None or first.goto is not None:
+            return locator
+        return locator.or_(resolve(self.page, getattr(first, first.action)))
+
+    def reach(self, name: str) -> Locator:
+        """The element's locator, to act on: with `steps` in its spec (open a menu first, or
+        follow a link to a confirmation page), they are played when the element is not visible
+        and the first step's target is."""
         spec = self._spec(name)
         locator = resolve(self.page, spec)
         if spec.steps and not locator.first.is_visible():
@@ -115,12 +131,12 @@ class Screen:
     def click(self, name: str) -> None:
         """Press an element (and wait for what it loads), named in the failure if it is not there."""
         with self.locating(name):
-            self.element(name).click()
+            self.reach(name).click()
             self.page.wait_for_load_state("domcontentloaded")
 
     def fill(self, name: str, value: str) -> None:
         with self.locating(name):
-            self.element(name).fill(value)
+            self.reach(name).fill(value)
 
     def submit_form(self, button: str = "submit_button") -> None:
         """Press the form's submit button; FormRefused naming the invalid fields when the

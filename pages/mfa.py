@@ -41,9 +41,9 @@ class MfaChallengePage(Screen):
 
     def submit_recovery_code(self, code: str) -> None:
         if self.defines("recovery_switch") and self.element("recovery_switch").is_visible():
-            self.element("recovery_switch").click()
+            self.reach("recovery_switch").click()
             if self.defines("recovery_switch_submit"):
-                self.element("recovery_switch_submit").click()
+                self.reach("recovery_switch_submit").click()
             self.page.wait_for_load_state("domcontentloaded")
         self.fill("recovery_field", code)
         self.click("recovery_button")
@@ -62,9 +62,9 @@ class MfaSetupPage(Screen):
         """The setup screen, past a method choice or welcome step, up to the code field."""
         super().open()
         if self.defines("method_choice"):  # apps that ask for a method first
-            self.element("method_choice").check()
+            self.reach("method_choice").check()
         if self.defines("method_choice") or self.defines("method_submit"):  # or a welcome step
-            self.element("method_submit").click()
+            self.reach("method_submit").click()
             self.page.wait_for_load_state("domcontentloaded")
         expect(self.element("code_field")).to_be_visible()
 
@@ -128,10 +128,10 @@ class RecoveryCodesPage(RecoveryCodesList):
     def generate(self) -> list[str]:
         """Press the generate button if the screen has one, then read the codes."""
         if self.defines("generate_button"):
-            self.element("generate_button").click()
+            self.reach("generate_button").click()
             self.page.wait_for_load_state("domcontentloaded")
             if answer_reauth_prompt(self.page, self.profile):  # the prompt ate the press
-                self.element("generate_button").click()
+                self.reach("generate_button").click()
                 self.page.wait_for_load_state("domcontentloaded")
             expect(self.element("recovery_codes").first).to_be_visible()
         return self.recovery_codes()

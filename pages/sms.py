@@ -30,7 +30,7 @@ class SmsSetupPage(Screen):
 
     def send_code(self, number: str) -> None:
         if self.defines("method_choice"):
-            self.element("method_choice").check()
+            self.reach("method_choice").check()
         self.fill_and_press("number_field", number, "send_button")
         expect(self.element("code_field")).to_be_visible()
 

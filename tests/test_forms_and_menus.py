@@ -6,6 +6,7 @@ earlier finding saying so. Real Chromium on set content, no server: each test is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -93,6 +94,26 @@ def test_an_element_with_steps_is_reached_through_them(page: Page) -> None:
     assert page.title() == "out"
 
 
+CONFIRMING = """<h1>Email Addresses</h1><nav><a href="#" onclick="document.body.innerHTML =
+    '<h1>Sign Out</h1><p>Are you sure?</p>'
+    + '<button onclick=&quot;document.title=\\'out\\'&quot;>Sign Out</button>';
+    return false">Sign Out</a></nav>"""
+
+
+def test_looking_at_an_element_never_plays_its_steps_and_acting_does(page: Page) -> None:
+    """allauth's sign-out: a link to a confirmation page holding the button. Looking whether the
+    user is signed in played the steps (followed the link) and left the page being read."""
+    page.set_content(CONFIRMING)
+    target = profile(identity={"absent_on": ["account"]}, locators={"shell": {"sign_out_button": {
+        "role": "button", "name": "Sign Out", "steps": [{"click": {"role": "link", "name": "Sign Out"}}]}}})
+    shell = AccountShell(page, target)
+    assert not shell.sign_out_button.first.is_visible()  # looking: the page stays as it is
+    assert shell.signed_in_mark.first.is_visible()  # what reaches the button shows: signed in
+    assert page.get_by_role("heading").inner_text() == "Email Addresses"
+    shell.sign_out()  # acting: the link, then the button on the confirmation page
+    assert page.title() == "out"
+
+
 def test_an_element_without_its_steps_is_named_when_it_cannot_be_pressed(page: Page) -> None:
     page.set_content("""<h1>Your account</h1><details><summary>User menu</summary>
         <button>Sign out</button></details>""")
@@ -156,7 +177,10 @@ def test_a_later_failure_with_an_earlier_findings_symptom_says_so() -> None:
                                f"finding in this run (test_signup: {symptom}); fix that first")]
 
 
-def test_the_plugin_marks_a_later_failure_with_the_same_symptom(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_the_plugin_marks_a_later_failure_with_the_same_symptom(
+        pytester: pytest.Pytester, workers: list[str]) -> None:
+    """Under xdist the two checks run on different workers: the symptoms travel on the reports."""
     pytester.makepyfile("""
         from authprobe.flows.symptoms import note
 
@@ -172,9 +196,10 @@ def test_the_plugin_marks_a_later_failure_with_the_same_symptom(pytester: pytest
             assert False
     """)
     result = pytester.runpytest_subprocess("-p", "authprobe.plugin.consequences", "-p", "no:randomly",
-                                           "-p", "no:authprobe")
+                                           "-p", "no:authprobe", *workers)
     result.assert_outcomes(failed=3)
     said = result.stdout.str()
     assert said.count("likely a consequence of an earlier finding") == 1
-    assert "(test_the_plugin_marks_a_later_failure_with_the_same_symptom.py::test_a_finding: sign-up " \
-           "signs the new account in at once)" in said
+    first = "test_a_finding" if not workers else "test_(a_finding|b_later)"  # whichever reported first
+    module = r"test_the_plugin_marks_a_later_failure_with_the_same_symptom(\[\w+\])?\.py"
+    assert re.search(rf"\({module}::{first}: sign-up signs the new account in at once\)", said), said

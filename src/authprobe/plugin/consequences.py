@@ -3,19 +3,22 @@
 Flows note what the app did that breaks later checks too (authprobe.flows.symptoms). The
 first failing check that saw a symptom is its finding; a later failing check that saw it
 gets a report section saying it is likely a consequence, so a reader fixes one cause, not
-five failures. Per pytest-xdist worker, like the flows' notes.
+five failures. The symptoms travel on the report (`user_properties`), and the judging is
+done where reports are logged: in a pytest-xdist run that is the controller, so a symptom
+seen by one worker explains a failure on the other.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from authprobe.flows import symptoms
 
-FINDINGS = pytest.StashKey[dict[str, str]]()  # symptom → the check that first failed with it
 SEEN = pytest.StashKey[list[str]]()  # the current check's symptoms, over its phases
+SYMPTOMS = "authprobe_symptoms"  # the report's user property carrying them (JSON)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -29,8 +32,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     seen = item.stash.setdefault(SEEN, [])
     seen.extend(s for s in symptoms.take() if s not in seen)
     if report.failed and seen:
-        explain(item.config.stash.setdefault(FINDINGS, {}), item.nodeid, seen, report)
+        report.user_properties.append((SYMPTOMS, json.dumps(seen)))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter keeps the report
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    seen = [symptom for name, value in report.user_properties if name == SYMPTOMS
+            for symptom in json.loads(str(value))]
+    if report.failed and seen:
+        explain(_FINDINGS, report.nodeid, seen, report)
+
+
+_FINDINGS: dict[str, str] = {}  # symptom → the check that first failed with it (this process)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _FINDINGS.clear()
 
 
 def explain(findings: dict[str, str], nodeid: str, seen: list[str], report: pytest.TestReport) -> None:

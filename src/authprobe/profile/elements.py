@@ -154,7 +154,10 @@ SCREENS: Mapping[str, ScreenSpec] = {
                                 "compared with the session endpoint's after every step"),
         "current_roles": Element(LocatorSpec(test_id="current-roles"), "the roles the UI shows "
                                  "(comma or space separated); absent: roles are not compared"),
-        "sign_out_button": Element(_role("button", "Sign out"), "signs out"),
+        "sign_out_button": Element(_role("button", "Sign out"), "signs out; its showing also "
+                                   "tells a signed-in page (sign-in outcomes, identity.absent_on); "
+                                   "behind a 'sign out?' confirmation page: the button there, "
+                                   "with steps = [{ click = the link }]"),
         "sign_in_link": Element(_role("link", "Sign in"), "shown to strangers"),
         "mfa_link": Element(_role("link", "Two-factor authentication"), "leads to TOTP setup"),
     }),

@@ -29,7 +29,9 @@ class LocatorSpec(_Strict):
     steps: list[ScreenStep] | None = Field(
         default=None, description="what a person does first to reach the element when it is not "
         "visible (open a user menu: [{ click = { role = \"button\", name = \"Account\" } }]); "
-        "played by every check that uses the element")
+        "played when a check acts on the element (clicks or fills it), never when it only looks "
+        "whether it shows; a step may lead to another page (a 'sign out?' confirmation: the link, "
+        "then the button)")
 
     @model_validator(mode="after")
     def _pattern_has_a_group(self) -> LocatorSpec:

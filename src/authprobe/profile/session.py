@@ -276,7 +276,13 @@ class Resource(_Strict):
     kind: Literal["page", "api"] = Field(description="page: opened in the browser; api: called with "
                                          "the browser's cookies")
     allowed: list[str] = Field(description="the roles that may use it; every other role must be "
-                               "refused (role checks)")
+                               "refused (role checks): 401, 403 or 404, or a redirect to paths.login "
+                               "or to one of refused_by_redirect_to; any other redirect counts as served")
+    refused_by_redirect_to: list[str] = Field(
+        default_factory=list, examples=[["/admin/login/"]],
+        description="paths besides paths.login a refused request is redirected to (Django's admin "
+        "sends a signed-in user without staff rights to /admin/login/): such a redirect counts as "
+        "refused by the role checks")
     nav_link: str | None = Field(default=None, description="link name that offers it in the UI")
     nav_link_for_all: bool = Field(
         default=False, description="the link is shown to every role by design (the page refuses)")

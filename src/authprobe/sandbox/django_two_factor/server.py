@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from authprobe.errors import SandboxConfigError, UnknownMisconfigurationError
+from authprobe.sandbox.django_project import allowed_hosts
 from authprobe.sandbox.django_two_factor.settings import (
     MISCONFIGURATIONS,
     DjangoConfig,
@@ -55,12 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_options(args: argparse.Namespace) -> DjangoOptions:
     return DjangoOptions(validate_misconfigurations(args.misconfigure), admin_seed(args.test_mode))
-
-
-def allowed_hosts(host: str) -> tuple[str, ...]:
-    if host in ("0.0.0.0", "::", ""):
-        return ("*",)  # listening everywhere: any name may reach it
-    return tuple(dict.fromkeys(("127.0.0.1", "localhost", "[::1]", host)))
 
 
 def prepare_database(seed: AdminSeed | None) -> None:

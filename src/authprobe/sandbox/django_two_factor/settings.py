@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from authprobe.errors import UnknownMisconfigurationError
+from authprobe.sandbox.django_project import mail_and_logging
 
 HERE = Path(__file__).resolve().parent
 
@@ -136,22 +137,7 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         # django-registration
         "ACCOUNT_ACTIVATION_DAYS": 1,
         "REGISTRATION_OPEN": True,
-        # Mail: Django's SMTP backend to the local sink.
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": config.smtp_host,
-        "EMAIL_PORT": config.smtp_port,
-        "EMAIL_USE_TLS": False,
-        "EMAIL_USE_SSL": False,
-        "EMAIL_TIMEOUT": 10,
-        "DEFAULT_FROM_EMAIL": config.mail_sender,
-        "SERVER_EMAIL": config.mail_sender,
-        "LOGGING": {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-            "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR",
-                                           "propagate": False}},
-        },
+        **mail_and_logging(config),  # mail to the sink, request errors on stderr
         # The project's own switches.
         "AUTHPROBE_TEST_MODE": config.test_mode,
         "AUTHPROBE_HOOK_TOKEN": config.hook_token,

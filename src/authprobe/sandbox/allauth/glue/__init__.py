@@ -1,0 +1,1 @@
+"""The project's own Django app: default role on sign-up, admins are staff, a plain user admin."""

@@ -1,0 +1,122 @@
+"""Django settings of the project, built per start and applied with settings.configure():
+nothing here reads or sets DJANGO_SETTINGS_MODULE, so no other process inherits it.
+
+allauth is configured as its documentation's quickstart says for an email-only site with
+mandatory verification and MFA; everything else (rate limits, enumeration prevention, link
+lifetimes, templates) is allauth's default.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from authprobe.sandbox.django_project import mail_and_logging
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class AllauthConfig:
+    db_path: str
+    smtp_host: str
+    smtp_port: int
+    test_mode: bool = False
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
+    mail_sender: str = "authprobe allauth <no-reply@sandbox.test>"
+
+
+def build(config: AllauthConfig) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "DEBUG": False,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": list(config.allowed_hosts),
+        "ROOT_URLCONF": "authprobe.sandbox.allauth.urls",
+        "WSGI_APPLICATION": None,
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "allauth",
+            "allauth.account",
+            "allauth.mfa",
+            "allauth.headless",
+            "authprobe.sandbox.allauth.glue",
+        ],
+        "MIDDLEWARE": [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "allauth.account.middleware.AccountMiddleware",
+        ],
+        "AUTHENTICATION_BACKENDS": [
+            "django.contrib.auth.backends.ModelBackend",
+            "allauth.account.auth_backends.AuthenticationBackend",
+        ],
+        "TEMPLATES": [{
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            # the project's frame (a sign-out button) wraps allauth's own layout; every
+            # screen is allauth's own template, unchanged
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {"context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]},
+        }],
+        "DATABASES": {"default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": config.db_path,
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        }},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "AUTH_PASSWORD_VALIDATORS": [  # what `startproject` writes
+            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+        ],
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": "/static/",
+        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "X_FRAME_OPTIONS": "DENY",
+        "LOGIN_REDIRECT_URL": "/accounts/email/",
+        "PASSWORD_RESET_TIMEOUT": 900,
+        # allauth: email is the identity, verified before the first sign-in
+        "ACCOUNT_LOGIN_METHODS": {"email"},
+        "ACCOUNT_SIGNUP_FIELDS": ["email*", "password1*", "password2*"],
+        "ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+        "ACCOUNT_UNIQUE_EMAIL": True,
+        "MFA_SUPPORTED_TYPES": ["totp", "recovery_codes"],
+        "HEADLESS_ONLY": False,
+        **mail_and_logging(config),  # mail to the sink, request errors on stderr
+    }
+    if config.test_mode:
+        # Django's own advice for test runs: a fast hasher.
+        values["PASSWORD_HASHERS"] = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return values
+
+
+def configure(config: AllauthConfig) -> None:
+    """Apply the settings to this process and set Django up (apps, signals)."""
+    import django
+    from django.conf import settings
+
+    settings.configure(**build(config))
+    django.setup()
