@@ -3,8 +3,10 @@ and the page objects' elements all follow the model and the screen registry (iss
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 import re
 import tomllib
 from pathlib import Path
@@ -84,13 +86,16 @@ def test_every_screen_element_the_pages_use_is_in_the_registry_and_the_reference
 
 
 def _screens() -> list[type[Screen]]:
+    """The page objects, module by module (not `Screen.__subclasses__()`: another test of this
+    worker may have dropped and re-imported page modules, leaving stale classes behind)."""
+    import authprobe.pages as package
+
     found: list[type[Screen]] = []
-    pending = [Screen]
-    while pending:
-        for sub in pending.pop().__subclasses__():
-            pending.append(sub)
-            if "screen" in sub.__dict__ and sub.__module__.startswith("authprobe.pages."):
-                found.append(sub)  # not a test's own Screen (another test of this worker)
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"authprobe.pages.{info.name}")
+        found += [cls for cls in vars(module).values()
+                  if isinstance(cls, type) and issubclass(cls, Screen) and "screen" in cls.__dict__
+                  and cls.__module__ == module.__name__]
     return found
 
 
