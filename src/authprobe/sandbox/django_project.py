@@ -1,6 +1,6 @@
 """What the built-in Django projects (sandbox/django_two_factor, sandbox/allauth) set up alike:
-the hosts they answer to, mail through Django's SMTP backend to the local sink, and request
-errors on stderr."""
+the hosts they answer to, the database and `startproject`'s defaults, mail through Django's SMTP
+backend to the local sink, and request errors on stderr."""
 
 from __future__ import annotations
 
@@ -40,4 +40,29 @@ def mail_and_logging(config: MailConfig) -> dict[str, Any]:
             "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR",
                                            "propagate": False}},
         },
+    }
+
+
+def project_defaults(db_path: str) -> dict[str, Any]:
+    """Django settings: SQLite in WAL mode (writers wait, never fail at once), the password
+    validators and i18n that `startproject` writes, static files' URL."""
+    return {
+        "DATABASES": {"default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": db_path,
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        }},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "AUTH_PASSWORD_VALIDATORS": [
+            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+        ],
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": "/static/",
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from authprobe.sandbox.django_project import mail_and_logging
+from authprobe.sandbox.django_project import mail_and_logging, project_defaults
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,24 +73,7 @@ def build(config: AllauthConfig) -> dict[str, Any]:
                 "django.contrib.messages.context_processors.messages",
             ]},
         }],
-        "DATABASES": {"default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": config.db_path,
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-        }},
-        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
-        "AUTH_PASSWORD_VALIDATORS": [  # what `startproject` writes
-            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-        ],
-        "LANGUAGE_CODE": "en-us",
-        "TIME_ZONE": "UTC",
-        "USE_I18N": True,
-        "USE_TZ": True,
-        "STATIC_URL": "/static/",
+        **project_defaults(config.db_path),  # SQLite (WAL), startproject's validators, UTC
         "SESSION_ENGINE": "django.contrib.sessions.backends.db",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

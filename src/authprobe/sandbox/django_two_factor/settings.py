@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from authprobe.errors import UnknownMisconfigurationError
-from authprobe.sandbox.django_project import mail_and_logging
+from authprobe.sandbox.django_project import mail_and_logging, project_defaults
 
 HERE = Path(__file__).resolve().parent
 
@@ -102,25 +102,8 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         }],
         # Form errors through the project's templates (django/forms/errors/list/ul.html).
         "FORM_RENDERER": "django.forms.renderers.TemplatesSetting",
-        "DATABASES": {"default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": config.db_path,
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-        }},
-        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        **project_defaults(config.db_path),  # SQLite (WAL), startproject's validators, UTC
         "AUTH_USER_MODEL": "accounts.User",
-        "AUTH_PASSWORD_VALIDATORS": [  # what `startproject` writes
-            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-        ],
-        "LANGUAGE_CODE": "en-us",
-        "TIME_ZONE": "UTC",
-        "USE_I18N": True,
-        "USE_TZ": True,
-        "STATIC_URL": "/static/",
         # Sessions: in the database, idle timeout of 30 min (every request moves the expiry).
         "SESSION_ENGINE": session_engine,
         "SESSION_COOKIE_AGE": 1800,
