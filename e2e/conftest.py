@@ -29,6 +29,14 @@ def missing(profile: TargetProfile, need: str) -> str | None:
     return f"locators.{screen}.{element} = false" if profile.lacks(screen, element) else None
 
 
+def case_keys(node: pytest.Item, name: str) -> list[str]:
+    """`check[value]` for each parameter value of this case (`test_x[signature]`): how a
+    profile names one case of a parametrized check in [unsupported] and [accepted_risks]."""
+    callspec = getattr(node, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return [f"{name}[{value}]" for value in params if isinstance(value, str)]
+
+
 @pytest.fixture(autouse=True)
 def _honour_profile_support(request: pytest.FixtureRequest, authprobe_profile: TargetProfile) -> None:
     """Skip checks the profile declares unsupported, or that need a feature the profile says the
@@ -39,10 +47,11 @@ def _honour_profile_support(request: pytest.FixtureRequest, authprobe_profile: T
     lacking = [reason for need in needed if (reason := missing(authprobe_profile, need))]
     if lacking:
         pytest.skip(f"target {authprobe_profile.name} lacks what this check needs: {'; '.join(lacking)}")
-    reason = authprobe_profile.unsupported.get(name)
+    keys = [*case_keys(request.node, name), name]  # one case of a check, then the whole check
+    reason = next((found for key in keys if (found := authprobe_profile.unsupported.get(key))), None)
     if reason:
         pytest.skip(f"unsupported by target {authprobe_profile.name}: {reason}")
-    risk = authprobe_profile.accepted_risks.get(name)
+    risk = next((found for key in keys if (found := authprobe_profile.accepted_risks.get(key))), None)
     if risk:
         request.applymarker(pytest.mark.xfail(
             reason=f"accepted risk of target {authprobe_profile.name}: {risk}", strict=True))

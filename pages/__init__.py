@@ -10,7 +10,18 @@ from authprobe.profile import TargetProfile
 
 def known_locators() -> dict[str, set[str]]:
     """Every screen and the element names its page object reads (what [locators] may set)."""
-    from authprobe.pages import account, activation, admin, login, mfa, password, reset, signup, sms  # noqa: F401
+    from authprobe.pages import (  # noqa: F401
+        account,
+        activation,
+        admin,
+        idp,
+        login,
+        mfa,
+        password,
+        reset,
+        signup,
+        sms,
+    )
     from authprobe.pages.base import COMMON, Screen
 
     known: dict[str, set[str]] = {}
@@ -18,8 +29,9 @@ def known_locators() -> dict[str, set[str]]:
     def walk(cls: type[Screen]) -> None:
         for sub in cls.__subclasses__():
             if "screen" in sub.__dict__:
+                landmark = {"heading"} if sub.landmark is Screen.landmark else set()  # idp_*: fields
                 known.setdefault(sub.screen, set()).update(
-                    {"heading", *COMMON, *sub.defaults, *sub.optional})
+                    {*landmark, *COMMON, *sub.defaults, *sub.optional})
             walk(sub)
 
     walk(Screen)

@@ -46,7 +46,7 @@ def test_a_needs_marker_naming_nothing_known_is_refused() -> None:
 
 def test_doctor_leaves_the_screens_of_absent_features_alone_and_says_why() -> None:
     target = SimpleNamespace(admin_token=None, hook_token=None, base_url="http://127.0.0.1:1",
-                             sms_account_sid=None, sms_auth_token=None)
+                             sms_account_sid=None, sms_auth_token=None, idp_url=None)
     settings = load_settings()
     probed = {name for name, _ in doctor_checks._checks(settings, BARE, target)}  # type: ignore[arg-type]
     assert {"page reset_request", "page mfa_setup", "page admin"}.isdisjoint(probed)

@@ -156,7 +156,7 @@ def test_browser_path_that_is_not_executable_is_named(sandbox: Target, tmp_path:
     (('url = "/api/session"', 'url = "api/session"'), "session_probe.url: String should match"),
     (("# [locators.login]\n# email_field", "[locators.logni]\nemail_field"),
      "[locators.logni] is not a screen authprobe knows (did you mean 'login'?)"),
-    (("# [locators.login]\n# email_field", "[locators.login]\nemial_field"),
+    (("[locators.login]\nsso_button", '[locators.login]\nemial_field = { label = "Email" }\nsso_button'),
      "[locators.login] emial_field is not an element of that screen (did you mean 'email_field'?)"),
 ])
 def test_profile_mistakes_are_named_before_anything_starts(

@@ -329,7 +329,8 @@ def test_signup_mail_activation_then_login(sandbox: Server) -> None:
     signed_in = sandbox.signed_in(User(email, PASSWORD))
     assert signed_in.session() == {
         "authenticated": True, "mfa_pending": False,
-        "user": {"email": email, "roles": ["member"]}, "client_address": "127.0.0.1",
+        "user": {"email": email, "roles": ["member"], "signed_in_with": "password"},
+        "client_address": "127.0.0.1",
     }
     account = signed_in.get("/account")
     assert account.testid("current-user") == email

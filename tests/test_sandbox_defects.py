@@ -383,15 +383,17 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "sms_resend_unlimited": ([200, 200, 429], [200, 200, 200]),
     "sms_activation_code_unchecked": (400, 200),
 }
-PROBES: dict[str, Probe] = {name: globals()[name] for name in CATALOGUE}
+# the sso_* defects need the IdP: tests/test_sandbox_sso.py proves each against the clean app
+PROBED = sorted(name for name in CATALOGUE if not name.startswith("sso_"))
+PROBES: dict[str, Probe] = {name: globals()[name] for name in PROBED}
 
 
 def test_every_defect_has_a_probe_and_a_description() -> None:
-    assert set(EXPECTED) == set(CATALOGUE)
+    assert set(EXPECTED) == set(PROBED)
     assert all(CATALOGUE.values())
 
 
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+@pytest.mark.parametrize("name", PROBED)
 def test_defect_changes_observable_behaviour(
     name: str, make_server: Callable[..., Server],  # noqa: F811
 ) -> None:

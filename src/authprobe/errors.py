@@ -13,6 +13,7 @@ for all of them. The hierarchy::
         │   ├── ServerUnreachable       the admin API or a test hook server's certificate is not trusted
         │   │   └── ServerStalled       an admin API or test hook call did not finish within E2E_HTTP_TIMEOUT
         │   ├── BrowserNotFound         no browser to launch (playwright.config.py looked for one)
+        │   ├── IdpConfigError          the [sso] identity provider: discovery, URL, tokens or pool
         │   └── SessionProbeError       the session endpoint does not answer the profile's JSON
         ├── WaitTimeout   (TimeoutError)  something outside the DOM did not arrive in time
         ├── DeadlineExceeded (TimeoutError)  an HTTP answer did not finish within its deadline
@@ -36,7 +37,13 @@ for all of them. The hierarchy::
             ├── SandboxUsageError       the sandbox's admin command: database, password or email
             ├── UnknownDefectError (ValueError)  a defect name not in the catalogue
             ├── UnknownShapeError  (ValueError)  a shape name not in the catalogue, or a clash
-            └── UnknownMisconfigurationError (ValueError)  the same for the Django target
+            ├── UnknownMisconfigurationError (ValueError)  the same for the Django target
+            └── SsoSignInError          the sandbox as relying party: why a sign-in through its IdP ends
+                ├── SignInFailed        the callback signs nobody in (its reason is shown to the user)
+                ├── IdpDown             the identity provider did not answer, or not usably
+                ├── IdpRefused          the identity provider answered with an OAuth error
+                ├── LinkRefused         the linking rules refuse an identity
+                └── TokenRefused        an ID token fails verification
 
 Why the second bases: `TimeoutError` lets callers that wait treat both timeouts alike;
 `AssertionError` keeps a broken invariant a test *failure* wherever code catches assertions
@@ -93,6 +100,11 @@ class ServerStalled(ServerUnreachable):
 class BrowserNotFound(ConfigError):
     """No browser to launch: E2E_BROWSER_PATH is wrong, or neither Playwright's own build nor a
     system Chromium is installed (raised by playwright.config.py, read as `config.BrowserNotFound`)."""
+
+
+class IdpConfigError(ConfigError):
+    """The identity provider of the profile's [sso] cannot be used as configured: E2E_IDP_URL
+    unset, its discovery document not answering, a token or E2E_SSO_POOL missing or malformed."""
 
 
 class SessionProbeError(ConfigError):
@@ -204,3 +216,28 @@ class UnknownShapeError(SandboxError, ValueError):
 
 class UnknownMisconfigurationError(SandboxError, ValueError):
     """A misconfiguration name the Django target does not know."""
+
+
+class SsoSignInError(SandboxError):
+    """The sandbox as relying party: why a sign-in through its identity provider ends (not a
+    configuration problem; these stay inside the sandbox and become what the user is shown)."""
+
+
+class SignInFailed(SsoSignInError):
+    """A callback that signs nobody in; the message is the reason shown to the user."""
+
+
+class IdpDown(SsoSignInError):
+    """The identity provider did not answer, or not with something usable."""
+
+
+class IdpRefused(SsoSignInError):
+    """The identity provider answered with an OAuth error (its code is the message)."""
+
+
+class LinkRefused(SsoSignInError):
+    """The identity may not sign in here; the message is the reason shown to the user."""
+
+
+class TokenRefused(SsoSignInError):
+    """An ID token the app must not accept; the message is the reason shown to the user."""

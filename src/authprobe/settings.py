@@ -73,6 +73,15 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="users of runs older than this, found by list, are leftovers")
     state_dir: str = Field(default=".authprobe", description="users left for `authprobe sweep`")
 
+    idp_url: str | None = Field(
+        default=None, description="origin of the identity provider of the profile's [sso] (unset: "
+        "the IdP a built-in target starts)")
+    idp_admin_token: SecretStr | None = Field(default=None, description="token of [sso.admin_api]")
+    idp_hook_token: SecretStr | None = Field(default=None, description="token of [sso.hooks]")
+    sso_pool: SecretStr | None = Field(
+        default=None, description='IdP identities that exist already, for [sso] users = "pool": '
+        '[{"email": …, "password": …}]')
+
     egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
     egress_mode: Literal["enforce", "report"] = "enforce"
 
@@ -99,7 +108,7 @@ class Settings(BaseSettings):
         default=False, description="the filmstrip (a screencast) in traces kept by "
         "E2E_KEEP_ARTIFACTS; DOM snapshots, network and console are always in them")
 
-    @field_validator("base_url", "sms_api_url")
+    @field_validator("base_url", "sms_api_url", "idp_url")
     @classmethod
     def _origin_only(cls, value: str | None) -> str | None:
         if value is None or value == "":

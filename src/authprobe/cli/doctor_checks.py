@@ -130,6 +130,43 @@ def _sms_check(target: Target, profile: TargetProfile, settings: Settings) -> Re
     return Result(name, OK, f"{phone.api_url} takes account {target.sms_account_sid}")
 
 
+def _sso_checks(target: Target, profile: TargetProfile, settings: Settings, timeout: float) -> list[Result]:
+    """The IdP's discovery document, then the profile's [sso] against it: one line each."""
+    from authprobe.provisioning.identities import parse_identity_pool
+    from authprobe.target.idp import discover
+
+    sso = profile.sso
+    assert sso is not None
+    try:
+        found = discover(target.idp_url, sso, timeout, target.tls())
+    except AuthprobeError as exc:
+        return [Result("IdP discovery", FAIL, str(exc)),
+                Result("[sso]", NOTE, "not checked: the identity provider's discovery failed")]
+    ends = f", end_session {found.end_session_endpoint}" if found.end_session_endpoint else ""
+    results = [Result("IdP discovery", OK, f"issuer {found.issuer}: authorize, token and JWKS "
+                                          f"endpoints{ends}")]
+    problems = []
+    if sso.policy.sign_out_ends_idp_session and not found.end_session_endpoint:
+        problems.append("sso.policy.sign_out_ends_idp_session is true but the IdP advertises no "
+                        "end_session_endpoint (RP-initiated logout); check the policy")
+    if sso.users == "admin_api" and target.idp_admin_token is None:
+        problems.append('E2E_IDP_ADMIN_TOKEN is not set, so [sso.admin_api] cannot make identities; '
+                        'set it, or users = "pool" with E2E_SSO_POOL')
+    if sso.users == "pool":
+        if settings.sso_pool is None:
+            problems.append('[sso] users = "pool" but E2E_SSO_POOL is not set')
+        else:
+            try:
+                problems += [] if parse_identity_pool(settings.sso_pool) else ["E2E_SSO_POOL is empty"]
+            except AuthprobeError as exc:
+                problems.append(str(exc).rstrip("."))
+    if problems:
+        return [*results, Result("[sso]", FAIL, "; ".join(problems))]
+    source = "its admin API" if sso.users == "admin_api" else "E2E_SSO_POOL"
+    hooks = " and test hooks" if target.idp_hook_token and sso.hooks.next_id_token else ""
+    return [*results, Result("[sso]", OK, f"{sso.provider}: identities from {source}{hooks}")]
+
+
 def _browser_check(settings: Settings) -> Result:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -211,6 +248,8 @@ def _checks(settings: Settings, profile: TargetProfile, target: Target) -> list[
     ]
     if profile.sms is not None and target.sms_account_sid and target.sms_auth_token:
         checks.append(("SMS gateway", lambda: [_sms_check(target, profile, settings)]))
+    if profile.sso is not None and target.idp_url:
+        checks.append(("IdP discovery", lambda: _sso_checks(target, profile, settings, timeout)))
     if profile.session_probe.roles_url is not None:
         checks.append(("roles endpoint", lambda: [_roles_check(target, profile, timeout)]))
     if target.admin_token is not None or target.hook_token is not None:
@@ -256,6 +295,9 @@ def _unconfigured_notes(settings: Settings, profile: TargetProfile) -> list[Resu
     if profile.sms is not None and not (settings.sms_account_sid and settings.sms_auth_token):
         notes.append(Result("SMS gateway", NOTE, "E2E_SMS_ACCOUNT_SID and E2E_SMS_AUTH_TOKEN are "
                                                  "not both set; the [sms] checks will be skipped"))
+    if profile.sso is not None and settings.idp_url is None:
+        notes.append(Result("IdP discovery", NOTE, "E2E_IDP_URL is not set; the [sso] checks will be "
+                                                   "skipped"))
     if profile.hooks.all() and settings.hook_token is None:
         notes.append(Result("hook token", NOTE, "E2E_HOOK_TOKEN is not set; checks that need "
                                                 "test hooks will be skipped"))

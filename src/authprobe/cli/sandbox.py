@@ -17,7 +17,8 @@ from authprobe.cli.command import Subparsers, handled_by
 
 
 def register(sub: Subparsers) -> None:
-    parser = sub.add_parser("sandbox", help="start the reference app + mail sink (args: see --help)",
+    parser = sub.add_parser("sandbox", help="start the reference app, its mail sink and its identity "
+                            "provider (--no-idp: without; args: see --help)",
                             add_help=False)
     handled_by(parser, run, passes_extra=True)
 
@@ -36,7 +37,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
             return
         print(sandbox_banner(ready), flush=True)
 
-    return run_in_foreground([sys.executable, "-m", "authprobe.sandbox", *extra], on_line=show)
+    # its identity provider starts with it unless asked not to (as the run starts it: [launch] args)
+    own = [arg for arg in extra if arg != "--no-idp"]
+    if "--no-idp" not in extra and "--idp" not in own:
+        own.append("--idp")
+    return run_in_foreground([sys.executable, "-m", "authprobe.sandbox", *own], on_line=show)
 
 
 def sandbox_banner(ready: dict[str, object]) -> str:
@@ -56,5 +61,9 @@ def sandbox_banner(ready: dict[str, object]) -> str:
         *([f"  export E2E_SMS_API_URL={ready['sms_api_url']} "
            f"E2E_SMS_ACCOUNT_SID={ready['sms_account_sid']} E2E_SMS_AUTH_TOKEN=…"]
           if ready.get("sms_api_url") else []),
+        *([f"identity provider (Sign in with Authprobe ID): {ready['idp_url']}",
+           f"  export E2E_IDP_URL={ready['idp_url']} E2E_IDP_ADMIN_TOKEN=…"
+           + (" E2E_IDP_HOOK_TOKEN=…" if ready.get("test_mode") else "")]
+          if ready.get("idp_url") else []),
         "Ctrl-C stops it.",
     ])

@@ -196,6 +196,16 @@ class BackendSession:
         return replace(view, roles=roles, evidence=f"{view.evidence}; GET {url} → {status} {body[:200]}")
 
 
+    def pick(self, expression: str) -> Any:
+        """One value of the session endpoint's JSON answer (a JMESPath expression); None when
+        the answer is not JSON or lacks it."""
+        _, _, body, _ = self._get(self._probe.url)
+        try:
+            return select(json.loads(body), expression)
+        except ValueError:
+            return None
+
+
 class SessionReader(Protocol):
     """One side's reader: the backend's endpoint here, the UI's shell in pages/account.py."""
 

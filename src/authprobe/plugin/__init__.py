@@ -31,6 +31,7 @@ MARKERS = [
     "hygiene: secrets, egress, data flows of the run",
     "budgets: step times judged against the profile's [budgets]",
     "sms: text messages (activation by a texted code, text codes as the second factor)",
+    "sso: sign-in through an identity provider ([sso]): callback, linking, sign-out, revocation, keys",
     "network: where users come from (admin networks, bound sessions, per-address limits, hooks)",
     "whole_target: the check changes the target for every user (runs alone on a shared target)",
     "severity1: a broken invariant here is a security hole or locks users out",

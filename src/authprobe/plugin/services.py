@@ -19,9 +19,12 @@ from authprobe.testing import RequireHook
 
 
 @pytest.fixture
-def authprobe_egress(authprobe_settings: Settings, authprobe_target: Target) -> Iterator[EgressWatch]:
-    """Every request of every context this test opens; outside origins fail the test."""
-    watch = EgressWatch([authprobe_target.base_url], authprobe_settings.egress_allow,
+def authprobe_egress(authprobe_settings: Settings, authprobe_target: Target,
+                     authprobe_profile: TargetProfile) -> Iterator[EgressWatch]:
+    """Every request of every context this test opens; outside origins fail the test (the
+    identity provider of [sso] is the target's own)."""
+    idp = [authprobe_target.idp_url] if authprobe_profile.sso and authprobe_target.idp_url else []
+    watch = EgressWatch([authprobe_target.base_url, *idp], authprobe_settings.egress_allow,
                         mode=authprobe_settings.egress_mode)
     yield watch
     outside = watch.assert_clean()

@@ -10,6 +10,7 @@ module per concern, each registered as a pytest plugin of its own:
 - provisioning: `authprobe_provisioner`, `authprobe_account_pool`, `authprobe_users`,
   `authprobe_untraced_context` (for credentials that must never reach an artifact),
   `authprobe_mfa_user`; a check needing a channel the run lacks is skipped
+- sso: `authprobe_idp`, `authprobe_identities` (the identity provider of [sso], its identities)
 - journeys: `authprobe_journey` (the UI/backend oracle after each step) on reports
 - signed_in: `authprobe_signed_in_states`, `authprobe_signed_in` (stored sign-in state)
 - device_contexts: `authprobe_device_source`, `authprobe_devices` (a device, an address)
@@ -43,12 +44,13 @@ from authprobe.plugin import (
     run_end,
     services,
     signed_in,
+    sso,
     whole_target,
 )
 
 # browser last: registered after every entry-point plugin (this runs in pytest_configure), each
 # override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
-MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, journeys, signed_in,
+MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, sso, journeys, signed_in,
                                    device_contexts, whole_target, pacing, reporting, consequences,
                                    run_end, browser)
 

@@ -66,6 +66,7 @@ from authprobe.profile.session import (
     SmsChannel,
     jmespath_problem,
 )
+from authprobe.profile.sso import IdpAdminApi, IdpHooks, Sso, SsoPolicy
 
 __all__ = [
     "AdminApi",
@@ -106,6 +107,10 @@ __all__ = [
     "SignupField",
     "SignupForm",
     "SmsChannel",
+    "IdpAdminApi",
+    "IdpHooks",
+    "Sso",
+    "SsoPolicy",
     "TARGETS_DIR",
     "TargetProfile",
     "jmespath_problem",

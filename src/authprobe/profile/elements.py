@@ -94,9 +94,28 @@ SCREENS: Mapping[str, ScreenSpec] = {
         "submit_button": Element(_role("button", "Sign in"), "sends the form"),
         "password_confirm_field": _only("a second password field, for forms that have one"),
         "reset_link": _only("the 'forgot password?' link (profile check counts it)"),
+        "sso_button": _only("the 'Sign in with …' button or link that hands sign-in to the identity "
+                            "provider of [sso]"),
         "throttled_message": Element(LocatorSpec(text="too many", exact=False), "the app's 'too many "
                                      "attempts' wording after a sign-in: the check ends as an "
                                      "environment failure, not a finding ([policy] signin_rate)"),
+    }),
+    "idp_login": ScreenSpec("the identity provider's own sign-in screen ([sso]; on E2E_IDP_URL)", None, {
+        "email_field": Element(LocatorSpec(label="Email"), "the identity's address (Keycloak: "
+                               "'Username or email')"),
+        "password_field": Element(LocatorSpec(label="Password"), "its password; seen on the IdP's "
+                                  "origin means the IdP asks to sign in"),
+        "submit_button": Element(_role("button", "Sign in"), "sends the form"),
+        "next_button": _only("for IdPs that ask for the address first: pressed between the two fields"),
+    }),
+    "idp_consent": ScreenSpec("the identity provider's 'allow this app?' screen, answered when it "
+                              "shows", None, {
+        "allow_button": Element(_role("button", "Allow"), "grants the app access"),
+    }),
+    "idp_logout": ScreenSpec("the identity provider's 'sign out?' confirmation, answered when the "
+                             "app's sign-out passes through it (an IdP that cannot verify the "
+                             "app's id_token_hint asks)", None, {
+        "confirm_button": Element(_role("button", "Sign out"), "confirms the sign-out at the IdP"),
     }),
     "sign_in_refused": ScreenSpec("screens a refused sign-in is sent to instead of an error on the "
                                   "form", None, {

@@ -25,6 +25,7 @@ from authprobe.profile.operations import (
 )
 from authprobe.profile.screens import AdminScreen, LocatorSpec, Paths, SelfService
 from authprobe.profile.session import Budgets, MailPatterns, Network, Policy, Roles, SessionProbe, SmsChannel
+from authprobe.profile.sso import Sso
 
 
 class TargetProfile(_Strict):
@@ -47,6 +48,8 @@ class TargetProfile(_Strict):
     network: Network = Field(default=Network(), description="where users may come from (network checks)")
     sms: SmsChannel | None = Field(default=None, description="what the app does by text message; "
                                    "unset: the text-message checks skip")
+    sso: Sso | None = Field(default=None, description="sign-in through an OpenID Connect identity "
+                            "provider ('Sign in with …'); unset: the sso checks skip")
     admin_api: AdminApi | None = Field(default=None, description="an admin HTTP API (E2E_ADMIN_TOKEN) "
                                        "that makes, re-roles and removes throwaway users")
     admin_screen: AdminScreen | None = Field(default=None, description="recipes for the app's admin "
@@ -127,6 +130,13 @@ class TargetProfile(_Strict):
                 f"session_probe.signed_out_status lists {errors[0]}, a server error: a 5xx means "
                 "the backend failed, never that nobody is signed in; remove it")
         return probe
+
+    @model_validator(mode="after")
+    def _sso_has_its_button(self) -> TargetProfile:
+        if self.sso is not None and self.locator("login", "sso_button") is None:
+            raise ValueError("[sso] needs the app's 'Sign in with …' button: set [locators.login] "
+                             "sso_button, e.g. { role = \"link\", name = \"Sign in with Okta\" }")
+        return self
 
     @model_validator(mode="after")
     def _stated_channels_exist(self) -> TargetProfile:

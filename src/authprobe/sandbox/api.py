@@ -18,6 +18,7 @@ from authprobe.sandbox.context import Ctx, Handler, Sandbox, endpoint
 from authprobe.sandbox.db import ROLES, ServerSession, SmsCode, Token, User, role_rank, roles_for
 from authprobe.sandbox.network import hook_allowed
 from authprobe.sandbox.security import new_totp_secret, same
+from authprobe.sandbox.sso import signed_in_with
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -48,7 +49,8 @@ async def api_session(ctx: Ctx) -> Response:
     user = ctx.user
     if user is not None:
         return JSONResponse({"authenticated": True, "mfa_pending": False,
-                             "user": {"email": user.email, "roles": roles_for(ctx.role)},
+                             "user": {"email": user.email, "roles": roles_for(ctx.role),
+                                      "signed_in_with": signed_in_with(ctx)},
                              "client_address": ctx.address})
     return JSONResponse({"authenticated": False, "mfa_pending": _mfa_pending(ctx), "user": None,
                          "client_address": ctx.address})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 HashProfile = Literal["fast", "default"]
+DEFAULT_CLIENT_ID = "authprobe-sandbox"  # the sandbox's name at its IdP
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class SandboxConfig:
     sms_code_ttl: int = 300
     sms_codes_per_window: int = 3  # per user and purpose: the first code and two resends
     sms_code_window: int = 600
+    # Sign-in through an OpenID Connect provider (src/authprobe/sandbox/sso.py); no issuer: no SSO.
+    idp_issuer: str | None = None
+    idp_discovery_url: str | None = None
+    idp_client_id: str = DEFAULT_CLIENT_ID
+    idp_client_secret: str = field(default="", repr=False)
 
     @property
     def secure_cookies(self) -> bool:

@@ -57,6 +57,8 @@ class Sandbox:
     texter: Texter
     keys: SigningKeys = field(default_factory=SigningKeys)
     user_names: set[str] = field(default_factory=set)  # `signup_extra_fields` shape: taken names
+    # run before every handler with its Ctx: the refresh of SSO sessions (src/authprobe/sandbox/sso.py)
+    before_request: list[Callable[[Ctx], Awaitable[None]]] = field(default_factory=list)
 
     def has(self, defect: str) -> bool:
         return defect in self.config.defects
@@ -393,6 +395,8 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Awaitabl
     async def run(request: Request) -> Response:
         with sandbox.sessions() as db:
             ctx = load_session(sandbox, request, db)
+            for hook in sandbox.before_request:
+                await hook(ctx)
             response = await handler(ctx)
             db.commit()
             apply_cookies(ctx, response)

@@ -144,6 +144,47 @@ class SmsCode(Base):
     used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SsoLink(Base):
+    """An identity at the IdP, (issuer, sub), that signs in as this local user: sub is the
+    IdP's stable name for the person, unlike the email, which may change hands."""
+
+    __tablename__ = "sso_links"
+
+    issuer: Mapped[str] = mapped_column(String, primary_key=True)
+    sub: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class SsoPending(Base):
+    """A sign-in through the IdP that this browser's own (anonymous) session started: what the
+    callback must find again. Goes with its session, and is used once."""
+
+    __tablename__ = "sso_pending"
+
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id_hash", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String)
+    nonce: Mapped[str] = mapped_column(String)
+    code_verifier: Mapped[str] = mapped_column(String)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class SsoSession(Base):
+    """How a server session signed in when it was through the IdP (no row: by password). The
+    refresh token is kept as issued, unlike the app's own secrets, because it is sent back to
+    the IdP; the ID token is the hint of the IdP's sign-out."""
+
+    __tablename__ = "sso_sessions"
+
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id_hash", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String)
+    sub: Mapped[str] = mapped_column(String)
+    refresh_token: Mapped[str | None] = mapped_column(String, nullable=True)
+    access_expires_at: Mapped[float] = mapped_column(Float)
+    id_token: Mapped[str] = mapped_column(String)
+
+
 def make_engine(path: str) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}

@@ -52,6 +52,20 @@ CATALOGUE: dict[str, str] = {
     "sms_activation_code_unchecked": "sign-up activation by text accepts any six-digit code",
     "tokens_signed_with_retired_key": "during a rotation's grace window mailed links are signed "
                                       "with the retiring key, so they die when the grace ends",
+    "sso_state_unchecked": "the SSO callback does not compare state with the one the browser was sent with",
+    "sso_nonce_unchecked": "the ID token's nonce is not compared with the sign-in's own",
+    "sso_audience_unchecked": "an ID token issued to another client (aud) is accepted",
+    "sso_signature_unchecked": "the ID token is decoded without verifying its signature",
+    "sso_jwks_cached_forever": "the IdP's keys are fetched once and never again: sign-in breaks "
+                               "after a key rotation and retired keys are honoured forever",
+    "sso_links_unverified_email": "an IdP identity with an unverified email is linked to the local "
+                                  "account of that email",
+    "sso_logout_keeps_backend_session": "signing out of an SSO session leaves its server session "
+                                        "valid (\"the IdP's sign-out ends it anyway\")",
+    "sso_logout_skips_idp": "signing out of an SSO session never visits the IdP, whose session "
+                            "signs the next \"Sign in with\" straight back in",
+    "sso_revocation_ignored": "SSO sessions are never refreshed, so an IdP-side sign-out or "
+                              "disable never reaches the app",
 }
 
 

@@ -66,6 +66,7 @@ from authprobe.sandbox.sms import (
     take_code,
 )
 from authprobe.sandbox.sms import SETUP_PATH as SMS_SETUP_PATH
+from authprobe.sandbox.sso import sso_routes, sso_sign_out
 
 SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
 INVALID_LOGIN = "Invalid email or password."
@@ -205,6 +206,7 @@ def _login_status(ctx: Ctx) -> str | None:
 async def _login_page(ctx: Ctx, status_code: int = 200, **values: object) -> Response:
     values.setdefault("email", "")
     values.setdefault("next_path", safe_next(ctx.request.query_params.get("next")) or "")
+    values.setdefault("sso_enabled", ctx.sandbox.config.idp_issuer is not None)
     return await render(ctx, "login.html", "login", "Sign in", status_code, **values)
 
 
@@ -339,15 +341,17 @@ async def login_recovery(ctx: Ctx) -> Response:
 
 
 async def logout(ctx: Ctx) -> Response:
+    then = "/login?signed_out=1"
     if ctx.row is not None:
         if await form(ctx) is None:
             return await forbidden(ctx)
-        if not ctx.has("client_only_logout"):
+        sso = sso_sign_out(ctx)  # a session that signed in through the IdP signs out there too
+        if not ctx.has("client_only_logout") and not sso.keep_session:
             ctx.db.delete(ctx.row)
-        ctx.row = None
+        ctx.row, then = None, sso.then
     ctx.clear_cookie = True
     ctx.clear_display_cookie = True
-    return redirect("/login?signed_out=1")
+    return redirect(then)
 
 
 # --- account and MFA management ---------------------------------------------------------
@@ -746,6 +750,7 @@ def page_routes(sandbox: Sandbox) -> list[Route]:
         route("/admin/users", admin_create_user, post),
         route("/admin/deactivate", admin_deactivate, post),
         route("/admin/delete", admin_delete, post),
+        *sso_routes(sandbox),
     ]
     gone = (("/admin",) if sandbox.shape("no_admin_screen") else ()) + (
         ("/reset", "/account/mfa") if sandbox.shape("no_reset_no_mfa") else ())

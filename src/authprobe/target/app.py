@@ -57,6 +57,10 @@ class Target:
     sms_api_url: str | None = None
     sms_account_sid: str | None = None
     sms_auth_token: SecretStr | None = None
+    # the identity provider of [sso]: a started target's own, else E2E_IDP_*
+    idp_url: str | None = None
+    idp_admin_token: SecretStr | None = None
+    idp_hook_token: SecretStr | None = None
     imap_timeout: float = 30.0  # E2E_IMAP_TIMEOUT
     trust: Trust = field(default_factory=Trust)  # E2E_CA_BUNDLE, E2E_IGNORE_HTTPS_ERRORS
 
@@ -158,6 +162,8 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
     admin_password = settings.admin_password or SecretStr(secrets.token_urlsafe(18))
     imap_password = SecretStr(secrets.token_urlsafe(18))
     sms_token = SecretStr(secrets.token_urlsafe(18))
+    idp_admin = settings.idp_admin_token or SecretStr(secrets.token_urlsafe(24))
+    idp_hook = settings.idp_hook_token or SecretStr(secrets.token_urlsafe(24))
     env = {
         **os.environ,
         "SANDBOX_ADMIN_TOKEN": admin.get_secret_value(),
@@ -165,6 +171,8 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         "SANDBOX_ADMIN_PASSWORD": admin_password.get_secret_value(),
         "SANDBOX_IMAP_PASSWORD": imap_password.get_secret_value(),
         "SANDBOX_SMS_AUTH_TOKEN": sms_token.get_secret_value(),
+        "SANDBOX_IDP_ADMIN_TOKEN": idp_admin.get_secret_value(),
+        "SANDBOX_IDP_HOOK_TOKEN": idp_hook.get_secret_value(),
         **({"SANDBOX_ADMIN_EMAIL": settings.admin_email} if settings.admin_email else {}),
     }
     command = [sys.executable, "-m", module, "--test-mode", "--port", "0",
@@ -193,6 +201,9 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         sms_api_url=str(ready["sms_api_url"]) if ready.get("sms_api_url") else None,
         sms_account_sid=str(ready["sms_account_sid"]) if ready.get("sms_account_sid") else None,
         sms_auth_token=sms_token if ready.get("sms_account_sid") else None,
+        idp_url=str(ready["idp_url"]) if ready.get("idp_url") else None,
+        idp_admin_token=idp_admin if ready.get("idp_url") else None,
+        idp_hook_token=idp_hook if ready.get("idp_url") else None,
         imap_timeout=settings.imap_timeout,
         trust=settings.trust(),
     )
@@ -214,6 +225,8 @@ def configured_target(settings: Settings) -> Target:
                   settings.admin_token, settings.hook_token, settings.admin_email,
                   settings.admin_password, sms_api_url=settings.sms_api_url,
                   sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token,
+                  idp_url=settings.idp_url, idp_admin_token=settings.idp_admin_token,
+                  idp_hook_token=settings.idp_hook_token,
                   imap_timeout=settings.imap_timeout, trust=settings.trust())
 
 

@@ -23,7 +23,8 @@ def suite_env_for(target: Target, tmp: Path, *, base_url: bool = True, **extra: 
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("E2E_")}
     secret = {"E2E_ADMIN_TOKEN": target.admin_token, "E2E_HOOK_TOKEN": target.hook_token,
-              "E2E_IMAP_PASSWORD": target.imap_password}
+              "E2E_IMAP_PASSWORD": target.imap_password, "E2E_IDP_ADMIN_TOKEN": target.idp_admin_token,
+              "E2E_IDP_HOOK_TOKEN": target.idp_hook_token}
     env.update({
         "E2E_IMAP_HOST": target.imap_host, "E2E_IMAP_PORT": str(target.imap_port),
         "E2E_IMAP_USER": target.imap_user, "E2E_IMAP_SSL": "false",
@@ -31,6 +32,7 @@ def suite_env_for(target: Target, tmp: Path, *, base_url: bool = True, **extra: 
         "E2E_STATE_DIR": str(tmp / "state"),
         **{name: value.get_secret_value() for name, value in secret.items() if value is not None},
         **({"E2E_BASE_URL": target.base_url} if base_url else {}),
+        **({"E2E_IDP_URL": target.idp_url} if target.idp_url else {}),
         **extra,
     })
     return env

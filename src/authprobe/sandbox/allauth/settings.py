@@ -3,19 +3,40 @@ nothing here reads or sets DJANGO_SETTINGS_MODULE, so no other process inherits 
 
 allauth is configured as its documentation's quickstart says for an email-only site with
 mandatory verification and MFA; everything else (rate limits, enumeration prevention, link
-lifetimes, templates) is allauth's default.
+lifetimes, templates) is allauth's default. With an identity provider (`--idp`), allauth's own
+OpenID Connect provider is registered as its documentation shows (SOCIALACCOUNT_PROVIDERS
+"openid_connect", one app, PKCE on) and the rest of socialaccount stays as allauth ships it:
+what it does with ID tokens, email addresses and sign-out is what the sso checks report.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from authprobe.sandbox.django_project import mail_and_logging, project_defaults
 
 HERE = Path(__file__).resolve().parent
+
+
+PROVIDER_ID = "authprobe-id"  # the callback is /accounts/oidc/<provider_id>/login/callback/
+PROVIDER_NAME = "Authprobe ID"
+CLIENT_ID = "authprobe-allauth"
+
+
+def callback_path(provider_id: str = PROVIDER_ID) -> str:
+    return f"/accounts/oidc/{provider_id}/login/callback/"
+
+
+@dataclass(frozen=True)
+class OidcApp:
+    """allauth's one OpenID Connect app: the IdP the project signs in with."""
+
+    issuer: str  # allauth's server_url: it appends /.well-known/openid-configuration
+    client_secret: str = field(repr=False)
+    client_id: str = CLIENT_ID
 
 
 @dataclass(frozen=True)
@@ -26,6 +47,7 @@ class AllauthConfig:
     test_mode: bool = False
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
     mail_sender: str = "authprobe allauth <no-reply@sandbox.test>"
+    oidc: OidcApp | None = None
 
 
 def build(config: AllauthConfig) -> dict[str, Any]:
@@ -90,10 +112,29 @@ def build(config: AllauthConfig) -> dict[str, Any]:
         "HEADLESS_ONLY": False,
         **mail_and_logging(config),  # mail to the sink, request errors on stderr
     }
+    if config.oidc is not None:
+        values["INSTALLED_APPS"] += ["allauth.socialaccount",
+                                     "allauth.socialaccount.providers.openid_connect"]
+        values["SOCIALACCOUNT_PROVIDERS"] = social_providers(config.oidc)
     if config.test_mode:
         # Django's own advice for test runs: a fast hasher.
         values["PASSWORD_HASHERS"] = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return values
+
+
+def social_providers(oidc: OidcApp) -> dict[str, Any]:
+    """allauth's documented form for an OpenID Connect server, the app in settings (no SocialApp
+    row, no django.contrib.sites); PKCE is the one setting allauth leaves off by default."""
+    return {"openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [{
+            "provider_id": PROVIDER_ID,
+            "name": PROVIDER_NAME,
+            "client_id": oidc.client_id,
+            "secret": oidc.client_secret,
+            "settings": {"server_url": oidc.issuer},
+        }],
+    }}
 
 
 def configure(config: AllauthConfig) -> None:
