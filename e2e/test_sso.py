@@ -51,6 +51,9 @@ def _signed_in(page: Page, profile: TargetProfile, idp: IdentityProvider, who: I
                trip: Journey, step: str = "sign in with the identity provider") -> SsoSignIn:
     with trip.step(step, Expected(authenticated=True, email=who.email)):
         result = sso_sign_in(page, profile, idp.discovery, who.email, who.password.get_secret_value())
+    assert result.outcome != "idp_error", (
+        f"the identity provider showed an error instead of its sign-in screen at {result.url} "
+        f"({result.message}): check that the app's redirect URI is registered at the IdP")
     assert result.outcome == "signed_in", (
         f"setup: signing in with the identity provider as {who.email} failed: {result.outcome} "
         f"({result.message}) at {result.url}")

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from authprobe.flows.outcome import first_visible, text_of
 from authprobe.flows.symptoms import note
-from authprobe.oob.mail import Inbox
+from authprobe.oob.mail import MailSource
 from authprobe.oracle.budgets import timed
 from authprobe.pages.account import AccountShell
 from authprobe.pages.activation import ActivationResultPage
@@ -49,7 +49,7 @@ def sign_up(page: Page, profile: TargetProfile, email: str, password: SecretStr)
     return SignUpResult(email, password, landed != "error", message, landed == "signed_in")
 
 
-def activation_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: float) -> str:
+def activation_link(inbox: MailSource, profile: TargetProfile, email: str, timeout: float) -> str:
     mail = inbox.wait_for(to=email, subject=profile.mail.activation_subject, timeout=timeout)
     return mail.link(profile.mail.activation_link)
 
@@ -68,5 +68,5 @@ def open_activation_link(page: Page, profile: TargetProfile, email: str, link: s
     return Activation(email, link, landed == "ok", text_of(result.error_alert))
 
 
-def activate(page: Page, profile: TargetProfile, inbox: Inbox, email: str, timeout: float) -> Activation:
+def activate(page: Page, profile: TargetProfile, inbox: MailSource, email: str, timeout: float) -> Activation:
     return open_activation_link(page, profile, email, activation_link(inbox, profile, email, timeout))

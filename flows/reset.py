@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from pydantic import SecretStr
 
 from authprobe.flows.outcome import first_visible, text_of
-from authprobe.oob.mail import Inbox
+from authprobe.oob.mail import MailSource
 from authprobe.oracle.budgets import timed
 from authprobe.pages.reset import ResetFormPage, ResetRequestPage
 from authprobe.profile import TargetProfile
@@ -37,7 +37,7 @@ def request_reset(page: Page, profile: TargetProfile, email: str) -> ResetReques
     return ResetRequest(email, text_of(form.status_message) or text_of(form.error_alert))
 
 
-def reset_link(inbox: Inbox, profile: TargetProfile, email: str, timeout: float) -> str:
+def reset_link(inbox: MailSource, profile: TargetProfile, email: str, timeout: float) -> str:
     mail = inbox.wait_for(to=email, subject=profile.mail.reset_subject, timeout=timeout)
     return mail.link(profile.mail.reset_link)
 

@@ -37,7 +37,8 @@ def _digits(profile: TargetProfile) -> int:
 
 def texted_code(phone: Phone, profile: TargetProfile, number: str, timeout: float) -> str:
     """The code of the next text to `number` (the text is used up)."""
-    return phone.wait_for(to=number, timeout=timeout).code(_digits(profile))
+    pattern = profile.sms.code_pattern if profile.sms is not None else None
+    return phone.wait_for(to=number, timeout=timeout).code(_digits(profile), pattern)
 
 
 def sign_up_with_phone(page: Page, profile: TargetProfile, email: str, password: SecretStr,

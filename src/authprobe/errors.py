@@ -7,7 +7,8 @@ for all of them. The hierarchy::
     └── AuthprobeError                  one sentence, no traceback (the CLI: exit 2)
         ├── ConfigError                 settings, profile or target reachability: the run cannot start
         │   ├── MailConfigError         the IMAP server cannot be reached or refuses the login
-        │   │   └── MailServerStalled   an IMAP stage did not finish within E2E_IMAP_TIMEOUT
+        │   │   ├── MailServerStalled   an IMAP stage did not finish within E2E_IMAP_TIMEOUT
+        │   │   └── MailCatcherError    the mail catcher's HTTP API: no answer in time, not one, refused
         │   ├── SmsConfigError          the SMS gateway cannot be reached or refuses the account
         │   │   └── SmsGatewayStalled   a gateway call did not finish within E2E_HTTP_TIMEOUT
         │   ├── ServerUnreachable       the admin API or a test hook server's certificate is not trusted
@@ -76,6 +77,11 @@ class MailConfigError(ConfigError):
 class MailServerStalled(MailConfigError):
     """An IMAP stage (connect, TLS, greeting, login, select, search, fetch, delete, IDLE) or a
     whole mailbox operation did not finish within its deadline: the server stalls or trickles."""
+
+
+class MailCatcherError(MailConfigError):
+    """The mail catcher's HTTP API (E2E_MAIL_API_URL) does not answer within E2E_HTTP_TIMEOUT,
+    answers but is not the catcher the profile names, or refuses E2E_MAIL_API_USER's login."""
 
 
 class SmsConfigError(ConfigError):

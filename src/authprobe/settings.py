@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     mail_address: str | None = Field(
         default=None, description="base address for plus-addressing, e.g. qa@example.com"
     )
+    mail_api_url: str | None = Field(
+        default=None, description="the mail catcher's HTTP API (MailDev's web address, with its "
+        "base path) for a profile with [mail] source = \"maildev\"; unset with a built-in target: "
+        "the run starts MailDev")
+    mail_api_user: str | None = Field(default=None, description="the catcher's web user, if it has one")
+    mail_api_password: SecretStr | None = None
 
     sms_api_url: str | None = Field(
         default=None, description="the SMS gateway's API origin (Twilio's REST API); unset: the "
@@ -108,7 +114,7 @@ class Settings(BaseSettings):
         default=False, description="the filmstrip (a screencast) in traces kept by "
         "E2E_KEEP_ARTIFACTS; DOM snapshots, network and console are always in them")
 
-    @field_validator("base_url", "sms_api_url", "idp_url")
+    @field_validator("base_url", "sms_api_url", "idp_url", "mail_api_url")
     @classmethod
     def _origin_only(cls, value: str | None) -> str | None:
         if value is None or value == "":

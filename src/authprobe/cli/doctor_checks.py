@@ -106,13 +106,16 @@ def _page_checks(target: Target, path: str, screen: str, timeout: float) -> list
 
 
 def _mail_check(target: Target) -> Result:
-    name = "IMAP"
+    name = "mail catcher" if target.mail_source == "maildev" else "IMAP"
     try:
         # within doctor's own deadline: a server that stalls answers "✗" in time, and nothing lingers
         with target.inbox(imap_timeout=(DEADLINE_S - 2) / 2) as box:
             idle = box.supports_idle
     except AuthprobeError as exc:
         return Result(name, FAIL, str(exc))
+    if target.mail_source == "maildev":
+        how = "new mail is pushed (socket.io)" if idle else "no push channel, mail is polled every 0.25 s"
+        return Result(name, OK, f"MailDev answers at {target.mail_api_url}; {how}")
     where = f"{target.imap_user}@{target.imap_host}:{target.imap_port}"
     if not idle:
         return Result(name, OK, f"logged in as {where}; no IDLE, mail is polled every second")
@@ -323,7 +326,7 @@ def diagnose(base_url_option: str | None = None) -> list[Result]:
                                  f"running one, `authprobe serve {profile.name}` and set "
                                  "E2E_BASE_URL and the E2E_IMAP_* variables it prints")]
     try:
-        target = configured_target(settings)
+        target = configured_target(settings, profile.mail.source)
     except AuthprobeError as exc:
         return [*results, Result("target", FAIL, str(exc)),
                 *_run_all([("browser", lambda: [_browser_check(settings)])])]

@@ -32,6 +32,7 @@ from authprobe.flows.password import change_password
 from authprobe.flows.reset import reset_link
 from authprobe.flows.session import sign_in, sign_out, submit_mfa_code, submit_password
 from authprobe.flows.sms import activate_with_code, enroll_sms, sign_up_with_phone, texted_code
+from authprobe.flows.sso import at_idp, finish_sso, sso_sign_out, start_sso
 from authprobe.oob.mail import Inbox
 from authprobe.oob.otp import Totp
 from authprobe.oob.sms import Phone
@@ -39,6 +40,7 @@ from authprobe.pages.account import AccountShell
 from authprobe.pages.activation import ActivationResultPage
 from authprobe.pages.base import Screen
 from authprobe.pages.check import LocatorFinding, audit, further_fields, present
+from authprobe.pages.idp import IdpLoginPage, SsoButton
 from authprobe.pages.login import LoginPage
 from authprobe.pages.mfa import MfaChallengePage, MfaEnabledPage, MfaSetupPage, RecoveryCodesPage
 from authprobe.pages.password import PasswordChangePage
@@ -49,6 +51,7 @@ from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUsers, new_password
 from authprobe.settings import Settings
 from authprobe.target.app import Target
+from authprobe.target.idp import IdentityProvider
 
 FORM = ("email_field", "password_field", "password_confirm_field", "submit_button")
 
@@ -117,7 +120,7 @@ def _phone(profile: TargetProfile, target: Target, settings: Settings) -> tuple[
 def test_walk_every_screen(
     page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox,
     authprobe_users: ThrowawayUsers, authprobe_settings: Settings, authprobe_target: Target,
-    pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str],
+    pytestconfig: pytest.Config, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest,
 ) -> None:
     profile, inbox, users = authprobe_profile, authprobe_inbox, authprobe_users
     settings, target = authprobe_settings, authprobe_target
@@ -127,6 +130,7 @@ def test_walk_every_screen(
     signed_up: list[bool] = []  # [True] once the sign-up form has taken the user
     stages: list[tuple[str, Callable[[], None]]] = []
     totp: list[Totp] = []
+    no_sso: list[str] = []
 
     def stage(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
         def add(step: Callable[[], None]) -> Callable[[], None]:
@@ -273,6 +277,26 @@ def test_walk_every_screen(
         if AccountShell(page, profile).sign_out_button.count():
             sign_out(page, profile)
 
+    @stage("sign in with the identity provider")
+    def _sso() -> None:
+        if profile.sso is None or not target.idp_url:
+            if profile.sso is not None:
+                no_sso.append("the [sso] screens were not walked: E2E_IDP_URL is not set")
+            return
+        idp: IdentityProvider = request.getfixturevalue("authprobe_idp")
+        who = request.getfixturevalue("authprobe_identities").create("profile-check")
+        sign_out_if_signed_in()
+        button = SsoButton(page, profile)
+        button.open()
+        walk.screen(button, "sso_button")
+        start_sso(page, profile)
+        if at_idp(page, idp.discovery):  # an IdP session may let the browser straight back
+            walk.screen(IdpLoginPage(page, profile), "email_field", "password_field", "submit_button",
+                        landmark=False)
+        done = finish_sso(page, profile, idp.discovery, who.email, who.password.get_secret_value())
+        assert done.outcome == "signed_in", f"{done.outcome} ({done.message}) at {done.url}"
+        sso_sign_out(page, profile, idp.discovery)
+
     @stage("reset")
     def _reset() -> None:
         if profile.missing("reset_by_mail"):
@@ -304,8 +328,9 @@ def test_walk_every_screen(
             walk.photograph(name)
     with capsys.disabled():
         print("\n" + walk.report())
-        if no_phone:
-            print(f"\nprofile check: {no_phone}")
+        for note in [no_phone, *no_sso]:
+            if note:
+                print(f"\nprofile check: {note}")
         print(f"\nprofile check: {walk.problems} locator problem(s)"
               + (f"; {'; '.join(stopped)}" if stopped else "; every stage passed"))
     assert not stopped and walk.problems == 0, "; ".join(stopped) or f"{walk.problems} locator problem(s)"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from imap_tools import OR, MailboxLoginError, MailMessage
 from imap_tools.errors import ImapToolsError
@@ -29,7 +29,7 @@ from authprobe.oob.imap_deadline import DeadlineMailBox, Deadlines
 from authprobe.tls import Trust, certificate_problem
 from authprobe.wait import wait_until
 
-__all__ = ["Email", "Inbox"]
+__all__ = ["Email", "Inbox", "MailSource"]
 
 T = TypeVar("T")
 
@@ -81,9 +81,18 @@ def text_links(text: str) -> list[str]:
     return _unique([m.group().rstrip(_URL_TRAILING) for m in _URL.finditer(text)])
 
 
-def text_codes(text: str, digits: int = 6) -> list[str]:
-    """Standalone numbers of exactly ``digits`` digits (one-time codes), ignoring links."""
-    return _unique(re.findall(rf"(?<![\w-])\d{{{digits}}}(?![\w-])", _URL.sub(" ", text)))
+def text_codes(text: str, digits: int = 6, pattern: str | None = None) -> list[str]:
+    """Standalone one-time codes, ignoring links: numbers of exactly ``digits`` digits, or what
+    the profile's ``pattern`` (its `code_pattern`) matches as a whole word.
+
+    A pattern with groups gives the code as its groups joined, so ``([A-Z0-9]{4})-([A-Z0-9]{4})``
+    reads "K7QD-92XF" as the "K7QD92XF" an app that prints codes split for reading expects typed
+    back; a pattern without groups gives the match as it stands (dash or space included)."""
+    text = _URL.sub(" ", text)
+    if pattern is None:
+        return _unique(re.findall(rf"(?<![\w-])\d{{{digits}}}(?![\w-])", text))
+    found = re.finditer(rf"(?<![\w-])(?:{pattern})(?![\w-])", text)
+    return _unique(["".join(g for g in m.groups() if g) if m.groups() else m.group() for m in found])
 
 
 def first_link(links: list[str], pattern: str, where: str) -> str:
@@ -113,9 +122,11 @@ class Email:
         """The first link matching the regex; names the links seen when none does."""
         return first_link(self.links(), pattern, f"the mail {self.subject!r} to {self.to}")
 
-    def codes(self, digits: int = 6) -> list[str]:
-        """Standalone numbers of exactly ``digits`` digits (OTPs), ignoring digits in links."""
-        return text_codes(self.text or (_HtmlScan(self.html).text if self.html else ""), digits)
+    def codes(self, digits: int = 6, pattern: str | None = None) -> list[str]:
+        """One-time codes: standalone numbers of exactly ``digits`` digits, or matches of the
+        profile's ``[mail] code_pattern`` (letters, digits, split by a dash or space), never
+        characters inside links."""
+        return text_codes(self.text or (_HtmlScan(self.html).text if self.html else ""), digits, pattern)
 
 
 def _recipients(msg: MailMessage) -> set[str]:
@@ -164,6 +175,49 @@ def run_started(email: str, address_base: str) -> float | None:
     return float(int(found.group(1), 36)) if found else None
 
 
+def plus_address(address_base: str, tag: str) -> str:
+    """A fresh plus-address under ``address_base``, unique per call and stamped with the run:
+    ``qa@x`` -> ``qa+signup-3f2a9c-r<stamp>@x`` (every mail source hands out the same form)."""
+    local, _, domain = address_base.rpartition("@")
+    clean = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:24].strip("-") or "mail"
+    glue = "-" if "+" in local else "+"
+    return f"{local}{glue}{clean}-{secrets.token_hex(3)}-r{RUN_STAMP}@{domain}"
+
+
+def checked_address_base(address_base: str) -> str:
+    """``address_base`` when it is name@domain, else one sentence naming E2E_MAIL_ADDRESS."""
+    local, at, domain = address_base.rpartition("@")
+    if not (local and at and domain):
+        raise ConfigError(
+            f"The mail address {address_base!r} is not of the form name@domain; check E2E_MAIL_ADDRESS."
+        )
+    return address_base
+
+
+class MailSource(Protocol):
+    """What a run reads mail through: the IMAP `Inbox` or a catcher's HTTP API
+    (`authprobe.oob.catcher.CatcherInbox`); flows, checks and provisioning take this.
+
+    One instance per thread, used as a context manager; every wait consumes what it returns,
+    and no call outlives its deadline."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    @property
+    def supports_idle(self) -> bool:
+        """Whether waiting is pushed by the server (IMAP IDLE, a catcher's event) or polled."""
+        ...
+
+    def address(self, tag: str) -> str: ...
+
+    def wait_for(self, *, to: str, subject: str | None = None, timeout: float = 30.0) -> Email: ...
+
+    def assert_none(self, *, to: str, within: float) -> None: ...
+
+
 class Inbox:
     """A logged-in IMAP INBOX used as a context manager; one instance per thread.
 
@@ -182,11 +236,7 @@ class Inbox:
         imap_timeout: float = 30.0,
         trust: Trust | None = None,
     ) -> None:
-        local, at, domain = address_base.rpartition("@")
-        if not (local and at and domain):
-            raise ConfigError(
-                f"The mail address {address_base!r} is not of the form name@domain; check E2E_MAIL_ADDRESS."
-            )
+        local, _, domain = checked_address_base(address_base).rpartition("@")
         self._host, self._port, self._user = host, port, user
         self._password = password
         self._ssl = ssl
@@ -267,9 +317,7 @@ class Inbox:
 
     def address(self, tag: str) -> str:
         """A fresh plus-address, unique per call: ``qa@x`` -> ``qa+signup-3f2a9c@x``."""
-        clean = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:24].strip("-") or "mail"
-        glue = "-" if "+" in self._local else "+"
-        return f"{self._local}{glue}{clean}-{secrets.token_hex(3)}-r{RUN_STAMP}@{self._domain}"
+        return plus_address(f"{self._local}@{self._domain}", tag)
 
     def wait_for(self, *, to: str, subject: str | None = None, timeout: float = 30.0) -> Email:
         """Wait for mail to exactly ``to`` whose subject contains ``subject``; consume it.
@@ -288,33 +336,12 @@ class Inbox:
             self._box.delete([str(hit.uid)])
             return Email(to=to, subject=hit.subject, text=hit.text, html=hit.html)
 
-        wanted = f"mail to {to}" + (f" with subject {subject!r}" if subject else "")
-        started = time.monotonic()
-        try:
-            return self._wait(probe, timeout=timeout, what=wanted)
-        except WaitTimeout:
-            seen = f"mail to that address had subjects {others}" if others else "none to it"
-            raise WaitTimeout(
-                f"No {wanted} arrived within {timeout:g}s ({seen}); check the app's outgoing "
-                "mail settings and the profile's mail subjects."
-            ) from None
-        finally:
-            MAIL_STATS.record(time.monotonic() - started)
+        return wait_for_mail(self._wait, probe, others, to=to, subject=subject, timeout=timeout)
 
     def assert_none(self, *, to: str, within: float) -> None:
         """Fail if any mail to ``to`` is (or becomes) present during ``within`` seconds."""
-        started = time.monotonic()
-        try:
-            subjects = self._wait(
-                lambda: [m.subject for m in self._messages_to(to)],
-                timeout=within,
-                what=f"mail to {to}",
-            )
-        except WaitTimeout:
-            return
-        finally:
-            MAIL_STATS.absence_seconds += time.monotonic() - started
-        raise AssertionError(f"Expected no mail to {to} within {within:g}s, got: {subjects}")
+        assert_no_mail(self._wait, lambda: [m.subject for m in self._messages_to(to)],
+                       to=to, within=within)
 
     @property
     def _box(self) -> DeadlineMailBox:
@@ -365,6 +392,40 @@ class Inbox:
         finally:
             if not self._clock.stalled:  # after a stall, DONE would only wait again
                 idle.stop()  # type: ignore[no-untyped-call]
+
+
+Waiter = Callable[..., Any]  # an inbox's `_wait(probe, *, timeout, what)`
+
+
+def wait_for_mail(wait: Waiter, probe: Callable[[], Email | None], others: list[str], *, to: str,
+                  subject: str | None, timeout: float) -> Email:
+    """Every source's `wait_for`: `probe` until it finds the mail (it fills `others` with the
+    subjects it saw), one sentence naming them when none came, the wait counted."""
+    wanted = f"mail to {to}" + (f" with subject {subject!r}" if subject else "")
+    started = time.monotonic()
+    try:
+        found: Email = wait(probe, timeout=timeout, what=wanted)
+        return found
+    except WaitTimeout:
+        seen = f"mail to that address had subjects {others}" if others else "none to it"
+        raise WaitTimeout(
+            f"No {wanted} arrived within {timeout:g}s ({seen}); check the app's outgoing "
+            "mail settings and the profile's mail subjects."
+        ) from None
+    finally:
+        MAIL_STATS.record(time.monotonic() - started)
+
+
+def assert_no_mail(wait: Waiter, subjects: Callable[[], list[str]], *, to: str, within: float) -> None:
+    """Every source's `assert_none`: fail if mail to ``to`` is (or becomes) there within ``within`` s."""
+    started = time.monotonic()
+    try:
+        seen = wait(subjects, timeout=within, what=f"mail to {to}")
+    except WaitTimeout:
+        return
+    finally:
+        MAIL_STATS.absence_seconds += time.monotonic() - started
+    raise AssertionError(f"Expected no mail to {to} within {within:g}s, got: {seen}")
 
 
 def _subject_matches(msg: MailMessage, subject: str | None) -> bool:

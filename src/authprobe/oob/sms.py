@@ -52,15 +52,18 @@ class Sms:
     to: str
     body: str
 
-    def codes(self, digits: int = 6) -> list[str]:
-        return text_codes(self.body, digits)
+    def codes(self, digits: int = 6, pattern: str | None = None) -> list[str]:
+        return text_codes(self.body, digits, pattern)
 
-    def code(self, digits: int = 6) -> str:
-        """The one code of ``digits`` digits in the message; names the message when there is none."""
-        found = self.codes(digits)
+    def code(self, digits: int = 6, pattern: str | None = None) -> str:
+        """The first code (``digits`` digits, or ``pattern``: [sms] code_pattern) in the message;
+        names the message when there is none."""
+        found = self.codes(digits, pattern)
         if not found:
-            raise SmsConfigError(f"The text message to {self.to} holds no {digits}-digit code: "
-                                 f"{self.body!r}; check the profile's [sms] code_digits.")
+            kind, key = ((f"{digits}-digit", "code_digits") if pattern is None
+                         else (repr(pattern), "code_pattern"))
+            raise SmsConfigError(f"The text message to {self.to} holds no {kind} code: "
+                                 f"{self.body!r}; check the profile's [sms] {key}.")
         return found[0]
 
     def links(self) -> list[str]:

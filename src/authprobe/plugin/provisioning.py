@@ -16,7 +16,7 @@ from playwright.sync_api import APIRequestContext, Browser, BrowserContext
 from authprobe.errors import AuthprobeError, FlowError, ProvisioningUnavailable
 from authprobe.flows.mfa import enroll_totp
 from authprobe.flows.session import sign_in
-from authprobe.oob.mail import Inbox
+from authprobe.oob.mail import MailSource
 from authprobe.oob.otp import Totp
 from authprobe.plugin.runtime import BASE_URL, JOURNAL, PW_CONFIG, SIGNUP, USER_LEDGER, say, stop_run
 from authprobe.profile import TargetProfile
@@ -36,7 +36,7 @@ from authprobe.testing import MakeMfaUser, MfaUser
 @pytest.fixture(scope="session")
 def authprobe_provisioner(
     request: pytest.FixtureRequest, authprobe_api: APIRequestContext, authprobe_profile: TargetProfile,
-    authprobe_target: Target, authprobe_settings: Settings, authprobe_inbox: Inbox, browser: Browser,
+    authprobe_target: Target, authprobe_settings: Settings, authprobe_inbox: MailSource, browser: Browser,
     browser_context_args: dict[str, Any],
 ) -> Iterator[Provisioner]:
     """Every provisioning channel this run can use, from the profile and the settings."""
@@ -96,7 +96,7 @@ def authprobe_untraced_context(browser: Browser, browser_context_args: dict[str,
 
 def _channels(config: pytest.Config, open_context: Callable[[], BrowserContext], api: APIRequestContext,
               profile: TargetProfile, target: Target, settings: Settings,
-              inbox: Inbox) -> tuple[Provisioner, ScreenChannel | None]:
+              inbox: MailSource) -> tuple[Provisioner, ScreenChannel | None]:
     runner = (CommandRunner(profile.commands, target.command_env, Path.cwd())
               if profile.commands else None)
     channels, missing = headless_channels(profile, api, target.admin_token, runner,
@@ -151,7 +151,7 @@ def authprobe_account_pool(authprobe_settings: Settings, authprobe_profile: Targ
 
 @pytest.fixture
 def authprobe_users(
-    authprobe_provisioner: Provisioner, authprobe_inbox: Inbox, request: pytest.FixtureRequest,
+    authprobe_provisioner: Provisioner, authprobe_inbox: MailSource, request: pytest.FixtureRequest,
     authprobe_account_pool: AccountPool | None, authprobe_settings: Settings,
 ) -> Iterator[ThrowawayUsers]:
     signup = request.config.stash[SIGNUP]

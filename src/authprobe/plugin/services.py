@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import APIRequestContext, Playwright
 
 from authprobe.errors import ConfigError
-from authprobe.oob.mail import Inbox
+from authprobe.oob.mail import MailSource
 from authprobe.oob.sms import Phone
 from authprobe.profile import TargetProfile
 from authprobe.security.watch import DataFlowLog, EgressWatch
@@ -38,7 +38,7 @@ def authprobe_flows_log() -> DataFlowLog:
 
 
 @pytest.fixture(scope="session")
-def authprobe_inbox(authprobe_target: Target) -> Iterator[Inbox]:
+def authprobe_inbox(authprobe_target: Target) -> Iterator[MailSource]:
     with authprobe_target.inbox() as box:
         yield box
 

@@ -99,11 +99,21 @@ class MailPatterns(_Strict):
                                "mail's subject: the reset checks wait for it")
     reset_link: str = Field(default=r"https?://\S+/reset/confirm\?token=[\w\-.]+", description="a "
                             "regex matching the whole reset link in that mail")
+    code_pattern: str | None = Field(
+        default=None, examples=[r"([A-Z0-9]{4})[- ]([A-Z0-9]{4})"], description="a regex for a mailed "
+        "one-time code of letters and digits, matched as a whole word; its groups joined are the code "
+        "(a code split by a dash or space); unset: six digits")
+    source: Literal["imap", "maildev"] = Field(
+        default="imap", description="where the run reads the mail: imap (E2E_IMAP_*), or a MailDev "
+        "catcher's HTTP API (E2E_MAIL_API_URL; unset with a built-in target: the run starts MailDev "
+        "and the target sends to it)")
 
     @model_validator(mode="after")
     def _regexes_compile(self) -> MailPatterns:
         problems = []
-        for field in ("activation_link", "reset_link"):
+        for field in ("activation_link", "reset_link", "code_pattern"):
+            if getattr(self, field) is None:
+                continue
             try:
                 re.compile(getattr(self, field))
             except re.error as exc:
@@ -243,6 +253,20 @@ class SmsChannel(_Strict):
         description="E.164 start of test numbers the app accepts; E2E_PHONE_PREFIX overrides it")
     code_digits: int = Field(default=6, ge=4, le=10, description="digits of a texted code (how the "
                              "test phone finds it in a message)")
+    code_pattern: str | None = Field(
+        default=None, examples=[r"[A-Z0-9]{3}-[A-Z0-9]{3}"], description="a regex for a texted code "
+        "of letters and digits, matched as a whole word (its groups joined, when it has any, are the "
+        "code); unset: code_digits digits")
+
+    @field_validator("code_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"sms.code_pattern is not a valid regular expression ({exc})") from None
+        return value
     code_ttl_seconds: int | None = Field(default=None, gt=0,
                                          description="how long a texted code works; unset: not stated")
     codes_per_window: int | None = Field(

@@ -20,7 +20,7 @@ from authprobe.errors import FlowError, ProvisioningUnavailable, RecipeStepError
 from authprobe.flows.account import activate, sign_up
 from authprobe.flows.reset import request_reset, reset_link, use_reset_link
 from authprobe.flows.session import SignIn, sign_in, submit_mfa_code, submit_password, submit_recovery_code
-from authprobe.oob.mail import Inbox
+from authprobe.oob.mail import MailSource
 from authprobe.oob.otp import Totp
 from authprobe.pages.admin import AdminPage, DeleteAccountPage
 from authprobe.profile import Channel, TargetProfile
@@ -98,7 +98,7 @@ class SignupChannel:
 
     name: Channel = "signup"
 
-    def __init__(self, open_context: OpenContext, profile: TargetProfile, inbox: Inbox,
+    def __init__(self, open_context: OpenContext, profile: TargetProfile, inbox: MailSource,
                  mail_timeout: float) -> None:
         self._open_context = open_context
         self._profile = profile

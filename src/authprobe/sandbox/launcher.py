@@ -3,7 +3,7 @@
 `python -m authprobe.sandbox`, `…flask_security` and `…django_two_factor` each describe
 themselves as a `BuiltInTarget` (their app, their options, their defaults) and hand it to
 `run`, which does what they share: the common flags (--host, --port, --smtp-port,
---imap-port, --sms-port, --test-mode, --mail-address, --db), secrets from the environment
+--imap-port, --smtp-relay, --sms-port, --test-mode, --mail-address, --db), secrets from the environment
 (generated ones shown once on stderr), the scratch directory that holds the database
 without --db, the mail sink and the SMS sink, the one JSON ready line on stdout, and a
 prompt, clean stop on SIGTERM/SIGINT/SIGHUP or (Linux) when the launcher ends.
@@ -97,6 +97,9 @@ def launch_parser(prog: str, description: str | None, test_mode_help: str) -> ar
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--smtp-port", type=int, default=0)
     parser.add_argument("--imap-port", type=int, default=0)
+    parser.add_argument("--smtp-relay", default=None, metavar="HOST:PORT", type=_host_port,
+                        help="send the app's mail to this SMTP server (a mail catcher such as "
+                        "MailDev) instead of the built-in sink")
     parser.add_argument("--sms-port", type=int, default=0,
                         help="the SMS sink (Twilio's Messages API); 0 picks a free port")
     parser.add_argument("--test-mode", action="store_true", help=test_mode_help)
@@ -104,6 +107,13 @@ def launch_parser(prog: str, description: str | None, test_mode_help: str) -> ar
     parser.add_argument("--db", default=None, metavar="PATH",
                         help="SQLite file, never deleted (default: a fresh temp file, deleted at stop)")
     return parser
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT")
+    return host, int(port)
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,6 +162,15 @@ class Launch(Generic[Options]):
     @property
     def host(self) -> str:
         return str(self.args.host)
+
+    @property
+    def smtp_host(self) -> str:
+        """Where the app sends its mail: --smtp-relay's host, else the built-in sink's."""
+        return str(self.args.smtp_relay[0]) if self.args.smtp_relay else self.mail.host
+
+    @property
+    def smtp_port(self) -> int:
+        return int(self.args.smtp_relay[1]) if self.args.smtp_relay else self.mail.smtp_port
 
     @property
     def test_mode(self) -> bool:

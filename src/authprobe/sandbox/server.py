@@ -87,6 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signin-rate-window", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--idp", action="store_true",
                         help="start an OpenID Connect provider beside it: \"Sign in with Authprobe ID\"")
+    parser.add_argument("--no-idp", dest="idp", action="store_false",
+                        help="without it after all (a later --no-idp wins over --idp)")
 
 
 def check_options(args: argparse.Namespace) -> SandboxOptions:
@@ -138,8 +140,8 @@ async def _serve_app(launch: Launch[SandboxOptions], sock: socket.socket, base_u
     args, options, texts = launch.args, launch.options, launch.texts
     assert texts is not None  # the sandbox texts (BuiltInTarget.sms)
     config = SandboxConfig(
-        base_url=base_url, smtp_host=launch.host,
-        smtp_port=launch.mail.smtp_port, admin_token=admin_token, hook_token=hook_token,
+        base_url=base_url, smtp_host=launch.smtp_host,
+        smtp_port=launch.smtp_port, admin_token=admin_token, hook_token=hook_token,
         test_mode=args.test_mode, idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl,
         reset_ttl=args.reset_ttl, defects=options.defects, shapes=options.shapes,
         signin_rate=args.signin_rate, signin_rate_window=args.signin_rate_window,

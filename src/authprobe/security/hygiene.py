@@ -135,6 +135,7 @@ def run_secrets(settings: Settings, target: Target | None) -> dict[str, SecretSt
                          ("E2E_HOOK_TOKEN", target.hook_token),
                          ("E2E_ADMIN_PASSWORD", target.admin_password),
                          ("E2E_IMAP_PASSWORD", target.imap_password),
+                         ("E2E_MAIL_API_PASSWORD", target.mail_api_password),
                          ("E2E_SMS_AUTH_TOKEN", target.sms_auth_token),
                          ("E2E_IDP_ADMIN_TOKEN", target.idp_admin_token),
                          ("E2E_IDP_HOOK_TOKEN", target.idp_hook_token)):

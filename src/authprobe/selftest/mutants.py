@@ -76,9 +76,20 @@ class SuiteRun:
 # ---------------------------------------------------------------- one suite run
 
 
+def needs_idp(defect: str | None, tests: list[str] | None) -> bool:
+    """Whether the run needs the sandbox's identity provider: the clean run of the whole suite,
+    a seeded SSO defect, or a check of sign-in through it. The rest start without it (--no-idp),
+    a second less per sandbox; an sso check in such a run skips, it never passes."""
+    if defect is None and not tests:
+        return True
+    return (defect or "").startswith("sso_") or any("test_sso" in test for test in tests or [])
+
+
 def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
-              timeout_s: float = RUN_TIMEOUT_S, tests: list[str] | None = None) -> SuiteRun:
-    """Run the unchanged suite (or just `tests`) against a fresh sandbox, `defect` seeded if any."""
+              timeout_s: float = RUN_TIMEOUT_S, tests: list[str] | None = None,
+              workers: int = 1) -> SuiteRun:
+    """Run the unchanged suite (or just `tests`) against a fresh sandbox, `defect` seeded if any;
+    `workers` > 1: with pytest-xdist (the clean run, while nothing else runs)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authprobe-mutant-") as scratch:
         work = Path(scratch)
@@ -87,14 +98,16 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             **os.environ,
             "E2E_TARGET": "sandbox",
             "E2E_BASE_URL": "",  # overrides a .env pointing at staging: this must be the sandbox
-            "E2E_SANDBOX_ARGS": f"--defect {defect}" if defect else "",
+            "E2E_SANDBOX_ARGS": " ".join([*(["--defect", defect] if defect else []),
+                                          *([] if needs_idp(defect, tests) else ["--no-idp"])]),
             "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
             # a verdict needs no trace, and recording one is a third of a run's time
             "E2E_KEEP_ARTIFACTS": os.environ.get("E2E_KEEP_ARTIFACTS") or "never",
             FIRST_TESTS_ENV: "\n".join(first),
         }
         command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",
-                   *(["-x"] if stop_first else []), "-p", "no:cacheprovider",
+                   *(["-x"] if stop_first else []), *(["-n", str(workers)] if workers > 1 else []),
+                   "-p", "no:cacheprovider",
                    "-p", "authprobe.selftest.mutants_plugin",
                    "--junitxml", str(junit), "--output", str(work / "test-results")]
         # own session: a timeout kills pytest, its sandbox and its browsers together
@@ -294,7 +307,7 @@ def _clock_time(seconds: float) -> str:
 def _run_matrix(defects: list[str], jobs: int,
                 progress: Progress) -> tuple[SuiteRun, list[SuiteRun]]:
     """The clean run, then (only if it is green) each defect; runs in catalogue order."""
-    clean = run_suite(None, [])
+    clean = run_suite(None, [], workers=jobs)
     _progress(0, len(defects), clean)
     runs: list[SuiteRun] = []
     if clean.outcome == "passed":

@@ -19,14 +19,16 @@ import sys
 import threading
 import time
 import urllib.error
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Literal
 from urllib.parse import quote, urlsplit
 
 from pydantic import SecretStr
 
-from authprobe.errors import ConfigError, DeadlineExceeded
-from authprobe.oob.mail import Inbox
+from authprobe.errors import AuthprobeError, ConfigError, DeadlineExceeded
+from authprobe.oob.catcher import CatcherInbox
+from authprobe.oob.mail import Inbox, MailSource
 from authprobe.oob.sms import TWILIO_API, Phone
 from authprobe.oracle.session import parse_roles_answer, parse_session_answer
 from authprobe.profile import HttpOperation, TargetProfile
@@ -63,13 +65,29 @@ class Target:
     idp_hook_token: SecretStr | None = None
     imap_timeout: float = 30.0  # E2E_IMAP_TIMEOUT
     trust: Trust = field(default_factory=Trust)  # E2E_CA_BUNDLE, E2E_IGNORE_HTTPS_ERRORS
+    # [mail] source: where the mail is read; a catcher's API (E2E_MAIL_API_*) or one the run started
+    mail_source: Literal["imap", "maildev"] = "imap"
+    mail_api_url: str | None = None
+    mail_api_user: str | None = None
+    mail_api_password: SecretStr | None = None
+    http_timeout: float = 5.0  # E2E_HTTP_TIMEOUT: each call to the catcher's API
+    stop_also: list[Callable[[], None]] = field(default_factory=list, repr=False)  # e.g. its MailDev
 
     def tls(self) -> ssl.SSLContext:
         """The context every Python HTTPS call to the target uses (see src/authprobe/tls.py)."""
         return self.trust.ssl_context()
 
-    def inbox(self, imap_timeout: float | None = None) -> Inbox:
-        """The test inbox; `imap_timeout` lowers E2E_IMAP_TIMEOUT for a caller with a deadline."""
+    def inbox(self, imap_timeout: float | None = None) -> MailSource:
+        """The test inbox of [mail] source; `imap_timeout` lowers E2E_IMAP_TIMEOUT (or, for a
+        catcher, E2E_HTTP_TIMEOUT) for a caller with a deadline."""
+        if self.mail_source == "maildev":
+            if self.mail_api_url is None:
+                raise ConfigError("The profile's [mail] source is \"maildev\": set E2E_MAIL_API_URL to "
+                                  "MailDev's web address.")
+            limit = self.http_timeout if imap_timeout is None else min(imap_timeout, self.http_timeout)
+            return CatcherInbox(self.mail_api_url, address_base=self.mail_address,
+                                user=self.mail_api_user, password=self.mail_api_password,
+                                http_timeout=limit, trust=self.trust)
         limit = self.imap_timeout if imap_timeout is None else min(imap_timeout, self.imap_timeout)
         return Inbox(self.imap_host, self.imap_port, self.imap_user, self.imap_password,
                      ssl=self.imap_ssl, address_base=self.mail_address, imap_timeout=limit,
@@ -98,6 +116,8 @@ class Target:
 
         if self.process is not None:
             stop(self.process)
+        while self.stop_also:
+            self.stop_also.pop()()
 
 
 def _read_ready_line(process: subprocess.Popen[str], timeout_s: float) -> dict[str, object]:
@@ -206,28 +226,32 @@ def start_sandbox(settings: Settings, extra_args: list[str] | None = None,
         idp_hook_token=idp_hook if ready.get("idp_url") else None,
         imap_timeout=settings.imap_timeout,
         trust=settings.trust(),
+        http_timeout=settings.http_timeout,
     )
 
 
-def configured_target(settings: Settings) -> Target:
-    """The target described by settings alone (E2E_BASE_URL and the IMAP settings)."""
+def configured_target(settings: Settings, mail_source: Literal["imap", "maildev"] = "imap") -> Target:
+    """The target described by settings alone (E2E_BASE_URL and the mail settings of `mail_source`)."""
     assert settings.base_url is not None
-    missing = [name for name, value in (
-        ("E2E_IMAP_USER", settings.imap_user), ("E2E_IMAP_PASSWORD", settings.imap_password),
-        ("E2E_MAIL_ADDRESS", settings.mail_address)) if not value]
+    needed = (("E2E_MAIL_API_URL", settings.mail_api_url),) if mail_source == "maildev" else (
+        ("E2E_IMAP_USER", settings.imap_user), ("E2E_IMAP_PASSWORD", settings.imap_password))
+    missing = [name for name, value in (*needed, ("E2E_MAIL_ADDRESS", settings.mail_address)) if not value]
     if missing:
         raise ConfigError(
             f"E2E_BASE_URL is set, so the mailbox must be configured too: set {', '.join(missing)}."
         )
-    assert settings.imap_user and settings.imap_password and settings.mail_address
-    return Target(settings.base_url, settings.imap_host, settings.imap_port, settings.imap_user,
-                  settings.imap_password, settings.imap_ssl, settings.mail_address,
+    assert settings.mail_address
+    return Target(settings.base_url, settings.imap_host, settings.imap_port, settings.imap_user or "",
+                  settings.imap_password or SecretStr(""), settings.imap_ssl, settings.mail_address,
                   settings.admin_token, settings.hook_token, settings.admin_email,
                   settings.admin_password, sms_api_url=settings.sms_api_url,
                   sms_account_sid=settings.sms_account_sid, sms_auth_token=settings.sms_auth_token,
                   idp_url=settings.idp_url, idp_admin_token=settings.idp_admin_token,
                   idp_hook_token=settings.idp_hook_token,
-                  imap_timeout=settings.imap_timeout, trust=settings.trust())
+                  imap_timeout=settings.imap_timeout, trust=settings.trust(),
+                  mail_source=mail_source, mail_api_url=settings.mail_api_url,
+                  mail_api_user=settings.mail_api_user, mail_api_password=settings.mail_api_password,
+                  http_timeout=settings.http_timeout)
 
 
 def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
@@ -237,15 +261,49 @@ def resolve_target(settings: Settings, profile: TargetProfile) -> Target:
                 f"E2E_BASE_URL is not set; set it to the URL of the {profile.name} target "
                 "(only a profile with a [launch] section starts its target by itself)."
             )
-        return start_sandbox(settings, [*profile.launch.args, *shlex.split(settings.sandbox_args)],
-                             profile.launch.module)
+        args = [*profile.launch.args, *shlex.split(settings.sandbox_args)]
+        if profile.mail.source == "maildev":
+            return _start_with_catcher(settings, args, profile.launch.module)
+        return start_sandbox(settings, args, profile.launch.module)
     if settings.sandbox_args.strip():
         # a mutation run must never silently test some other app
         raise ConfigError(
             "E2E_SANDBOX_ARGS only applies to the sandbox the run starts; unset E2E_BASE_URL "
             "or E2E_SANDBOX_ARGS."
         )
-    return configured_target(settings)
+    return configured_target(settings, profile.mail.source)
+
+
+def _start_with_catcher(settings: Settings, args: list[str], module: str) -> Target:
+    """A built-in target that sends its mail to MailDev over SMTP (`--smtp-relay`): the one at
+    E2E_MAIL_API_URL (its SMTP port from its /config), else one started here for the run."""
+    from authprobe.sandbox.maildev import start_maildev  # noqa: PLC0415 (only catcher runs start it)
+
+    stops: list[Callable[[], None]] = []
+    url, user, password = settings.mail_api_url, settings.mail_api_user, settings.mail_api_password
+    if url is None:
+        try:
+            started = start_maildev()
+        except AuthprobeError as exc:
+            raise ConfigError(f"{str(exc).rstrip('.')}; or set E2E_MAIL_API_URL to a running "
+                              "MailDev.") from None
+        stops.append(started.stop)
+        url, user, password = started.api_url, started.user, SecretStr(started.password)
+        relay = started.smtp_relay
+    else:
+        with CatcherInbox(url, address_base="qa@preflight.invalid", user=user, password=password,
+                          http_timeout=settings.http_timeout, trust=settings.trust(), push=False) as box:
+            relay = f"{urlsplit(url).hostname}:{box.smtp_port}"
+    try:
+        target = start_sandbox(settings, [*args, "--smtp-relay", relay], module)
+    except BaseException:
+        for stop in stops:
+            stop()
+        raise
+    target.stop_also.extend(stops)
+    target.mail_source, target.mail_api_url = "maildev", url
+    target.mail_api_user, target.mail_api_password = user, password
+    return target
 
 
 def preflight(target: Target, profile: TargetProfile, timeout_s: float) -> None:

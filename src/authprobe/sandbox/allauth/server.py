@@ -95,8 +95,8 @@ async def serve(launch: Launch[AdminSeed | None]) -> None:
         idp, oidc = await _start_idp(launch, f"http://{launch.host}:{port}")
     try:
         configure(AllauthConfig(
-            db_path=str(launch.db_path.resolve()), smtp_host=launch.host,
-            smtp_port=launch.mail.smtp_port, test_mode=launch.args.test_mode,
+            db_path=str(launch.db_path.resolve()), smtp_host=launch.smtp_host,
+            smtp_port=launch.smtp_port, test_mode=launch.args.test_mode,
             allowed_hosts=allowed_hosts(launch.host), oidc=oidc,
         ))
         await asyncio.to_thread(prepare_database, launch.options)

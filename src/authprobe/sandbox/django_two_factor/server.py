@@ -103,8 +103,8 @@ async def serve(launch: Launch[DjangoOptions]) -> None:
     args, options = launch.args, launch.options
     hook_token = launch.secret("SANDBOX_HOOK_TOKEN") if args.test_mode else ""
     configure(DjangoConfig(
-        db_path=str(launch.db_path.resolve()), smtp_host=launch.host,
-        smtp_port=launch.mail.smtp_port, test_mode=args.test_mode, hook_token=hook_token,
+        db_path=str(launch.db_path.resolve()), smtp_host=launch.smtp_host,
+        smtp_port=launch.smtp_port, test_mode=args.test_mode, hook_token=hook_token,
         misconfigurations=options.misconfigurations, allowed_hosts=allowed_hosts(launch.host),
     ))
     await asyncio.to_thread(prepare_database, options.seed)

@@ -21,7 +21,7 @@ async def serve(launch: Launch[None]) -> None:
     admin_token = launch.secret("SANDBOX_ADMIN_TOKEN")
     hook_token = launch.secret("SANDBOX_HOOK_TOKEN") if args.test_mode else None
     app = create_app(FlaskSecurityConfig(
-        smtp_host=launch.host, smtp_port=launch.mail.smtp_port, admin_token=admin_token,
+        smtp_host=launch.smtp_host, smtp_port=launch.smtp_port, admin_token=admin_token,
         db_uri=f"sqlite:///{launch.db_path.resolve()}", fast_hashing=args.test_mode,
         hook_token=hook_token, sms_api_url=texts.url, sms_account_sid=texts.account_sid,
         sms_auth_token=texts.auth_token,
