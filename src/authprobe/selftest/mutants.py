@@ -157,6 +157,19 @@ def confirmed_run(defect: str, first: list[str]) -> SuiteRun:
                    message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
 
 
+def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str]) -> list[SuiteRun]:
+    """As `confirmed_run`, for a whole matrix at once: every catching test runs once, together,
+    on one clean sandbox (one start instead of one per defect); only a catch whose test fails
+    there too goes through `confirmed_run`, which repeats its defect run without that test."""
+    caught = sorted({run.test for run in runs if run.outcome == "failed" and run.test})
+    if not caught:
+        return runs
+    check = run_suite(None, [], tests=caught, stop_first=False, workers=jobs)
+    failing = set(caught) if check.outcome == "error" else set(check.failed)
+    return [confirmed_run(run.defect, first_tests(run.defect, memory))
+            if run.defect is not None and run.test in failing else run for run in runs]
+
+
 def _kill_group(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
@@ -316,8 +329,7 @@ def _run_matrix(defects: list[str], jobs: int,
         memory = load_order(path)
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            futures = [pool.submit(confirmed_run, name, first_tests(name, memory))
-                       for name in defects]
+            futures = [pool.submit(run_suite, name, first_tests(name, memory)) for name in defects]
             for done, future in enumerate(as_completed(futures), start=1):
                 runs.append(future.result())
                 progress.defect_done(runs[-1].seconds)
@@ -330,6 +342,10 @@ def _run_matrix(defects: list[str], jobs: int,
             _kill_live()
             raise
         pool.shutdown()
+        caught = len({run.test for run in runs if run.outcome == "failed"})
+        print(f"[confirm] the {caught} catching test(s) on one clean sandbox", file=sys.stderr, flush=True)
+        runs = confirm_catches(runs, jobs, memory)
+        path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n", encoding="utf-8")
         runs.sort(key=lambda run: defects.index(run.defect or ""))
     return clean, runs
 
