@@ -114,7 +114,7 @@ async def serve(launch: Launch[SandboxOptions]) -> None:
 async def _start_idp(launch: Launch[SandboxOptions], base_url: str, client_secret: str) -> RunningIdp | None:
     """The IdP sidecar with this sandbox as its one client. Without django-oauth-toolkit, or
     when it does not start, one sentence on stderr and the sandbox starts without SSO. Test
-    mode: access tokens live 5 s and the key set is cached 3 s, so checks wait seconds."""
+    mode: access tokens live 4 s and the key set is cached 2 s, so checks wait seconds."""
     from authprobe.sandbox.idp.sidecar import IdpClient, idp_missing, start_idp  # noqa: PLC0415 (only with --idp)
 
     if (missing := idp_missing()) is not None:
@@ -123,7 +123,7 @@ async def _start_idp(launch: Launch[SandboxOptions], base_url: str, client_secre
     client = IdpClient(client_id=DEFAULT_CLIENT_ID, client_secret=client_secret,
                        redirect_uris=(base_url + CALLBACK_PATH,),
                        post_logout_redirect_uris=(base_url + SIGNED_OUT_PATH,))
-    ttl, max_age = (5, 3) if launch.test_mode else (300, 300)
+    ttl, max_age = (4, 2) if launch.test_mode else (300, 300)
     try:
         return await asyncio.to_thread(
             start_idp, launch.host, client, admin_token=launch.secret("SANDBOX_IDP_ADMIN_TOKEN"),

@@ -126,7 +126,7 @@ def _release(hold: socket.socket | None) -> None:
 async def _start_idp(launch: Launch[AdminSeed | None],
                      base_url: str) -> tuple[RunningIdp | None, OidcApp | None]:
     """The IdP sidecar with allauth as its one client, as the sandbox starts it (test mode:
-    access tokens live 5 s, the key set is cached 3 s). Without django-oauth-toolkit, or when
+    access tokens live 4 s, the key set is cached 2 s). Without django-oauth-toolkit, or when
     it does not start, one sentence on stderr and allauth starts without its provider."""
     from authprobe.sandbox.allauth.settings import CLIENT_ID, PROVIDER_NAME, OidcApp, callback_path  # noqa: PLC0415
     from authprobe.sandbox.idp.sidecar import IdpClient, idp_missing, start_idp  # noqa: PLC0415
@@ -136,7 +136,7 @@ async def _start_idp(launch: Launch[AdminSeed | None],
         return None, None
     client = IdpClient(client_id=CLIENT_ID, client_secret=secrets.token_urlsafe(32),
                        redirect_uris=(base_url + callback_path(),), name=f"django-allauth ({PROVIDER_NAME})")
-    ttl, max_age = (5, 3) if launch.test_mode else (300, 300)
+    ttl, max_age = (4, 2) if launch.test_mode else (300, 300)
     try:
         idp = await asyncio.to_thread(
             start_idp, launch.host, client, admin_token=launch.secret("SANDBOX_IDP_ADMIN_TOKEN"),
