@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page
+from pydantic import SecretStr
 
 from authprobe.flows.reset import request_reset, reset_link, use_reset_link
 from authprobe.flows.session import sign_in
 from authprobe.oob.mail import Inbox
+from authprobe.oracle.realtime import Lane, tolerance
 from authprobe.oracle.session import Expected
 from authprobe.profile import TargetProfile
 from authprobe.provisioning.users import ThrowawayUsers, new_password
 from authprobe.settings import Settings
+from authprobe.target.app import Target
 from authprobe.target.hooks import TestHooks
 from authprobe.testing import MakeJourney, MakeMfaUser, RequireHook
 
@@ -62,25 +67,70 @@ def test_reset_link_cannot_be_used_twice(
     )
 
 
+def _armed_reset_link(page: Page, profile: TargetProfile, inbox: Inbox, lane: Lane, timeout: float,
+                      users: ThrowawayUsers, base_url: str) -> None:
+    """The real-time lane's arm: a link mailed now, judged once its lifetime (counted from when
+    the mail was read: the token is older than that) plus the tolerance has passed."""
+    ttl = profile.policy.reset_token_ttl_seconds
+    reason = lane.fits("policy.reset_token_ttl_seconds", ttl)
+    if reason is not None:
+        lane.skipped(reason)
+        pytest.skip(reason)
+    user = users.create(tag="reset-expired")
+    request_reset(page, profile, user.email)
+    link = reset_link(inbox, profile, user.email, timeout)
+    lane.arm([], due=time.time() + ttl + tolerance(ttl), email=user.email,
+             password=user.password.get_secret_value(), link=link, base_url=base_url)
+
+
+def _arms_page(request: pytest.FixtureRequest, page: Page, base_url: str) -> Page:
+    """Under pytest-xdist each worker may run a target of its own: the judge signs in where
+    its arm's user lives (a plain context: the egress watch knows this worker's target)."""
+    target: Target = request.getfixturevalue("authprobe_target")
+    if base_url == target.base_url:
+        return page
+    browser: Browser = request.getfixturevalue("browser")
+    args: dict[str, Any] = request.getfixturevalue("browser_context_args")
+    context = browser.new_context(**{**args, "base_url": base_url})
+    request.addfinalizer(context.close)
+    return context.new_page()
+
+
 @pytest.mark.severity1
+@pytest.mark.expiry("backdate_tokens", "reset_token_ttl_seconds")
 def test_expired_reset_link_is_refused_and_password_unchanged(
     page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
     authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
+    authprobe_realtime: Lane | None, request: pytest.FixtureRequest,
 ) -> None:
-    authprobe_require_hook("backdate_tokens")
-    user = authprobe_users.create(tag="reset-expired")
-    request_reset(page, authprobe_profile, user.email)
-    link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
-    aged = authprobe_hooks.backdate_tokens(user.email, kind="reset",
-                                 seconds=authprobe_profile.policy.reset_token_ttl_seconds + 60)
-    assert aged >= 1, "the backdate_tokens hook aged no reset token"
+    if (lane := authprobe_realtime) is not None:
+        if lane.arming:
+            target: Target = request.getfixturevalue("authprobe_target")
+            _armed_reset_link(page, authprobe_profile, authprobe_inbox, lane, authprobe_settings.mail_timeout,
+                              request.getfixturevalue("authprobe_realtime_users"), target.base_url)
+            return
+        verdict, why = lane.judge()
+        if verdict is None:
+            pytest.skip(why)
+        page = _arms_page(request, page, str(verdict.extra["base_url"]))
+        link, email = str(verdict.extra["link"]), str(verdict.extra["email"])
+        password = SecretStr(str(verdict.extra["password"]))
+    else:
+        authprobe_require_hook("backdate_tokens")
+        user = authprobe_users.create(tag="reset-expired")
+        request_reset(page, authprobe_profile, user.email)
+        link = reset_link(authprobe_inbox, authprobe_profile, user.email, authprobe_settings.mail_timeout)
+        aged = authprobe_hooks.backdate_tokens(user.email, kind="reset",
+                                     seconds=authprobe_profile.policy.reset_token_ttl_seconds + 60)
+        assert aged >= 1, "the backdate_tokens hook aged no reset token"
+        email, password = user.email, user.password
     attempt = use_reset_link(page, authprobe_profile, link, new_password())
     assert attempt.outcome == "invalid", (
         f"reset link never expires: a link older than {authprobe_profile.policy.reset_token_ttl_seconds} s "
         f"ended in '{attempt.outcome}'"
     )
     assert attempt.message, "an expired reset link was refused without a message to the user"
-    assert sign_in(page, authprobe_profile, user.email, user.password).outcome == "signed_in", (
+    assert sign_in(page, authprobe_profile, email, password).outcome == "signed_in", (
         "the password changed although the reset link had expired"
     )
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     imap_timeout: float = Field(default=30.0, gt=0, description="seconds one IMAP stage (connect, "
                                 "login, select, search, fetch, IDLE…) and opening the mailbox may take")
     http_timeout: float = Field(default=5.0, gt=0)
+    realtime_max: str | None = Field(
+        default=None, description="the real-time lane: expiry checks without a usable hook wait for "
+        "lifetimes up to this long (90s, 30m, 2h); as --realtime-max")
     removal_timeout: float = Field(default=20.0, gt=0, description="seconds after a check's "
                                    "teardown starts by which each of its users is removed or left for "
                                    "`authprobe sweep`")

@@ -38,6 +38,8 @@ MARKERS = [
     "severity2: a broken invariant here degrades security or usability",
     "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",
     "needs(*features): the check needs these [features] of the app (skipped when one is false)",
+    "expiry(hook, policy): an expiry check: with the hook unusable and --realtime-max set, it waits "
+    "for the policy's lifetime for real (the real-time lane)",
 ]
 
 
@@ -46,6 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--authprobe", action="store_true", default=False,
                     help="treat these tests as authprobe checks (browser settings, artifacts, "
                          "seal and scan), as the shipped suite is")
+    group.addoption("--realtime-max", default=None, metavar="DURATION",
+                    help="the real-time lane: expiry checks without a usable test hook wait for "
+                         "lifetimes up to DURATION (90s, 30m, 2h) for real (E2E_REALTIME_MAX)")
     parser.addini("authprobe", type="bool", default=False,
                   help="this project's tests are authprobe checks (as --authprobe)")
 

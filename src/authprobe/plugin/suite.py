@@ -18,6 +18,7 @@ module per concern, each registered as a pytest plugin of its own:
 - pacing: every sign-in draws from the run's budget ([policy] signin_rate), across workers
 - reporting: redaction, one sentence for the tool's own errors, which artifacts are kept
 - consequences: a failure that follows from an earlier finding of the run says so
+- realtime: the real-time lane (--realtime-max): expiry checks without a hook, armed first, judged last
 - run_end: seal and scan the artifacts, the summary, budgets: once per run
 - browser: pytest-playwright's fixtures extended (never replaced)
 
@@ -40,6 +41,7 @@ from authprobe.plugin import (
     journeys,
     pacing,
     provisioning,
+    realtime,
     reporting,
     run_end,
     services,
@@ -51,8 +53,8 @@ from authprobe.plugin import (
 # browser last: registered after every entry-point plugin (this runs in pytest_configure), each
 # override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
 MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, sso, journeys, signed_in,
-                                   device_contexts, whole_target, pacing, reporting, consequences,
-                                   run_end, browser)
+                                   device_contexts, whole_target, pacing, realtime, reporting,
+                                   consequences, run_end, browser)
 
 
 def activate(config: pytest.Config) -> None:

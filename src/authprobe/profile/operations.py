@@ -102,6 +102,8 @@ class Provision(_Strict):
 class Hooks(_Strict):
     """Test-only endpoints of the target (present only in its test mode, token-locked)."""
 
+    enabled: bool = Field(default=True, description="false: the run uses none of these hooks (a profile "
+                          "that extends one cannot delete its keys); expiry checks take the real-time lane")
     token_header: str = Field(default="X-Test-Hook-Token", description="the header E2E_HOOK_TOKEN goes in")
     backdate_sessions: HttpOperation | None = Field(
         default=None, description="makes {email}'s sessions look idle by {idle_seconds} and old by "
@@ -119,6 +121,8 @@ class Hooks(_Strict):
     _valid = field_validator("networks")(_networks)
 
     def all(self) -> dict[str, HttpOperation]:
+        if not self.enabled:
+            return {}
         return {name: op for name, op in self._named().items() if op is not None}
 
     def harmless(self) -> dict[str, HttpOperation]:

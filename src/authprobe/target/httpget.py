@@ -67,18 +67,26 @@ class _Https(urllib.request.HTTPSHandler):
         return self.do_open(_SECURE, req, context=self._tls)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx itself is the answer (HTTPError below)
+
+
 def get(url: str, deadline_s: float, max_bytes: int = 65536,
         headers: dict[str, str] | None = None, method: str = "GET",
-        body: object | None = None, tls: ssl.SSLContext | None = None) -> Answer:
+        body: object | None = None, tls: ssl.SSLContext | None = None,
+        redirects: bool = True) -> Answer:
     """One request (GET unless told); connect, headers and body must end within `deadline_s`.
 
     `tls` is the run's trust (`Target.tls()`: the system store plus E2E_CA_BUNDLE); an
-    untrusted certificate raises URLError whose reason is `ssl.SSLCertVerificationError`."""
+    untrusted certificate raises URLError whose reason is `ssl.SSLCertVerificationError`.
+    `redirects=False` answers a 3xx as it is: a session probe whose "signed out" is a
+    redirect to the sign-in page must see that redirect, not the page's 200."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url, data=data, method=method,
         headers={**(headers or {}), **({"Content-Type": "application/json"} if data else {})})
-    opener = urllib.request.build_opener(_Http(), _Https(tls))
+    opener = urllib.request.build_opener(_Http(), _Https(tls), *(() if redirects else (_NoRedirects(),)))
     headers_seen = False
     with _WATCH.deadline(deadline_s) as deadline:
         try:

@@ -52,6 +52,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--misconfigure", "--defect", dest="misconfigure", action="append",
                         default=[], metavar="NAME",
                         help=f"one of: {', '.join(sorted(MISCONFIGURATIONS))}")
+    parser.add_argument("--session-age", type=int, default=1800, metavar="SECONDS",
+                        help="SESSION_COOKIE_AGE (the idle timeout): short for the real-time lane")
+    parser.add_argument("--reset-timeout", type=int, default=900, metavar="SECONDS",
+                        help="PASSWORD_RESET_TIMEOUT: short for the real-time lane")
 
 
 def check_options(args: argparse.Namespace) -> DjangoOptions:
@@ -106,6 +110,7 @@ async def serve(launch: Launch[DjangoOptions]) -> None:
         db_path=str(launch.db_path.resolve()), smtp_host=launch.smtp_host,
         smtp_port=launch.smtp_port, test_mode=args.test_mode, hook_token=hook_token,
         misconfigurations=options.misconfigurations, allowed_hosts=allowed_hosts(launch.host),
+        session_age=args.session_age, reset_timeout=args.reset_timeout,
     ))
     await asyncio.to_thread(prepare_database, options.seed)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request

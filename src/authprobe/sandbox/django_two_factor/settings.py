@@ -53,6 +53,8 @@ class DjangoConfig:
     misconfigurations: frozenset[str] = field(default_factory=frozenset)
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
     mail_sender: str = "authprobe django <no-reply@sandbox.test>"
+    session_age: int = 1800  # SESSION_COOKIE_AGE, saved at every request: the idle timeout
+    reset_timeout: int = 900  # PASSWORD_RESET_TIMEOUT
 
 
 def build(config: DjangoConfig) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         "AUTH_USER_MODEL": "accounts.User",
         # Sessions: in the database, idle timeout of 30 min (every request moves the expiry).
         "SESSION_ENGINE": session_engine,
-        "SESSION_COOKIE_AGE": 1800,
+        "SESSION_COOKIE_AGE": config.session_age,
         "SESSION_SAVE_EVERY_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -116,7 +118,7 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         "LOGIN_URL": "two_factor:login",
         "LOGIN_REDIRECT_URL": "/account",
         "LOGOUT_REDIRECT_URL": None,  # LogoutView renders registration/logged_out.html
-        "PASSWORD_RESET_TIMEOUT": 900,
+        "PASSWORD_RESET_TIMEOUT": config.reset_timeout,
         # django-registration
         "ACCOUNT_ACTIVATION_DAYS": 1,
         "REGISTRATION_OPEN": True,
