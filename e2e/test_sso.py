@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from authprobe.errors import WaitTimeout
 from authprobe.flows.access import open_page
 from authprobe.flows.sso import (
     Held,
@@ -37,6 +38,7 @@ from authprobe.settings import Settings
 from authprobe.target.app import Target
 from authprobe.target.idp import IdentityProvider, Tamper
 from authprobe.testing import MakeJourney
+from authprobe.wait import wait_until
 
 pytestmark = pytest.mark.sso
 POLL_S = 0.5
@@ -68,6 +70,21 @@ def _held_sign_in(page: Page, profile: TargetProfile, idp: IdentityProvider, who
                    step="sign in at the IdP, answer held")
     assert held.callback, f"setup: the identity provider never sent the browser back ({page.url})"
     return held
+
+
+def _signed_out_within(page: Page, profile: TargetProfile, backend: BackendSession,
+                       seconds: float) -> str | None:
+    """Open the account page (a request: the app refreshes what is due) until the backend says
+    nobody is signed in, for at most `seconds`; what it said then, or None if it never did."""
+    def signed_out() -> str | None:
+        open_page(page, profile, profile.paths.account)
+        view = backend.read()
+        return None if view.authenticated else view.describe()
+
+    try:
+        return wait_until(signed_out, timeout=seconds, what="the session to end", interval=POLL_S)
+    except WaitTimeout:
+        return None
 
 
 def _refused(page: Page, profile: TargetProfile, step: str, trip: Journey,
@@ -238,12 +255,7 @@ def test_revocation_at_the_idp_ends_the_app_session_in_time(
     (authprobe_idp.sign_out_everywhere if action == "sign_out_user" else authprobe_idp.disable)(who.email)
     backend = BackendSession(page.context.request, authprobe_profile.session_probe,
                              authprobe_settings.http_timeout)
-    deadline = time.monotonic() + bound
-    while time.monotonic() < deadline:
-        open_page(page, authprobe_profile, authprobe_profile.paths.account)  # a request: a refresh is due
-        if not backend.read().authenticated:
-            break
-        time.sleep(POLL_S)
+    _signed_out_within(page, authprobe_profile, backend, bound)  # the step below judges it
     late = f"open the account page {bound:g} s after the IdP's {action}"
     with trip.step(late, Expected(authenticated=False)):
         visit = open_page(page, authprobe_profile, authprobe_profile.paths.account)
@@ -272,7 +284,11 @@ def test_idp_key_rotation_keeps_sign_in_and_refresh_and_retired_keys_are_refused
                "sign in with the IdP's new key (the old one still published)")
     refresh_due = _sso(authprobe_profile).policy.revocation_within_seconds
     if refresh_due is not None:  # the app asks the IdP at least this often (its promise)
-        time.sleep(refresh_due)
+        backend = BackendSession(page.context.request, authprobe_profile.session_probe,
+                                 authprobe_settings.http_timeout)
+        ended = _signed_out_within(page, authprobe_profile, backend, refresh_due)
+        assert ended is None, (
+            f"a session from before the IdP's key rotation ended at its refresh: {ended}")
         with trip.step(f"open the account page {refresh_due:g} s after the rotation (a token "
                        "refresh, its new ID token signed by the new key)",
                        Expected(authenticated=True, email=before.email)):
@@ -282,7 +298,9 @@ def test_idp_key_rotation_keeps_sign_in_and_refresh_and_retired_keys_are_refused
     if not authprobe_idp.has_hook("next_id_token"):
         return
     authprobe_idp.retire_keys()
-    time.sleep(authprobe_idp.jwks_max_age() or 0)  # caches may keep the old key set this long
+    # the one wait on the clock: the IdP lets apps cache its key set this long (its max-age), and
+    # nothing outside the app shows when its copy goes; only after it must the old key be refused
+    time.sleep(authprobe_idp.jwks_max_age() or 0)
     late = authprobe_identities.create("rot-retired")
     authprobe_idp.tamper_next_id_token(late.email, "retired_key")
     third = new_context().new_page()
