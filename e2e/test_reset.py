@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page
 from pydantic import SecretStr
 
 from authprobe.flows.reset import request_reset, reset_link, use_reset_link
@@ -21,7 +20,7 @@ from authprobe.provisioning.users import ThrowawayUsers, new_password
 from authprobe.settings import Settings
 from authprobe.target.app import Target
 from authprobe.target.hooks import TestHooks
-from authprobe.testing import MakeJourney, MakeMfaUser, RequireHook
+from authprobe.testing import JudgesPage, MakeJourney, MakeMfaUser, RequireHook
 
 pytestmark = pytest.mark.reset
 
@@ -83,25 +82,12 @@ def _armed_reset_link(page: Page, profile: TargetProfile, inbox: Inbox, lane: La
              password=user.password.get_secret_value(), link=link, base_url=base_url)
 
 
-def _arms_page(request: pytest.FixtureRequest, page: Page, base_url: str) -> Page:
-    """Under pytest-xdist each worker may run a target of its own: the judge signs in where
-    its arm's user lives (a plain context: the egress watch knows this worker's target)."""
-    target: Target = request.getfixturevalue("authprobe_target")
-    if base_url == target.base_url:
-        return page
-    browser: Browser = request.getfixturevalue("browser")
-    args: dict[str, Any] = request.getfixturevalue("browser_context_args")
-    context = browser.new_context(**{**args, "base_url": base_url})
-    request.addfinalizer(context.close)
-    return context.new_page()
-
-
 @pytest.mark.severity1
 @pytest.mark.expiry("backdate_tokens", "reset_token_ttl_seconds")
 def test_expired_reset_link_is_refused_and_password_unchanged(
     page: Page, authprobe_profile: TargetProfile, authprobe_inbox: Inbox, authprobe_users: ThrowawayUsers,
     authprobe_settings: Settings, authprobe_hooks: TestHooks, authprobe_require_hook: RequireHook,
-    authprobe_realtime: Lane | None, request: pytest.FixtureRequest,
+    authprobe_realtime: Lane | None, request: pytest.FixtureRequest, authprobe_judges_page: JudgesPage,
 ) -> None:
     if (lane := authprobe_realtime) is not None:
         if lane.arming:
@@ -112,7 +98,7 @@ def test_expired_reset_link_is_refused_and_password_unchanged(
         verdict, why = lane.judge()
         if verdict is None:
             pytest.skip(why)
-        page = _arms_page(request, page, str(verdict.extra["base_url"]))
+        page = authprobe_judges_page(str(verdict.extra["base_url"]))
         link, email = str(verdict.extra["link"]), str(verdict.extra["email"])
         password = SecretStr(str(verdict.extra["password"]))
     else:

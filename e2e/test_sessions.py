@@ -31,7 +31,7 @@ from authprobe.provisioning.users import ThrowawayUser, ThrowawayUsers
 from authprobe.settings import Settings
 from authprobe.target.app import Target
 from authprobe.target.hooks import TestHooks
-from authprobe.testing import MakeJourney, RequireHook
+from authprobe.testing import JudgesPage, MakeJourney, RequireHook
 
 pytestmark = pytest.mark.sessions
 BEYOND_S = 60  # how far past a TTL the hook ages a session
@@ -93,20 +93,6 @@ def _judged(lane: Lane, invariant: str) -> Verdict:
     return verdict
 
 
-def _arms_page(request: pytest.FixtureRequest, page: Page, verdict: Verdict) -> Page:
-    """Under pytest-xdist each worker may run a target of its own: the judge looks at the
-    target its arm signed in to (a plain context: the egress watch knows this worker's)."""
-    base = str(verdict.extra["base_url"])
-    target: Target = request.getfixturevalue("authprobe_target")
-    if base == target.base_url:
-        return page
-    browser: Browser = request.getfixturevalue("browser")
-    args: dict[str, Any] = request.getfixturevalue("browser_context_args")
-    context = browser.new_context(**{**args, "base_url": base})
-    request.addfinalizer(context.close)
-    return context.new_page()
-
-
 def _age_sessions(hooks: TestHooks, user: ThrowawayUser, *, idle: int = 0, age: int = 0) -> None:
     aged = hooks.backdate_sessions(user.email, idle_seconds=idle, age_seconds=age)
     assert aged > 0, f"setup: the session hook aged no session of {user.email}"
@@ -148,14 +134,15 @@ def _base_url(request: pytest.FixtureRequest) -> str:
     return target.base_url
 
 
-def _judge_in_the_ui(page: Page, profile: TargetProfile, journey: MakeJourney, verdict: Verdict,
-                     name: str, invariant: str) -> Journey:
-    """The server ended the session: the UI given its cookies must agree (`page`: _arms_page)."""
+def _judge_in_the_ui(judges_page: JudgesPage, profile: TargetProfile, journey: MakeJourney,
+                     verdict: Verdict, name: str, invariant: str) -> tuple[Page, Journey]:
+    """The server ended the session: the UI given its cookies must agree."""
+    page = judges_page(str(verdict.extra["base_url"]))
     page.context.add_cookies(  # audit: allow the cookies its arm earned by signing in, judged now
         verdict.extra["cookies"])
     trip = journey(page, f"{name} expiry (real time)")
     _assert_expired(page, profile, str(verdict.extra["email"]), trip, invariant)
-    return trip
+    return page, trip
 
 
 @pytest.mark.severity1
@@ -163,7 +150,7 @@ def _judge_in_the_ui(page: Page, profile: TargetProfile, journey: MakeJourney, v
 def test_idle_session_expires_and_the_ui_forgets_the_user(
     page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
     authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney, authprobe_realtime: Lane | None,
-    request: pytest.FixtureRequest,
+    request: pytest.FixtureRequest, authprobe_judges_page: JudgesPage,
 ) -> None:
     if (lane := authprobe_realtime) is not None:
         idle_ttl = _lane_ttl(authprobe_profile, lane, "idle_ttl_seconds")
@@ -181,8 +168,8 @@ def test_idle_session_expires_and_the_ui_forgets_the_user(
                      email=after.email, cookies=c2, base_url=_base_url(request))
             return
         verdict = _judged(lane, invariant)
-        _judge_in_the_ui(_arms_page(request, page, verdict), authprobe_profile, authprobe_journey, verdict,
-                         "idle", invariant)
+        _judge_in_the_ui(authprobe_judges_page, authprobe_profile, authprobe_journey, verdict, "idle",
+                         invariant)
         return
     idle_ttl = _ttl(authprobe_profile, authprobe_require_hook, "idle_ttl_seconds")
     user, trip = _signed_in_then_aged(page, authprobe_profile, authprobe_users, authprobe_hooks,
@@ -196,7 +183,7 @@ def test_idle_session_expires_and_the_ui_forgets_the_user(
 def test_absolute_timeout_ends_even_an_active_session(
     page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
     authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney, authprobe_realtime: Lane | None,
-    request: pytest.FixtureRequest,
+    request: pytest.FixtureRequest, authprobe_judges_page: JudgesPage,
 ) -> None:
     if (lane := authprobe_realtime) is not None:
         absolute_ttl = _lane_ttl(authprobe_profile, lane, "absolute_ttl_seconds")
@@ -216,8 +203,8 @@ def test_absolute_timeout_ends_even_an_active_session(
             lane.arm([watch], due=0, email=user.email, cookies=cookies, base_url=_base_url(request))
             return
         verdict = _judged(lane, invariant)
-        _judge_in_the_ui(_arms_page(request, page, verdict), authprobe_profile, authprobe_journey, verdict,
-                         "absolute", invariant)
+        _judge_in_the_ui(authprobe_judges_page, authprobe_profile, authprobe_journey, verdict, "absolute",
+                         invariant)
         return
     absolute_ttl = _ttl(authprobe_profile, authprobe_require_hook, "absolute_ttl_seconds")
     user, trip = _signed_in_then_aged(page, authprobe_profile, authprobe_users, authprobe_hooks,
@@ -249,7 +236,7 @@ def _signed_in_with_mfa(page: Page, profile: TargetProfile, users: ThrowawayUser
 def test_reauthentication_after_expiry_still_requires_mfa(
     page: Page, authprobe_profile: TargetProfile, authprobe_users: ThrowawayUsers, authprobe_hooks: TestHooks,
     authprobe_require_hook: RequireHook, authprobe_journey: MakeJourney, authprobe_realtime: Lane | None,
-    request: pytest.FixtureRequest,
+    request: pytest.FixtureRequest, authprobe_judges_page: JudgesPage,
 ) -> None:
     if authprobe_profile.policy.mfa == "off":
         pytest.skip(f"target {authprobe_profile.name} has MFA off (profile policy)")
@@ -266,8 +253,8 @@ def test_reauthentication_after_expiry_still_requires_mfa(
                      base_url=_base_url(request))
             return
         verdict = _judged(lane, invariant)
-        page = _arms_page(request, page, verdict)
-        trip = _judge_in_the_ui(page, authprobe_profile, authprobe_journey, verdict, "idle", invariant)
+        page, trip = _judge_in_the_ui(authprobe_judges_page, authprobe_profile, authprobe_journey, verdict,
+                                      "idle", invariant)
         email, password = str(verdict.extra["email"]), SecretStr(str(verdict.extra["password"]))
     else:
         idle_ttl = _ttl(authprobe_profile, authprobe_require_hook, "idle_ttl_seconds")

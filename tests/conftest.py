@@ -7,7 +7,9 @@ expression asks for them (`.ci/run` runs them as a job of their own on every sub
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -16,15 +18,25 @@ from authprobe.browser_config import load_browser_config
 
 pytest_plugins = ["pytester"]  # the plugin's own tests run pytest in-process where they can
 LONG_JOBS = ("whole_runs", "mutation")
+DURATIONS = Path(__file__).with_name("long-durations.json")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("markexpr"):
+        longest_first(items)
         return  # the user chose
     long = [item for item in items if any(item.get_closest_marker(m) for m in LONG_JOBS)]
     if long:
         config.hook.pytest_deselected(items=long)
         items[:] = [item for item in items if item not in long]
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """The long job on two workers: its slowest tests first (their stored durations,
+    tests/long-durations.json, from CI's `--durations`), so that with `--maxschedchunk 1` a
+    worker never starts a six-minute test when the other is about to go idle."""
+    stored: dict[str, float] = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    items.sort(key=lambda item: -stored.get(item.nodeid, 0.0))  # stable: the rest keep their order
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -18,7 +18,10 @@ from authprobe.sandbox.defects import CATALOGUE
 from authprobe.selftest.mutants import (
     DEFAULT_ORDER_FILE,
     ORDER_ENV,
+    PLAIN,
+    Plan,
     SuiteRun,
+    clean_selection,
     failures,
     first_tests,
     run_suite,
@@ -118,6 +121,27 @@ def test_sandbox_that_cannot_start_is_an_error_not_a_catch() -> None:
     run = run_suite("no_such_defect", [])
     assert run.outcome == "error" and run.verdict == "error", run
     assert run.message.startswith("exit 3: ") and "did not start" in run.message, run.message
+
+
+def test_only_runs_the_clean_suite_for_the_remembered_catchers_or_says_why_not() -> None:
+    memory = {"a": "t1", "b": "t2", "c": "t1"}
+    assert clean_selection(None, memory, PLAIN) == ([], "the whole suite")
+    tests, why = clean_selection(["a", "c"], memory, PLAIN)
+    assert tests == ["t1"] and why.startswith("only the 1 test(s)"), why
+    tests, why = clean_selection(["a", "new"], memory, PLAIN)
+    assert tests == [] and "whole suite" in why and "catching new" in why, why
+    tests, why = clean_selection(["a"], memory, Plan("shape.toml", ("-m", "expiry")))
+    assert tests == [] and "pytest arguments" in why, why
+
+
+def test_a_plan_gives_every_run_its_profile_and_pytest_arguments(tmp_path: Path) -> None:
+    """Its target reaches the run (a missing profile stops it with that sentence), its pytest
+    arguments too (a selection of nothing: pytest's exit 5), and only the plain plan learns."""
+    missing = run_suite(None, [], plan=Plan(str(tmp_path / "nowhere.toml")))
+    assert missing.outcome == "error" and "nowhere.toml" in missing.message, missing
+    empty = run_suite(None, [], plan=Plan("sandbox", ("-k", "no_check_is_named_like_this")))
+    assert empty.outcome == "error" and empty.message.startswith("exit 5"), empty
+    assert PLAIN.plain and not Plan("sandbox", ("-m", "expiry")).plain and not Plan("x.toml").plain
 
 
 @pytest.mark.mutation

@@ -174,6 +174,13 @@ def password_chars_stripped(s: Server) -> Any:
     return s.login(user)[1].location
 
 
+def absolute_timeout_not_enforced(s: Server) -> Any:
+    user = s.user()
+    client = s.signed_in(user)
+    s.hook("sessions/backdate", {"email": user.email, "age_seconds": 28801})
+    return _authenticated(client)
+
+
 def idle_timeout_not_enforced(s: Server) -> Any:
     user = s.user()
     client = s.signed_in(user)
@@ -363,6 +370,7 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "enumeration_in_reset": (False, True),
     "password_chars_stripped": ("/account", ""),
     "idle_timeout_not_enforced": (False, True),
+    "absolute_timeout_not_enforced": (False, True),
     "reauth_skips_mfa": ("/login/mfa", "/account"),
     "concurrent_session_crosstalk": (True, False),
     "shared_device_cache": ("no-store", "private, max-age=600"),

@@ -64,6 +64,16 @@ def failures(junit_xml: Path, root: Path = ROOT) -> list[tuple[str, str]]:
     return found
 
 
+def skipped(junit_xml: Path, root: Path = ROOT) -> list[str]:
+    """The node id of each skipped test case, in run order."""
+    try:
+        tree = ET.parse(junit_xml)
+    except (OSError, ET.ParseError):
+        return []
+    return [_node_id(case.get("classname", ""), case.get("name", ""), root)
+            for case in tree.iter("testcase") if case.find("skipped") is not None]
+
+
 def stop_reason(returncode: int, output: str) -> str:
     """One line saying why a run ended without a test failure."""
     said = re.search(r"authprobe: (.+?)(?: !+)?$", output, re.MULTILINE)

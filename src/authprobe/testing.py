@@ -34,6 +34,7 @@ __all__ = [
     "MakeJourney",
     "MakeMfaUser",
     "MfaUser",
+    "JudgesPage",
     "RequireHook",
     "SignedInPage",
 ]
@@ -70,6 +71,13 @@ class RequireHook(Protocol):
     """`authprobe_require_hook`: skip the check unless the profile and settings give this test hook."""
 
     def __call__(self, name: str, /) -> None: ...
+
+
+class JudgesPage(Protocol):
+    """`authprobe_judges_page`: in the real-time lane, a page on the target the check's arm used
+    (under pytest-xdist another worker's target may be); this check's own `page` when it is ours."""
+
+    def __call__(self, base_url: str, /) -> Page: ...
 
 
 class DeviceContexts(Protocol):

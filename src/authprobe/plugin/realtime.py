@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from _pytest.python import CallSpec  # an arm's id: the check's parameters plus ARM_ID
+from playwright.sync_api import Browser, Page
 
 from authprobe.errors import AuthprobeError
 from authprobe.oob.mail import MailSource
@@ -38,6 +39,7 @@ from authprobe.provisioning.users import ThrowawayUsers
 from authprobe.settings import Settings, load_settings
 from authprobe.target.app import Target
 from authprobe.target.httpget import get
+from authprobe.testing import JudgesPage
 from authprobe.wait import wait_until
 
 PHASE = pytest.StashKey[str]()
@@ -70,15 +72,28 @@ def hook_usable(hook: str, profile: TargetProfile, settings: Settings) -> bool:
     return settings.hook_token is not None or (settings.base_url is None and profile.launch is not None)
 
 
+def check_of(nodeid: str) -> str:
+    """The check an item belongs to: an arm's node id without ARM_ID (`NAME[chromium-realtime-arm]`
+    → `NAME[chromium]`); any other node id as it is."""
+    return re.sub(rf"(\[|-){ARM_ID}\]$", lambda m: "]" if m[1] == "-" else "", nodeid)
+
+
 def key_of(nodeid: str) -> str:
     return hashlib.sha256(nodeid.encode()).hexdigest()[:16]
+
+
+def stated_lifetime(profile: TargetProfile, name: str) -> float | None:
+    """The lifetime an `expiry` marker names: `idle_ttl_seconds` ([policy]) or `SECTION.KEY`
+    (`sms.code_ttl_seconds`); None when the profile states none."""
+    section, _, key = name.rpartition(".")
+    value = getattr(getattr(profile, section or "policy", None), key, None)
+    return float(value) if value is not None else None
 
 
 def _lifetime(item: pytest.Item, profile: TargetProfile) -> float:
     marker = item.get_closest_marker("expiry")
     assert marker is not None
-    value = getattr(profile.policy, marker.args[1], None)
-    return float(value) if value is not None else 0.0
+    return stated_lifetime(profile, marker.args[1]) or 0.0
 
 
 def split(items: list[pytest.Item], lane: list[pytest.Function], profile: TargetProfile) -> list[pytest.Item]:
@@ -98,8 +113,13 @@ def split(items: list[pytest.Item], lane: list[pytest.Function], profile: Target
     return [*arms, *(i for i in items if i not in chosen), *judges]
 
 
-@pytest.hookimpl(trylast=True)  # after -k/-m deselection and any reordering plugin
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)  # after -k/-m deselection and every reordering plugin
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    yield
+    _split_the_lane(config, items)
+
+
+def _split_the_lane(config: pytest.Config, items: list[pytest.Item]) -> None:
     try:
         settings = load_settings(config.getoption("--base-url", None))
         limit = realtime_limit(config, settings)
@@ -151,18 +171,26 @@ def _run_id(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def authprobe_realtime_probes(authprobe_target: Target, authprobe_profile: TargetProfile,
-                              authprobe_settings: Settings) -> Iterator[Probes]:
-    """This worker's probe thread; at the worker's end it waits for the watches still running."""
+                              authprobe_settings: Settings, request: pytest.FixtureRequest,
+                              ) -> Iterator[Probes]:
+    """This worker's probe thread; at the worker's end it waits for the watches still running
+    (not when the run is stopping: `-x`, Ctrl-C, a fatal error; no judge will read them)."""
     probes = Probes(session_asker(authprobe_target.base_url, authprobe_profile.session_probe,
                                   authprobe_settings.http_timeout, authprobe_target.tls()))
     yield probes
-    probes.drain(timeout_s=900)
+    probes.drain(timeout_s=0 if _stopping(request.session) else 900)
+
+
+def _stopping(session: pytest.Session) -> bool:
+    """The run ends early: the items left (the judges among them) will not run."""
+    return bool(session.shouldstop or session.shouldfail)
 
 
 @pytest.fixture(scope="session")
 def authprobe_realtime_users(authprobe_provisioner: object, authprobe_inbox: MailSource,
                              authprobe_account_pool: AccountPool | None, authprobe_settings: Settings,
-                             pytestconfig: pytest.Config) -> Iterator[ThrowawayUsers]:
+                             pytestconfig: pytest.Config, request: pytest.FixtureRequest,
+                             ) -> Iterator[ThrowawayUsers]:
     """Users of the lane's arms: they outlive the arm item, until every judge has judged."""
     signup = pytestconfig.stash[SIGNUP]
     made = ThrowawayUsers(authprobe_provisioner, authprobe_inbox, pytestconfig.stash[USER_LEDGER],  # type: ignore[arg-type]
@@ -171,7 +199,7 @@ def authprobe_realtime_users(authprobe_provisioner: object, authprobe_inbox: Mai
     yield made
     armed = _folder(pytestconfig)
     with contextlib.suppress(AuthprobeError):  # a judge that never ran: its users go all the same
-        wait_until(lambda: not _awaited(armed, pytestconfig),
+        wait_until(lambda: _stopping(request.session) or not _awaited(armed, pytestconfig),
                    timeout=900, interval=0.5, what="the real-time judges of this worker's arms")
     failures = made.remove_all()
     if failures:
@@ -207,3 +235,21 @@ def authprobe_realtime(request: pytest.FixtureRequest, authprobe_settings: Setti
     yield lane
     if lane.arming and not any((folder / f"{key}.{n}.json").exists() for n in ("armed", "skipped")):
         lane.skipped(f"its arm {os.path.basename(request.node.nodeid)} did not arm (see its report)")
+
+
+@pytest.fixture
+def authprobe_judges_page(request: pytest.FixtureRequest, page: Page) -> JudgesPage:
+    """Under pytest-xdist each worker may run a target of its own: a judge looks at the target
+    its arm used (a plain context there: the egress watch knows this worker's target only)."""
+
+    def on(base_url: str) -> Page:
+        target: Target = request.getfixturevalue("authprobe_target")
+        if base_url == target.base_url:
+            return page
+        browser: Browser = request.getfixturevalue("browser")
+        args: dict[str, Any] = request.getfixturevalue("browser_context_args")
+        context = browser.new_context(**{**args, "base_url": base_url})
+        request.addfinalizer(context.close)
+        return context.new_page()
+
+    return on

@@ -163,7 +163,10 @@ def load_session(sandbox: Sandbox, request: Request, db: Session) -> Ctx:
             idle = now - row.last_seen > cfg.idle_ttl
             if sandbox.has("idle_timeout_not_enforced"):
                 idle = False
-            if idle or now - row.created_at > cfg.absolute_ttl or _wrong_place(sandbox, row, address):
+            aged = now - row.created_at > cfg.absolute_ttl
+            if sandbox.has("absolute_timeout_not_enforced"):
+                aged = False
+            if idle or aged or _wrong_place(sandbox, row, address):
                 expired = row.user_id is not None
                 db.delete(row)
                 row = None

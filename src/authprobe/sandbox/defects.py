@@ -28,6 +28,7 @@ CATALOGUE: dict[str, str] = {
     "enumeration_in_reset": "reset form tells whether an account exists for an email",
     "password_chars_stripped": "input sanitizer alters passwords at sign-up but not at login",
     "idle_timeout_not_enforced": "idle session TTL is not checked",
+    "absolute_timeout_not_enforced": "absolute session lifetime is not checked: an active session lives on",
     "reauth_skips_mfa": "a recent MFA success lets sign-in skip MFA ('trusted for this period')",
     "concurrent_session_crosstalk": "header identity comes from shared state, leaking across users",
     "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",

@@ -82,6 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-ttl", type=int, default=1800, metavar="SECONDS")
     parser.add_argument("--absolute-ttl", type=int, default=28800, metavar="SECONDS")
     parser.add_argument("--reset-ttl", type=int, default=900, metavar="SECONDS")
+    parser.add_argument("--sms-code-ttl", type=int, default=300, metavar="SECONDS",
+                        help="how long a texted code works")
     parser.add_argument("--signin-rate", type=int, default=None, metavar="N",
                         help="sign-ins per address per --signin-rate-window, then HTTP 429")
     parser.add_argument("--signin-rate-window", type=float, default=60.0, metavar="SECONDS")
@@ -143,7 +145,8 @@ async def _serve_app(launch: Launch[SandboxOptions], sock: socket.socket, base_u
         base_url=base_url, smtp_host=launch.smtp_host,
         smtp_port=launch.smtp_port, admin_token=admin_token, hook_token=hook_token,
         test_mode=args.test_mode, idle_ttl=args.idle_ttl, absolute_ttl=args.absolute_ttl,
-        reset_ttl=args.reset_ttl, defects=options.defects, shapes=options.shapes,
+        reset_ttl=args.reset_ttl, sms_code_ttl=args.sms_code_ttl, defects=options.defects,
+        shapes=options.shapes,
         signin_rate=args.signin_rate, signin_rate_window=args.signin_rate_window,
         db_path=str(launch.db_path), hash_profile="fast" if args.test_mode else "default",
         sms_api_url=texts.url, sms_account_sid=texts.account_sid, sms_auth_token=texts.auth_token,

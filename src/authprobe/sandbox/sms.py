@@ -87,9 +87,10 @@ def sms_second_factor(ctx: Ctx, user: User) -> str | None:
 
 
 async def send_sign_in_code(ctx: Ctx, user: User, number: str) -> bool:
-    minutes = max(ctx.sandbox.config.sms_code_ttl // 60, 1)
+    ttl = ctx.sandbox.config.sms_code_ttl
+    expires = f"{ttl} seconds" if ttl < 120 else f"{ttl // 60} minutes"
     return await send_code(ctx, user, number, "mfa", "Your authprobe sandbox sign-in code is "
-                           f"{{code}}. It expires in {minutes} minute(s).")
+                           f"{{code}}. It expires in {expires}.")
 
 
 # --- activation by a texted code -------------------------------------------------------------

@@ -9,6 +9,10 @@ Like mutation tools, it remembers which test caught each defect (bench/mutants-o
 or AUTHPROBE_MUTANTS_ORDER) and runs that test first with `-x`, so a caught defect costs
 one test instead of the whole suite. This is the one module outside sandbox/ that knows
 defect names.
+
+A `Plan` can point every run at a shape of the sandbox (`--target targets/shapes/realtime.toml`)
+and hand pytest more arguments (`-- -m expiry --realtime-max 2m`): the matrix of the real-time
+lane. Only the plain matrix (the sandbox, the whole suite) writes what it learnt to the memory.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from typing import Literal
 
 from authprobe.errors import UnknownDefectError
 from authprobe.junit import failures
+from authprobe.junit import skipped as skipped_tests
 from authprobe.junit import stop_reason as _stop_reason
+from authprobe.plugin.realtime import check_of
 from authprobe.resources import suite_root
 from authprobe.sandbox.defects import CATALOGUE, validate_defects
 from authprobe.selftest.mutants_plugin import FIRST_TESTS_ENV
@@ -61,6 +67,7 @@ class SuiteRun:
     message: str
     seconds: float
     failed: tuple[str, ...] = ()  # every failing node id (one with -x); for the flakiness bench
+    skipped: tuple[str, ...] = ()  # a clean run's skips: a check that skips catches nothing
 
     @property
     def verdict(self) -> str:
@@ -70,10 +77,28 @@ class SuiteRun:
 
     def as_dict(self) -> dict[str, object]:
         fields = {key: value for key, value in asdict(self).items() if key != "failed"}
+        fields["skipped"] = list(self.skipped)
         return {**fields, "seconds": round(self.seconds, 1), "result": self.verdict}
 
 
 # ---------------------------------------------------------------- one suite run
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every run of one matrix shares: the sandbox's profile (the built-in one or a shape
+    of it, a path) and further pytest arguments (a selection, the real-time lane's limit)."""
+
+    target: str = "sandbox"
+    pytest_args: tuple[str, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """The suite's own matrix: the one bench/mutants-order.json remembers."""
+        return self.target == "sandbox" and not self.pytest_args
+
+
+PLAIN = Plan()
 
 
 def needs_idp(defect: str | None, tests: list[str] | None) -> bool:
@@ -87,7 +112,7 @@ def needs_idp(defect: str | None, tests: list[str] | None) -> bool:
 
 def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
               timeout_s: float = RUN_TIMEOUT_S, tests: list[str] | None = None,
-              workers: int = 1) -> SuiteRun:
+              workers: int = 1, plan: Plan = PLAIN) -> SuiteRun:
     """Run the unchanged suite (or just `tests`) against a fresh sandbox, `defect` seeded if any;
     `workers` > 1: with pytest-xdist (the clean run, while nothing else runs)."""
     started = time.monotonic()
@@ -96,7 +121,7 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
         junit = work / "junit.xml"
         env = {
             **os.environ,
-            "E2E_TARGET": "sandbox",
+            "E2E_TARGET": plan.target,
             "E2E_BASE_URL": "",  # overrides a .env pointing at staging: this must be the sandbox
             "E2E_SANDBOX_ARGS": " ".join([*(["--defect", defect] if defect else []),
                                           *([] if needs_idp(defect, tests) else ["--no-idp"])]),
@@ -105,7 +130,8 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
             "E2E_KEEP_ARTIFACTS": os.environ.get("E2E_KEEP_ARTIFACTS") or "never",
             FIRST_TESTS_ENV: "\n".join(first),
         }
-        command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), "--browser", "chromium", "-q",
+        command = [sys.executable, "-m", "pytest", *(tests or ["e2e/"]), *plan.pytest_args,
+                   "--browser", "chromium", "-q",
                    *(["-x"] if stop_first else []), *(["-n", str(workers)] if workers > 1 else []),
                    "-p", "no:cacheprovider",
                    "-p", "authprobe.selftest.mutants_plugin",
@@ -130,43 +156,46 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
                 _LIVE.discard(process)
         seconds = time.monotonic() - started
         if process.returncode == 0:
-            return SuiteRun(defect, "passed", None, "", seconds)
-        failed = failures(junit) if process.returncode == 1 else []
+            return SuiteRun(defect, "passed", None, "", seconds,
+                            skipped=tuple(check_of(node) for node in skipped_tests(junit)))
+        # a real-time arm that fails is its check failing: the check is what a confirmation runs
+        failed = [(check_of(node), line) for node, line in failures(junit)] if process.returncode == 1 else []
         if not failed:
             return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
         return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
                         tuple(node for node, _ in failed))
 
 
-def confirmed_run(defect: str, first: list[str]) -> SuiteRun:
+def confirmed_run(defect: str, first: list[str], plan: Plan = PLAIN) -> SuiteRun:
     """A catch counts only if the catching test passes on the clean app (flaky tests don't catch).
 
     If it fails on the clean sandbox too, the defect run is repeated once; a catch that still
     cannot be confirmed is reported as an error, never as caught.
     """
-    run = run_suite(defect, first)
+    run = run_suite(defect, first, plan=plan)
     for _ in range(2):
         if run.outcome != "failed" or run.test is None:
             return run
-        check = run_suite(None, [], tests=[run.test])
+        check = run_suite(None, [], tests=[run.test], plan=plan)
         if check.outcome == "passed":
             return run
         flaky = run.test
-        run = run_suite(defect, [test for test in first if test != flaky])
+        run = run_suite(defect, [test for test in first if test != flaky], plan=plan)
     return replace(run, outcome="error",
                    message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
 
 
-def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str]) -> list[SuiteRun]:
+def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str],
+                    plan: Plan = PLAIN) -> list[SuiteRun]:
     """As `confirmed_run`, for a whole matrix at once: every catching test runs once, together,
     on one clean sandbox (one start instead of one per defect); only a catch whose test fails
     there too goes through `confirmed_run`, which repeats its defect run without that test."""
     caught = sorted({run.test for run in runs if run.outcome == "failed" and run.test})
     if not caught:
         return runs
-    check = run_suite(None, [], tests=caught, stop_first=False, workers=jobs)
+    check = run_suite(None, [], tests=caught, stop_first=False, workers=jobs, plan=plan)
     failing = set(caught) if check.outcome == "error" else set(check.failed)
-    return [confirmed_run(run.defect, first_tests(run.defect, memory))
+    return [confirmed_run(run.defect, first_tests(run.defect, memory), plan)
             if run.defect is not None and run.test in failing else run for run in runs]
 
 
@@ -277,6 +306,7 @@ class Progress:
         self._started = clock()
         self._clean_s: float | None = None
         self._done: list[float] = []
+        self._confirming: int | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -295,10 +325,16 @@ class Progress:
     def defect_done(self, seconds: float) -> None:
         self._done.append(seconds)
 
+    def confirming(self, tests: int) -> None:
+        self._confirming = tests
+
     def line(self) -> str:
         elapsed = self._clock() - self._started
         if self._clean_s is None:
             return f"[{_clock_time(elapsed)}] clean run in progress; {self.total} defect(s) after it"
+        if self._confirming is not None:
+            return (f"[{_clock_time(elapsed)}] {self.total}/{self.total} defect(s) done; confirming "
+                    f"the {self._confirming} catching test(s) on one clean sandbox")
         per_run = statistics.mean(self._done) if self._done else self._clean_s
         left = (self.total - len(self._done)) * per_run / self.jobs
         return (f"[{_clock_time(elapsed)}] {len(self._done)}/{self.total} defect(s) done; "
@@ -317,26 +353,45 @@ def _clock_time(seconds: float) -> str:
 # ---------------------------------------------------------------- command
 
 
-def _run_matrix(defects: list[str], jobs: int,
-                progress: Progress) -> tuple[SuiteRun, list[SuiteRun]]:
+def clean_selection(only: list[str] | None, memory: dict[str, str], plan: Plan) -> tuple[list[str], str]:
+    """The clean run's tests and why: with --only, just the checks that caught the chosen
+    defects last time, when each has one and the plan adds no selection of its own."""
+    if not only:
+        return [], "the whole suite"
+    if plan.pytest_args:
+        return [], "the tests your pytest arguments select"
+    unknown = [name for name in only if name not in memory]
+    if unknown:
+        return [], f"the whole suite: no test is remembered as catching {', '.join(unknown)}"
+    tests = sorted({memory[name] for name in only})
+    return tests, f"only the {len(tests)} test(s) that caught the chosen defect(s) last time"
+
+
+def _run_matrix(defects: list[str], jobs: int, progress: Progress, plan: Plan = PLAIN,
+                only: list[str] | None = None) -> tuple[SuiteRun, list[SuiteRun]]:
     """The clean run, then (only if it is green) each defect; runs in catalogue order."""
-    clean = run_suite(None, [], workers=jobs)
+    path = order_file()
+    memory = load_order(path)
+    tests, why = clean_selection(only, memory, plan)
+    print(f"[clean] {why}", file=sys.stderr, flush=True)
+    clean = run_suite(None, [], workers=jobs, tests=tests or None, plan=plan)
     _progress(0, len(defects), clean)
     runs: list[SuiteRun] = []
     if clean.outcome == "passed":
         progress.clean_done(clean.seconds)
-        path = order_file()
-        memory = load_order(path)
+
+        def remember() -> None:  # saved as it goes: an interrupted matrix still speeds up the next
+            if plan.plain:
+                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n", encoding="utf-8")
+
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            futures = [pool.submit(run_suite, name, first_tests(name, memory)) for name in defects]
+            futures = [pool.submit(run_suite, name, first_tests(name, memory), plan=plan) for name in defects]
             for done, future in enumerate(as_completed(futures), start=1):
                 runs.append(future.result())
                 progress.defect_done(runs[-1].seconds)
                 _progress(done, len(defects), runs[-1])
-                # saved as it goes: an interrupted matrix still speeds up the next one
-                path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n",
-                                encoding="utf-8")
+                remember()
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             _kill_live()
@@ -344,13 +399,15 @@ def _run_matrix(defects: list[str], jobs: int,
         pool.shutdown()
         caught = len({run.test for run in runs if run.outcome == "failed"})
         print(f"[confirm] the {caught} catching test(s) on one clean sandbox", file=sys.stderr, flush=True)
-        runs = confirm_catches(runs, jobs, memory)
-        path.write_text(json.dumps(updated_order(memory, runs), indent=2) + "\n", encoding="utf-8")
+        progress.confirming(caught)
+        runs[:] = confirm_catches(runs, jobs, memory, plan)
+        remember()
         runs.sort(key=lambda run: defects.index(run.defect or ""))
     return clean, runs
 
 
-def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, jobs: int) -> int:
+def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, jobs: int,
+                    plan: Plan = PLAIN) -> int:
     """Entry point of `authprobe mutants`; exit 0 only if clean is green and nothing escaped."""
     if list_only:
         width = max(len(name) for name in CATALOGUE)
@@ -371,7 +428,7 @@ def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, j
     progress = Progress(len(defects), jobs)
     progress.start()
     try:
-        clean, runs = _run_matrix(defects, jobs, progress)
+        clean, runs = _run_matrix(defects, jobs, progress, plan, only)
     finally:
         progress.stop()
     total_s = time.monotonic() - started
