@@ -54,7 +54,7 @@ def main() -> None:
         page.goto("/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url("**/account**")
         answer = page.request.get("/api/session").json()
         assert answer["authenticated"] and answer["user"]["email"] == email, answer

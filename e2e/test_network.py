@@ -166,11 +166,13 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
     """Judges the scopes the profile states: [network] signin_limit (per address: other devices
     still sign in), account_lockout (per account: no device signs that account in, other
     accounts still sign in from the noisy address), or both (that address is refused too)."""
-    network = authprobe_profile.network
-    per_address, per_account = network.signin_limit, network.account_lockout
+    network, lockout = authprobe_profile.network, authprobe_profile.lockout
+    # the per-account lockout: [network] account_lockout, or [lockout] password (one promise)
+    per_address = network.signin_limit
+    per_account = network.account_lockout or (lockout.password if lockout is not None else None)
     if per_address is None and per_account is None:
         pytest.skip(f"target {authprobe_profile.name} states no [network] signin_limit or account_lockout "
-                    "in its profile")
+                    "(nor [lockout] password) in its profile")
     if per_address and per_account and per_address.attempts < per_account.attempts:
         pytest.skip(f"target {authprobe_profile.name}: [network] signin_limit.attempts is below "
                     "account_lockout.attempts, so one address cannot lock an account")
@@ -206,8 +208,8 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
         return
     assert elsewhere.startswith("refused"), (
         f"{failures} wrong passwords for {user.email} from {noisy.address}, and the account still signed "
-        f"in from {quiet.address}: no per-account lockout, though the profile states "
-        f"[network] account_lockout ({elsewhere})")
+        f"in from {quiet.address}: no per-account lockout, though the profile states one "
+        f"([network] account_lockout or [lockout] password) ({elsewhere})")
     page = context.new_page()
     neighbour = _signs_in(page, authprobe_profile, authprobe_journey(page, "another account, same device"),
                           f"sign {other_user.email} in from {noisy.address}", other_user,

@@ -17,6 +17,7 @@ def known_locators() -> dict[str, set[str]]:
         idp,
         login,
         mfa,
+        passkeys,
         password,
         reset,
         signup,

@@ -31,7 +31,7 @@ COMMON = {name: e.default for name, e in COMMON_ELEMENTS.items() if e.default is
 
 # The [paths] keys a screen can be opened at (fields of authprobe.profile.Paths).
 PathName = Literal["signup", "login", "account", "reset_request", "mfa_setup", "sms_setup",
-                   "password_change", "recovery_codes", "admin"]
+                   "password_change", "recovery_codes", "admin", "passkeys"]
 
 # Answers a screen that stands in the way if the page shows it; True when it answered one.
 Interruption = Callable[[Page, TargetProfile], bool]

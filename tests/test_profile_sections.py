@@ -53,3 +53,10 @@ def test_a_server_error_cannot_be_listed_as_signed_out(tmp_path: Path) -> None:
     message = refusal(tmp_path, 'name = "x"\n[session_probe]\nsigned_out_status = [401, 500]\n')
     assert "session_probe.signed_out_status lists 500, a server error" in message
     assert "Value error" not in message
+
+
+def test_a_lockout_promise_beyond_what_a_check_will_guess_is_one_sentence(tmp_path: Path) -> None:
+    message = refusal(tmp_path, 'name = "x"\n[lockout]\npassword = { attempts = 500 }\n')
+    assert "lockout.password.attempts" in message and "50" in message, message
+    typo = refusal(tmp_path, 'name = "x"\n[lockout]\nunlock = ["mail"]\n')
+    assert "lockout.unlock" in typo and "reset" in typo, typo

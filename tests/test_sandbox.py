@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 
 import pyotp
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
@@ -33,6 +32,7 @@ from authprobe.oob.sms import Phone
 from authprobe.sandbox import SandboxConfig, create_app
 from authprobe.sandbox.defects import validate_defects
 from authprobe.sandbox.smssink import SmsSink
+from tests.served_app import ServedApp
 
 PASSWORD = "correct horse battery"
 ADMIN_TOKEN = "admin-token-for-tests"
@@ -183,20 +183,10 @@ class Server:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        app = create_app(config)
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[sock])), daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "sandbox did not start"
-            self._thread.join(0.01)
+        self._served = ServedApp(create_app(config), sock)
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(5)
+        self._served.stop()
 
     def client(self) -> Client:
         return Client(self.port)
@@ -329,7 +319,8 @@ def test_signup_mail_activation_then_login(sandbox: Server) -> None:
     signed_in = sandbox.signed_in(User(email, PASSWORD))
     assert signed_in.session() == {
         "authenticated": True, "mfa_pending": False,
-        "user": {"email": email, "roles": ["member"], "signed_in_with": "password"},
+        "user": {"email": email, "roles": ["member"], "signed_in_with": "password",
+                 "second_factor": None},
         "client_address": "127.0.0.1",
     }
     account = signed_in.get("/account")

@@ -6,11 +6,13 @@ against a clean and a defective app and asserts the two differ in the expected w
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pyotp
 import pytest
 
 from authprobe.sandbox import CATALOGUE
@@ -179,6 +181,43 @@ def absolute_timeout_not_enforced(s: Server) -> Any:
     client = s.signed_in(user)
     s.hook("sessions/backdate", {"email": user.email, "age_seconds": 28801})
     return _authenticated(client)
+
+
+LOCKED = {"shapes": frozenset({"account_lockout"})}  # what sandbox.toml launches: accounts lock
+GUESS, AFTER_RESET = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+
+
+def _five_wrong(s: Server, email: str) -> None:
+    for _ in range(5):  # each from a client of its own: a new session cookie every time
+        s.client().submit("/login", email=email, password=GUESS)
+
+
+def lockout_per_session(s: Server) -> Any:
+    user = s.user()
+    _five_wrong(s, user.email)
+    return s.login(user)[1].status
+
+
+def lockout_message_enumerates(s: Server) -> Any:
+    stranger = f"qa+nobody-{time.monotonic_ns()}@sandbox.test"
+    _five_wrong(s, stranger)
+    return s.client().submit("/login", email=stranger, password=GUESS).status
+
+
+def totp_guesses_unlimited(s: Server) -> Any:
+    user = s.user(mfa=True)
+    client, _ = s.login(user)
+    for guess in range(5):
+        client.submit("/login/mfa", code=f"{guess:06d}")
+    assert user.totp_secret is not None
+    return client.submit("/login/mfa", code=pyotp.TOTP(user.totp_secret).now()).status
+
+
+def lockout_survives_reset(s: Server) -> Any:
+    user = s.user()
+    _five_wrong(s, user.email)
+    _reset(s, user, AFTER_RESET)
+    return s.login(user, password=AFTER_RESET)[1].status
 
 
 def idle_timeout_not_enforced(s: Server) -> Any:
@@ -370,6 +409,10 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "enumeration_in_reset": (False, True),
     "password_chars_stripped": ("/account", ""),
     "idle_timeout_not_enforced": (False, True),
+    "lockout_per_session": (403, 303),
+    "lockout_message_enumerates": (403, 400),
+    "totp_guesses_unlimited": (403, 303),
+    "lockout_survives_reset": (303, 403),
     "absolute_timeout_not_enforced": (False, True),
     "reauth_skips_mfa": ("/login/mfa", "/account"),
     "concurrent_session_crosstalk": (True, False),
@@ -391,8 +434,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "sms_resend_unlimited": ([200, 200, 429], [200, 200, 200]),
     "sms_activation_code_unchecked": (400, 200),
 }
-# the sso_* defects need the IdP: tests/test_sandbox_sso.py proves each against the clean app
-PROBED = sorted(name for name in CATALOGUE if not name.startswith("sso_"))
+# the sso_* defects need the IdP: tests/test_sandbox_sso.py proves each against the clean app;
+# the passkey_* ones an authenticator: tests/test_sandbox_passkeys.py
+PROBED = sorted(name for name in CATALOGUE if not name.startswith(("sso_", "passkey_")))
 PROBES: dict[str, Probe] = {name: globals()[name] for name in PROBED}
 
 
@@ -406,6 +450,7 @@ def test_defect_changes_observable_behaviour(
     name: str, make_server: Callable[..., Server],  # noqa: F811
 ) -> None:
     probe = PROBES[name]
-    seen = probe(make_server()), probe(make_server(name))
+    overrides = LOCKED if name.startswith("lockout_") else {}
+    seen = probe(make_server(**overrides)), probe(make_server(name, **overrides))
     assert seen == EXPECTED[name], f"defect {name}: expected (clean, defective) " \
         f"{EXPECTED[name]!r}, saw {seen!r}"

@@ -91,7 +91,7 @@ def test_change_replaces_the_password_ends_other_sessions_and_rotates_this_one(
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie
     assert client.cookies[COOKIE] != old_cookie and resp.csrf != old_csrf
     assert client.session()["user"] == {"email": user.email, "roles": ["member"],
-                                        "signed_in_with": "password"}
+                                        "signed_in_with": "password", "second_factor": None}
     assert client.get("/account/password").status == 200
     assert Client(sandbox.port, {COOKIE: old_cookie}).session()["authenticated"] is False
     assert other.session() == {"authenticated": False, "mfa_pending": False, "user": None,

@@ -90,7 +90,7 @@ def test_admin_creates_active_and_inactive_users_through_the_form(server: Server
     assert f"Role for {email}</label>" in created.text
     signed_in = server.signed_in(User(email, PASSWORD))
     assert signed_in.session()["user"] == {"email": email, "roles": ["member", "editor"],
-                                        "signed_in_with": "password"}
+                                        "signed_in_with": "password", "second_factor": None}
 
     inactive = _email("screen-inactive")  # an unticked checkbox is not posted at all
     resp = admin.submit("/admin", "/admin/users", email=inactive, password=PASSWORD, role="member")
@@ -367,7 +367,7 @@ def test_seeded_admin_signs_in_and_reaches_the_admin_screen(live: Running) -> No
     resp = client.submit("/login", email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
     assert resp.status == 303 and resp.location == "/account", resp.text
     assert client.session()["user"] == {"email": ADMIN_EMAIL, "roles": ["member", "editor", "admin"],
-                                        "signed_in_with": "password"}
+                                        "signed_in_with": "password", "second_factor": None}
     assert client.get("/admin").status == 200
     wrong = Client(live.port).submit("/login", email=ADMIN_EMAIL, password="not the password")
     assert wrong.status == 400

@@ -10,12 +10,10 @@ the seeded defect it names fails that same assertion.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +23,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 import requests
-import uvicorn
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -35,6 +32,7 @@ from authprobe.errors import TokenRefused
 from authprobe.sandbox import CATALOGUE, SandboxConfig, create_app
 from authprobe.sandbox.db import SsoSession
 from authprobe.sandbox.sso_tokens import Jwks
+from tests.served_app import ServedApp
 
 sidecar = pytest.importorskip("authprobe.sandbox.idp.sidecar")
 if sidecar.idp_missing():
@@ -98,18 +96,10 @@ class App:
             defects=defects, idp_issuer=idp.running.issuer, idp_discovery_url=idp.running.discovery_url,
             idp_client_secret=CLIENT_SECRET)
         self.app = create_app(config)
-        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False))
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve(sockets=[sock])),
-                                        daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "sandbox did not start"
-            self._thread.join(0.01)
+        self._served = ServedApp(self.app, sock)
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(5)
+        self._served.stop()
         self.app.state.engine.dispose()
 
     def session(self, browser: requests.Session) -> dict[str, Any]:
@@ -205,7 +195,7 @@ def assert_signed_in(app: App, browser: requests.Session, answer: requests.Respo
     assert answer.status_code == 303 and answer.headers["Location"] == "/account", (
         f"SSO sign-in of {email} failed: {answer.status_code} {alert}")
     assert session["authenticated"] and session["user"] == {
-        "email": email, "roles": ["member"], "signed_in_with": "authprobe-id"}, session
+        "email": email, "roles": ["member"], "signed_in_with": "authprobe-id", "second_factor": None}, session
 
 
 # --- the checks: each one invariant, shared by the clean and the defect tests -------------

@@ -14,6 +14,7 @@ for all of them. The hierarchy::
         │   ├── ServerUnreachable       the admin API or a test hook server's certificate is not trusted
         │   │   └── ServerStalled       an admin API or test hook call did not finish within E2E_HTTP_TIMEOUT
         │   ├── BrowserNotFound         no browser to launch (playwright.config.py looked for one)
+        │   ├── AuthenticatorUnavailable  the browser has no virtual authenticator (passkeys: Chromium only)
         │   ├── IdpConfigError          the [sso] identity provider: discovery, URL, tokens or pool
         │   └── SessionProbeError       the session endpoint does not answer the profile's JSON
         ├── WaitTimeout   (TimeoutError)  something outside the DOM did not arrive in time
@@ -39,12 +40,13 @@ for all of them. The hierarchy::
             ├── UnknownDefectError (ValueError)  a defect name not in the catalogue
             ├── UnknownShapeError  (ValueError)  a shape name not in the catalogue, or a clash
             ├── UnknownMisconfigurationError (ValueError)  the same for the Django target
-            └── SsoSignInError          the sandbox as relying party: why a sign-in through its IdP ends
-                ├── SignInFailed        the callback signs nobody in (its reason is shown to the user)
-                ├── IdpDown             the identity provider did not answer, or not usably
-                ├── IdpRefused          the identity provider answered with an OAuth error
-                ├── LinkRefused         the linking rules refuse an identity
-                └── TokenRefused        an ID token fails verification
+            ├── SsoSignInError          the sandbox as relying party: why a sign-in through its IdP ends
+            │   ├── SignInFailed        the callback signs nobody in (its reason is shown to the user)
+            │   ├── IdpDown             the identity provider did not answer, or not usably
+            │   ├── IdpRefused          the identity provider answered with an OAuth error
+            │   ├── LinkRefused         the linking rules refuse an identity
+            │   └── TokenRefused        an ID token fails verification
+            └── PasskeyRefused          the sandbox as WebAuthn relying party refuses a ceremony
 
 Why the second bases: `TimeoutError` lets callers that wait treat both timeouts alike;
 `AssertionError` keeps a broken invariant a test *failure* wherever code catches assertions
@@ -106,6 +108,11 @@ class ServerStalled(ServerUnreachable):
 class BrowserNotFound(ConfigError):
     """No browser to launch: E2E_BROWSER_PATH is wrong, or neither Playwright's own build nor a
     system Chromium is installed (raised by playwright.config.py, read as `config.BrowserNotFound`)."""
+
+
+class AuthenticatorUnavailable(ConfigError):
+    """The browser has no virtual authenticator for passkeys: DevTools' WebAuthn domain is
+    Chromium's alone (the passkey checks skip elsewhere)."""
 
 
 class IdpConfigError(ConfigError):
@@ -231,6 +238,12 @@ class SsoSignInError(SandboxError):
 
 class SignInFailed(SsoSignInError):
     """A callback that signs nobody in; the message is the reason shown to the user."""
+
+
+class PasskeyRefused(SandboxError):
+    """The sandbox as WebAuthn relying party refuses a passkey ceremony (a used challenge, a
+    sign count that did not grow, someone else's credential); the message is the reason it
+    answers the browser with. Stays inside the sandbox."""
 
 
 class IdpDown(SsoSignInError):

@@ -24,6 +24,7 @@ from typing import Protocol
 from playwright.sync_api import BrowserContext, Page
 
 from authprobe.flows.mfa import TotpEnrollment
+from authprobe.oob.authenticator import VirtualAuthenticator
 from authprobe.oob.devices import Device
 from authprobe.oob.otp import Totp
 from authprobe.oracle.journey import Journey
@@ -32,8 +33,11 @@ from authprobe.provisioning.users import ThrowawayUser
 __all__ = [
     "DeviceContexts",
     "MakeJourney",
+    "MakeAuthenticator",
     "MakeMfaUser",
+    "MakePasskeyDevice",
     "MfaUser",
+    "PasskeyDevice",
     "JudgesPage",
     "RequireHook",
     "SignedInPage",
@@ -78,6 +82,28 @@ class JudgesPage(Protocol):
     (under pytest-xdist another worker's target may be); this check's own `page` when it is ours."""
 
     def __call__(self, base_url: str, /) -> Page: ...
+
+
+class MakeAuthenticator(Protocol):
+    """`authprobe_authenticator`: a virtual authenticator (passkeys) in `page`'s tab."""
+
+    def __call__(self, page: Page, /) -> VirtualAuthenticator: ...
+
+
+@dataclass(frozen=True)
+class PasskeyDevice:
+    """A device for passkeys: its own browser context at the origin WebAuthn accepts, a page,
+    and the page's virtual authenticator."""
+
+    name: str
+    page: Page
+    authenticator: VirtualAuthenticator
+
+
+class MakePasskeyDevice(Protocol):
+    """`authprobe_passkey_device`: a new passkey device called `name`."""
+
+    def __call__(self, name: str, /) -> PasskeyDevice: ...
 
 
 class DeviceContexts(Protocol):

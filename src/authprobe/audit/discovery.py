@@ -43,7 +43,7 @@ _MAX_SNIFF_BYTES = 10 * 1024 * 1024  # profiles and storage states are kilobytes
 PROFILE_SECTIONS = frozenset({
     "launch", "paths", "session_probe", "mail", "policy", "roles", "budgets", "network", "sms",
     "admin_api", "admin_screen", "commands", "self_service", "provision", "hooks", "locators",
-    "unsupported", "accepted_risks", "features", "identity", "signup", "sso",
+    "unsupported", "accepted_risks", "features", "identity", "signup", "sso", "passkeys", "lockout",
 })  # fmt: skip
 
 

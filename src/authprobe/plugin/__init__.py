@@ -32,14 +32,17 @@ MARKERS = [
     "budgets: step times judged against the profile's [budgets]",
     "sms: text messages (activation by a texted code, text codes as the second factor)",
     "sso: sign-in through an identity provider ([sso]): callback, linking, sign-out, revocation, keys",
+    "passkeys: passkeys (WebAuthn, [passkeys]): registration, sign-in, removal, replay, clones",
+    "lockout: limits on guessing ([lockout]): wrong passwords and codes lock the account, alike for "
+    "unknown addresses, and what lets the user back in",
     "network: where users come from (admin networks, bound sessions, per-address limits, hooks)",
     "whole_target: the check changes the target for every user (runs alone on a shared target)",
     "severity1: a broken invariant here is a security hole or locks users out",
     "severity2: a broken invariant here degrades security or usability",
     "changes_account(*what): the check changes its users' 'role' (pool accounts must be restorable)",
     "needs(*features): the check needs these [features] of the app (skipped when one is false)",
-    "expiry(hook, policy): an expiry check: with the hook unusable and --realtime-max set, it waits "
-    "for the policy's lifetime for real (the real-time lane)",
+    "expiry(hook, lifetime): an expiry check: with the hook unusable and --realtime-max set, it waits "
+    "for the lifetime ([policy] KEY or SECTION.KEY) for real (the real-time lane)",
 ]
 
 

@@ -24,6 +24,8 @@ def authprobe_egress(authprobe_settings: Settings, authprobe_target: Target,
     """Every request of every context this test opens; outside origins fail the test (the
     identity provider of [sso] is the target's own)."""
     idp = [authprobe_target.idp_url] if authprobe_profile.sso and authprobe_target.idp_url else []
+    if authprobe_profile.passkeys is not None:  # the same app, at the host WebAuthn accepts
+        idp.append(authprobe_profile.passkeys.origin(authprobe_target.base_url))
     watch = EgressWatch([authprobe_target.base_url, *idp], authprobe_settings.egress_allow,
                         mode=authprobe_settings.egress_mode)
     yield watch

@@ -11,6 +11,7 @@ module per concern, each registered as a pytest plugin of its own:
   `authprobe_untraced_context` (for credentials that must never reach an artifact),
   `authprobe_mfa_user`; a check needing a channel the run lacks is skipped
 - sso: `authprobe_idp`, `authprobe_identities` (the identity provider of [sso], its identities)
+- passkeys: `authprobe_authenticator`, `authprobe_passkey_device` (virtual authenticators, [passkeys])
 - journeys: `authprobe_journey` (the UI/backend oracle after each step) on reports
 - signed_in: `authprobe_signed_in_states`, `authprobe_signed_in` (stored sign-in state)
 - device_contexts: `authprobe_device_source`, `authprobe_devices` (a device, an address)
@@ -40,6 +41,7 @@ from authprobe.plugin import (
     device_contexts,
     journeys,
     pacing,
+    passkeys,
     provisioning,
     realtime,
     reporting,
@@ -52,9 +54,9 @@ from authprobe.plugin import (
 
 # browser last: registered after every entry-point plugin (this runs in pytest_configure), each
 # override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
-MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, sso, journeys, signed_in,
-                                   device_contexts, whole_target, pacing, realtime, reporting,
-                                   consequences, run_end, browser)
+MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, sso, passkeys, journeys,
+                                   signed_in, device_contexts, whole_target, pacing, realtime,
+                                   reporting, consequences, run_end, browser)
 
 
 def activate(config: pytest.Config) -> None:

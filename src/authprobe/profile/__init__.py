@@ -25,6 +25,7 @@ from authprobe.profile.loading import (
     load_profile,
     resolve_profile_path,
 )
+from authprobe.profile.lockout import Guesses, Lockout
 from authprobe.profile.model import (
     TargetProfile,
 )
@@ -42,6 +43,7 @@ from authprobe.profile.operations import (
     Operation,
     Provision,
 )
+from authprobe.profile.passkeys import Passkeys
 from authprobe.profile.screens import (
     PLACEHOLDER,
     STEP_ACTIONS,
@@ -89,6 +91,9 @@ __all__ = [
     "OPERATIONS",
     "Operation",
     "PLACEHOLDER",
+    "Passkeys",
+    "Guesses",
+    "Lockout",
     "Paths",
     "Policy",
     "Provision",

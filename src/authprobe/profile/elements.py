@@ -96,6 +96,8 @@ SCREENS: Mapping[str, ScreenSpec] = {
         "reset_link": _only("the 'forgot password?' link (profile check counts it)"),
         "sso_button": _only("the 'Sign in with …' button or link that hands sign-in to the identity "
                             "provider of [sso]"),
+        "passkey_button": Element(_role("button", "Sign in with a passkey"), "signs in with a "
+                                  "passkey and no password ([passkeys] passwordless)"),
         "throttled_message": Element(LocatorSpec(text="too many", exact=False), "the app's 'too many "
                                      "attempts' wording after a sign-in: the check ends as an "
                                      "environment failure, not a finding ([policy] signin_rate)"),
@@ -130,6 +132,8 @@ SCREENS: Mapping[str, ScreenSpec] = {
         "recovery_field": Element(LocatorSpec(label="Recovery code"), "a recovery code"),
         "recovery_button": Element(_role("button", "Use recovery code"), "sends the recovery code"),
         "resend_button": Element(_role("button", "Send a new code"), "asks for a new texted code ([sms])"),
+        "passkey_button": Element(_role("button", "Use a passkey"), "answers the step with a "
+                                  "passkey ([passkeys] second_factor)"),
         "recovery_switch": _only("a link or choice that leads to the recovery-code step, used first"),
         "recovery_switch_submit": _only("confirms recovery_switch when it is a choice"),
     }),
@@ -179,6 +183,16 @@ SCREENS: Mapping[str, ScreenSpec] = {
                                    "with steps = [{ click = the link }]"),
         "sign_in_link": Element(_role("link", "Sign in"), "shown to strangers"),
         "mfa_link": Element(_role("link", "Two-factor authentication"), "leads to TOTP setup"),
+    }),
+    "passkeys": ScreenSpec("where a signed-in user lists, adds and removes passkeys ([passkeys]; "
+                           "opened at passkeys.register when set)", "passkeys", {
+        "heading": _heading("Passkeys"),
+        "add_button": Element(_role("button", "Add a passkey"), "starts a registration: the "
+                              "browser's authenticator makes a passkey"),
+        "passkey_list": Element(_role("list", "Your passkeys"), "the user's passkeys, one list "
+                                "item each (its name, its remove button)"),
+        "remove_button": Element(LocatorSpec(role="button", name="Remove", exact=False),
+                                 "removes the passkey of the list item it is in"),
     }),
     "password_change": ScreenSpec("where a signed-in user changes their password", "password_change", {
         "heading": _heading("Change your password"),

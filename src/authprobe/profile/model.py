@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from authprobe.profile._strict import _Strict
 from authprobe.profile.features import Feature, Features, Identity, missing_feature
 from authprobe.profile.forms import SignupForm
+from authprobe.profile.lockout import Lockout
 from authprobe.profile.operations import (
     CHANNELS,
     OPERATIONS,
@@ -23,6 +24,7 @@ from authprobe.profile.operations import (
     Operation,
     Provision,
 )
+from authprobe.profile.passkeys import Passkeys
 from authprobe.profile.screens import AdminScreen, LocatorSpec, Paths, SelfService
 from authprobe.profile.session import Budgets, MailPatterns, Network, Policy, Roles, SessionProbe, SmsChannel
 from authprobe.profile.sso import Sso
@@ -50,6 +52,10 @@ class TargetProfile(_Strict):
                                    "unset: the text-message checks skip")
     sso: Sso | None = Field(default=None, description="sign-in through an OpenID Connect identity "
                             "provider ('Sign in with …'); unset: the sso checks skip")
+    passkeys: Passkeys | None = Field(default=None, description="passkeys (WebAuthn): registered on "
+                                      "the account screens, used to sign in; unset: the passkey checks skip")
+    lockout: Lockout | None = Field(default=None, description="what the app promises about wrong "
+                                    "passwords and codes; unset: the lockout checks skip")
     admin_api: AdminApi | None = Field(default=None, description="an admin HTTP API (E2E_ADMIN_TOKEN) "
                                        "that makes, re-roles and removes throwaway users")
     admin_screen: AdminScreen | None = Field(default=None, description="recipes for the app's admin "
@@ -136,6 +142,13 @@ class TargetProfile(_Strict):
         if self.sso is not None and self.locator("login", "sso_button") is None:
             raise ValueError("[sso] needs the app's 'Sign in with …' button: set [locators.login] "
                              "sso_button, e.g. { role = \"link\", name = \"Sign in with Okta\" }")
+        return self
+
+    @model_validator(mode="after")
+    def _passkeys_have_their_screen(self) -> TargetProfile:
+        if self.passkeys is not None and self.passkeys.register_path is None and self.paths.passkeys is None:
+            raise ValueError("[passkeys] needs the screen where users add and remove passkeys: set "
+                             "[paths] passkeys (or passkeys.register), e.g. \"/account/passkeys\"")
         return self
 
     @model_validator(mode="after")

@@ -80,6 +80,8 @@ class Paths(_Strict):
     recovery_codes: str | None = Field(
         default=None, examples=["/account/recovery-codes"],
         description="a separate screen that shows or generates recovery codes")
+    passkeys: str | None = Field(default=None, examples=["/account/passkeys"], description="where a "
+                                 "user lists, adds and removes passkeys ([passkeys])")
     admin: str | None = Field(default="/admin", description="the admin screen: role checks open it "
                               "as each role, and the admin-screen channel plays its recipes there")
 

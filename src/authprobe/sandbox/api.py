@@ -17,6 +17,7 @@ from authprobe.sandbox.accounts import MIN_PASSWORD, create_user, enable_mfa, fi
 from authprobe.sandbox.context import Ctx, Handler, Sandbox, endpoint
 from authprobe.sandbox.db import ROLES, ServerSession, SmsCode, Token, User, role_rank, roles_for
 from authprobe.sandbox.network import hook_allowed
+from authprobe.sandbox.passkeys import second_factor
 from authprobe.sandbox.security import new_totp_secret, same
 from authprobe.sandbox.sso import signed_in_with
 
@@ -50,7 +51,8 @@ async def api_session(ctx: Ctx) -> Response:
     if user is not None:
         return JSONResponse({"authenticated": True, "mfa_pending": False,
                              "user": {"email": user.email, "roles": roles_for(ctx.role),
-                                      "signed_in_with": signed_in_with(ctx)},
+                                      "signed_in_with": signed_in_with(ctx),
+                                      "second_factor": second_factor(ctx)},
                              "client_address": ctx.address})
     return JSONResponse({"authenticated": False, "mfa_pending": _mfa_pending(ctx), "user": None,
                          "client_address": ctx.address})

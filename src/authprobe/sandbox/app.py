@@ -18,6 +18,7 @@ from authprobe.sandbox.headers import SecurityHeadersMiddleware
 from authprobe.sandbox.mailer import Mailer
 from authprobe.sandbox.network import SigninLimit
 from authprobe.sandbox.pages import page_routes
+from authprobe.sandbox.passkeys import passkey_routes
 from authprobe.sandbox.scratch import scratch_dir
 from authprobe.sandbox.security import password_hasher
 from authprobe.sandbox.shapes import validate_shapes
@@ -53,7 +54,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         texter=Texter(config),
     )
     app = Starlette(
-        routes=[*page_routes(sandbox), *api_routes(sandbox)],
+        routes=[*page_routes(sandbox), *passkey_routes(sandbox), *api_routes(sandbox)],
         middleware=[Middleware(SecurityHeadersMiddleware,
                                reflect_origin="cors_reflects_origin" in config.defects)],
     )

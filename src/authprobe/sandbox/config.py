@@ -45,6 +45,8 @@ class SandboxConfig:
     signin_rate_window: float = 60.0
     account_lockout_attempts: int = 5  # with the account_lockout shape: wrong passwords per account
     account_lockout_window: float = 300.0
+    mfa_attempts: int = 5  # wrong second-factor codes per account, then every code is refused
+    mfa_attempts_window: float = 300.0
     # Text messages (src/authprobe/sandbox/sms.py) go out through a gateway with Twilio's REST API, the
     # sandbox's own sink (src/authprobe/sandbox/smssink.py) unless told otherwise; no URL: no SMS at all.
     sms_api_url: str | None = None
@@ -59,6 +61,10 @@ class SandboxConfig:
     idp_discovery_url: str | None = None
     idp_client_id: str = DEFAULT_CLIENT_ID
     idp_client_secret: str = field(default="", repr=False)
+    # Passkeys (src/authprobe/sandbox/passkeys.py): WebAuthn refuses an IP address as RP ID, so
+    # browsers reach the sandbox as http://localhost:PORT; no origin: the request's own.
+    passkey_rp_id: str = "localhost"
+    passkey_origin: str | None = None
 
     @property
     def secure_cookies(self) -> bool:

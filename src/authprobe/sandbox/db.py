@@ -6,7 +6,7 @@ still opens: `create_all` adds missing tables but cannot alter existing ones."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, create_engine, event
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -183,6 +183,51 @@ class SsoSession(Base):
     refresh_token: Mapped[str | None] = mapped_column(String, nullable=True)
     access_expires_at: Mapped[float] = mapped_column(Float)
     id_token: Mapped[str] = mapped_column(String)
+
+
+class Passkey(Base):
+    """A WebAuthn credential a user registered (src/authprobe/sandbox/passkeys.py): the public key
+    and the last sign count the authenticator reported, so a cloned authenticator shows."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String, unique=True, index=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    transports: Mapped[str] = mapped_column(String, default="")  # comma-separated
+    name: Mapped[str] = mapped_column(String)
+    created_at: Mapped[float] = mapped_column(Float)
+    # Only the passkey_kept_after_removal defect keeps a removed passkey's row.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PasskeyChallenge(Base):
+    """A challenge handed to a browser for one ceremony (register, signin, mfa), with the session
+    it was issued to: used once, within PASSKEY_CHALLENGE_TTL. Keyed by its value, which the
+    browser's answer carries back in its client data."""
+
+    __tablename__ = "passkey_challenges"
+
+    challenge: Mapped[str] = mapped_column(String, primary_key=True)  # base64url
+    session_hash: Mapped[str] = mapped_column(String, index=True)
+    purpose: Mapped[str] = mapped_column(String)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionSignIn(Base):
+    """How a server session signed in when the session endpoint must say more than
+    "password": passwordless by passkey, or the second factor it passed. Goes with its session."""
+
+    __tablename__ = "session_sign_ins"
+
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id_hash", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    signed_in_with: Mapped[str] = mapped_column(String)  # "password" or "passkey"
+    second_factor: Mapped[str | None] = mapped_column(String, nullable=True)
 
 
 def make_engine(path: str) -> Engine:

@@ -29,6 +29,12 @@ CATALOGUE: dict[str, str] = {
     "password_chars_stripped": "input sanitizer alters passwords at sign-up but not at login",
     "idle_timeout_not_enforced": "idle session TTL is not checked",
     "absolute_timeout_not_enforced": "absolute session lifetime is not checked: an active session lives on",
+    "lockout_per_session": "wrong passwords are counted per browser session, so a fresh cookie "
+                           "starts the count again",
+    "lockout_message_enumerates": "unknown addresses are never locked: the lockout answer tells "
+                                  "which accounts exist",
+    "totp_guesses_unlimited": "wrong second-factor codes are never limited",
+    "lockout_survives_reset": "a password reset leaves the account locked",
     "reauth_skips_mfa": "a recent MFA success lets sign-in skip MFA ('trusted for this period')",
     "concurrent_session_crosstalk": "header identity comes from shared state, leaking across users",
     "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",
@@ -67,6 +73,13 @@ CATALOGUE: dict[str, str] = {
                             "signs the next \"Sign in with\" straight back in",
     "sso_revocation_ignored": "SSO sessions are never refreshed, so an IdP-side sign-out or "
                               "disable never reaches the app",
+    "passkey_challenge_reused": "a used passkey challenge is accepted again (issued challenges are "
+                                "kept by value for any session and never used up)",
+    "passkey_sign_count_ignored": "a passkey's sign count is not compared, so a cloned authenticator "
+                                  "signs in",
+    "passkey_other_users_credential": "the MFA step accepts any user's registered passkey",
+    "passkey_kept_after_removal": "a removed passkey is hidden from the list but still signs in",
+    "passkey_no_reauth": "adding a passkey skips the password re-entry",
 }
 
 

@@ -12,7 +12,11 @@
   password or wrong, the machine itself included; none by default): past it the address gets
   HTTP 429 "Too many requests", as a stack behind a rate limiter does.
 - The `account_lockout` shape: `account_lockout_attempts` wrong passwords for one account within
-  `account_lockout_window` seconds lock that account for every address ("Too many attempts").
+  `account_lockout_window` seconds lock that account for every address ("Too many attempts"),
+  known or not (an unknown address locks alike: the answer never tells whether it exists).
+- Wrong second-factor codes (TOTP or texted) are counted per account: `mfa_attempts` within
+  `mfa_attempts_window` seconds, then every code of that account is refused for the window.
+- A password reset ends both lockouts of its account.
 - The test hooks answer only to `hook_networks`, whatever token they carry.
 
 Seeded defects:
@@ -23,6 +27,8 @@ Seeded defects:
 - hooks_open_to_any_network: the hooks answer the right token from any address.
 - signin_limit_shared_by_addresses: failed sign-ins are counted for all addresses together,
   so one device's mistakes lock every other device out.
+- lockout_per_session, lockout_message_enumerates, totp_guesses_unlimited,
+  lockout_survives_reset: see pages.py, where the lockouts are applied.
 """
 
 from __future__ import annotations
@@ -93,6 +99,8 @@ class SigninLimit:
         self._lockout = (config.account_lockout_attempts if "account_lockout" in config.shapes
                          else None)
         self._account_failures = _Window(config.account_lockout_window)
+        self._mfa_attempts = config.mfa_attempts
+        self._code_failures = _Window(config.mfa_attempts_window)
 
     def _recent(self, address: str, now: float) -> deque[float]:
         return self._failures.recent(ALL_ADDRESSES if self._shared else address, now)
@@ -112,14 +120,29 @@ class SigninLimit:
         return (self._lockout is not None
                 and len(self._account_failures.recent(email, time.time())) >= self._lockout)
 
+    def codes_locked(self, account: str) -> bool:
+        """Too many wrong second-factor codes for this account lately."""
+        return len(self._code_failures.recent(account, time.time())) >= self._mfa_attempts
+
+    def code_failed(self, account: str) -> None:
+        now = time.time()
+        self._code_failures.recent(account, now).append(now)
+
+    def clear(self, account: str) -> None:
+        """A password reset: the account's wrong passwords and wrong codes are forgiven."""
+        now = time.time()
+        self._account_failures.recent(account, now).clear()
+        self._code_failures.recent(account, now).clear()
+
     def blocked(self, address: str) -> bool:
         if _within(address, self._exempt):
             return False
         return len(self._recent(address, time.time())) >= self._attempts
 
-    def failed(self, address: str, email: str) -> None:
+    def failed(self, address: str, account: str | None) -> None:
+        """A wrong password from `address` for `account` (None: not counted for any account)."""
         now = time.time()
         if not _within(address, self._exempt):
             self._recent(address, now).append(now)
-        if self._lockout is not None:  # an account is locked for everyone, wherever they come from
-            self._account_failures.recent(email, now).append(now)
+        if self._lockout is not None and account is not None:  # locked for every address
+            self._account_failures.recent(account, now).append(now)

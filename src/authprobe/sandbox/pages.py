@@ -50,6 +50,7 @@ from authprobe.sandbox.context import (
 )
 from authprobe.sandbox.db import ROLES, RecoveryCode, Token, User
 from authprobe.sandbox.network import admin_allowed
+from authprobe.sandbox.passkeys import forget_passkeys, has_passkey, record_sign_in
 from authprobe.sandbox.reauth import REAUTH_PATH, reauth_gate, reauth_page
 from authprobe.sandbox.security import digest, match_totp, new_totp_secret, normalize_recovery_code, totp_uri
 from authprobe.sandbox.sms import (
@@ -76,6 +77,7 @@ ACCOUNT_LOCKED = "Too many attempts: this account is locked for a few minutes."
 ADMIN_NETWORK_ONLY = "Administrators can only sign in from the office network."
 NOT_ACTIVATED = "Your account is not activated yet. Check your email for the activation link."
 INVALID_CODE = "Invalid authentication code."
+CODES_LOCKED = "Too many wrong codes: sign-in is locked for a few minutes."
 INVALID_RECOVERY = "Invalid recovery code."
 RESET_SENT = "If an account exists for that email, we have sent a password reset link."
 RESET_INVALID = "This password reset link is invalid or has expired."
@@ -224,14 +226,15 @@ async def login(ctx: Ctx) -> Response:
                             message=TOO_MANY_REQUESTS)
     if limit.blocked(ctx.address):
         return await _login_page(ctx, 429, email=email, alert=TOO_MANY_ATTEMPTS)
-    if limit.account_locked(email):
-        return await _login_page(ctx, 403, email=email, alert=ACCOUNT_LOCKED)
     user = find_user(ctx.db, email)
+    account = _lockout_key(ctx, email, user)
+    if account is not None and limit.account_locked(account):
+        return await _login_page(ctx, 403, email=email, alert=ACCOUNT_LOCKED)
     # Unknown emails still pay for a hash check, so timing does not enumerate accounts.
     ok = await ctx.sandbox.check_password(user.password_hash if user else
                                           ctx.sandbox.dummy_hash, password)
     if user is None or not ok:
-        limit.failed(ctx.address, email)
+        limit.failed(ctx.address, account)
         return await _login_page(ctx, 400, email=email, alert=INVALID_LOGIN)
     if user.role == "admin" and not admin_allowed(ctx.sandbox.config, ctx.address):
         return await _login_page(ctx, 403, email=email, alert=ADMIN_NETWORK_ONLY)
@@ -243,13 +246,31 @@ async def login(ctx: Ctx) -> Response:
         ctx.has("reauth_skips_mfa") and user.last_mfa_at is not None
         and time.time() - user.last_mfa_at < ctx.sandbox.config.absolute_ttl
     )
-    if user.mfa_enabled and not trusted:
+    if (user.mfa_enabled or has_passkey(ctx, user)) and not trusted:
         start_session(ctx, user, mfa_pending=True, next_path=next_path)
         if (number := sms_second_factor(ctx, user)) is not None:
             await send_sign_in_code(ctx, user, number)
         return redirect("/login/mfa")
     start_session(ctx, user, mfa_pending=False, next_path=None)
     return redirect(next_path or "/account")
+
+
+def _lockout_key(ctx: Ctx, email: str, user: User | None) -> str | None:
+    """What wrong passwords are counted against: the address typed, known or not."""
+    if ctx.has("lockout_message_enumerates") and user is None:
+        return None  # unknown addresses never lock, so the lockout answer names real accounts
+    if ctx.has("lockout_per_session"):
+        return f"session:{ctx.row.id_hash}" if ctx.row is not None else None
+    return email
+
+
+def _count_wrong_code(ctx: Ctx, user: User) -> None:
+    if not ctx.has("totp_guesses_unlimited"):
+        ctx.sandbox.signin_limit.code_failed(user.email)
+
+
+def _codes_locked(ctx: Ctx, user: User) -> bool:
+    return not ctx.has("totp_guesses_unlimited") and ctx.sandbox.signin_limit.codes_locked(user.email)
 
 
 async def verify_email(ctx: Ctx) -> Response:
@@ -271,11 +292,12 @@ def _pending_user(ctx: Ctx) -> User | None:
     return row.user
 
 
-async def _finish_mfa(ctx: Ctx, user: User) -> Response:
+async def _finish_mfa(ctx: Ctx, user: User, factor: str) -> Response:
     assert ctx.row is not None
     next_path = ctx.row.next_path
     user.last_mfa_at = time.time()
     start_session(ctx, user, mfa_pending=False, next_path=None)
+    record_sign_in(ctx, "password", factor)
     return redirect(next_path or "/account")
 
 
@@ -283,30 +305,37 @@ async def _challenge_page(ctx: Ctx, status_code: int = 200, **values: object) ->
     user = _pending_user(ctx)
     number = sms_second_factor(ctx, user) if user is not None else None
     return await render(ctx, "mfa_challenge.html", "mfa-challenge", "Two-factor authentication",
-                        status_code, texted_to=masked(number) if number else None, **values)
+                        status_code, texted_to=masked(number) if number else None,
+                        code_form=user is None or user.totp_secret is not None or number is not None,
+                        passkey=user is not None and has_passkey(ctx, user), **values)
 
 
 async def login_mfa(ctx: Ctx) -> Response:
     user = _pending_user(ctx)
     number = sms_second_factor(ctx, user) if user is not None else None
-    if user is None or (user.totp_secret is None and number is None):
+    if user is None or (user.totp_secret is None and number is None and not has_passkey(ctx, user)):
         return redirect("/login")
     if ctx.request.method == "GET":
         return await _challenge_page(ctx)
     data = await form(ctx)
     if data is None:
         return await forbidden(ctx)
+    if _codes_locked(ctx, user):  # checked first: a right code after the limit is refused too
+        return await _challenge_page(ctx, 403, alert=CODES_LOCKED)
     if number is not None:
         if not take_code(ctx, user, "mfa", field_str(data, "code")):
+            _count_wrong_code(ctx, user)
             return await _challenge_page(ctx, 400, alert=INVALID_CODE)
-        return await _finish_mfa(ctx, user)
-    assert user.totp_secret is not None
+        return await _finish_mfa(ctx, user, "sms")
+    if user.totp_secret is None:  # a passkey is this user's only second factor
+        return await _challenge_page(ctx, 400, alert=INVALID_CODE)
     timecode = match_totp(user.totp_secret, field_str(data, "code"), user.totp_last_timecode,
                           replay_check=not ctx.has("totp_replay_accepted"))
     if timecode is None:
+        _count_wrong_code(ctx, user)
         return await _challenge_page(ctx, 400, alert=INVALID_CODE)
     user.totp_last_timecode = max(timecode, user.totp_last_timecode or timecode)
-    return await _finish_mfa(ctx, user)
+    return await _finish_mfa(ctx, user, "totp")
 
 
 async def login_mfa_resend(ctx: Ctx) -> Response:
@@ -337,7 +366,7 @@ async def login_recovery(ctx: Ctx) -> Response:
         return await _challenge_page(ctx, 400, alert=INVALID_RECOVERY)
     if not ctx.has("recovery_code_reusable"):
         code.used = True
-    return await _finish_mfa(ctx, user)
+    return await _finish_mfa(ctx, user, "recovery_code")
 
 
 async def logout(ctx: Ctx) -> Response:
@@ -608,8 +637,11 @@ async def reset_confirm(ctx: Ctx) -> Response:
         token.used = True
     if not ctx.has("reset_keeps_other_sessions"):
         end_user_sessions(ctx, user)
+    if not ctx.has("lockout_survives_reset"):
+        ctx.sandbox.signin_limit.clear(user.email)
     if ctx.has("reset_skips_mfa"):
         disable_mfa(user)  # "to help locked-out users"
+        forget_passkeys(ctx, user)
     return await render(ctx, "simple.html", "reset-done", "Password changed",
                         message="You can now sign in with your new password.")
 

@@ -23,6 +23,7 @@ REAUTH_PATH = "/account/reauth"
 REAUTH_WINDOW = 300  # seconds
 SENSITIVE_SCREENS: tuple[str, ...] = (
     "/account/mfa", "/account/password", "/account/recovery-codes", "/account/delete",
+    "/account/passkeys",
 )
 WRONG_PASSWORD = "That password is not correct."
 _OTHER = "*"  # a confirmation made for a path that is no sensitive screen
@@ -49,7 +50,7 @@ def reauth_gate(ctx: Ctx, screen: str) -> Response | None:
 
 async def _prompt(ctx: Ctx, next_path: str, status_code: int = 200, **values: object) -> Response:
     return await render(ctx, "reauth.html", "reauth", "Confirm your password", status_code,
-                        next_path=next_path, **values)
+                        next_path=next_path, action=ctx.request.url.path, **values)
 
 
 async def reauth_page(ctx: Ctx) -> Response:

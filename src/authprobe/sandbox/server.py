@@ -89,6 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signin-rate-window", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--idp", action="store_true",
                         help="start an OpenID Connect provider beside it: \"Sign in with Authprobe ID\"")
+    parser.add_argument("--passkey-rp-id", default="localhost", metavar="HOST",
+                        help="the WebAuthn RP ID: the host name browsers reach the sandbox by for passkeys")
     parser.add_argument("--no-idp", dest="idp", action="store_false",
                         help="without it after all (a later --no-idp wins over --idp)")
 
@@ -151,7 +153,7 @@ async def _serve_app(launch: Launch[SandboxOptions], sock: socket.socket, base_u
         db_path=str(launch.db_path), hash_profile="fast" if args.test_mode else "default",
         sms_api_url=texts.url, sms_account_sid=texts.account_sid, sms_auth_token=texts.auth_token,
         idp_issuer=idp.issuer if idp else None, idp_discovery_url=idp.discovery_url if idp else None,
-        idp_client_secret=client_secret,
+        idp_client_secret=client_secret, passkey_rp_id=args.passkey_rp_id,
     )
     app = create_app(config)
     try:

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from authprobe.errors import IdpDown, IdpRefused, LinkRefused, SignInFailed, TokenRefused
 from authprobe.sandbox.context import Ctx, Sandbox, endpoint, ensure_session, redirect, render, start_session
-from authprobe.sandbox.db import ServerSession, SsoPending, SsoSession
+from authprobe.sandbox.db import ServerSession, SessionSignIn, SsoPending, SsoSession
 from authprobe.sandbox.network import admin_allowed
 from authprobe.sandbox.sso_client import SIGNED_OUT_PATH, Provider, new_secret
 from authprobe.sandbox.sso_link import linked_user
@@ -51,8 +51,12 @@ def sso_routes(sandbox: Sandbox) -> list[Route]:
 
 
 def signed_in_with(ctx: Ctx) -> str:
-    """"authprobe-id" for a session that signed in through the IdP, else "password"."""
+    """"authprobe-id" for a session that signed in through the IdP, "passkey" for one that
+    signed in passwordless with a passkey, else "password"."""
     row = ctx.row
+    passkey = ctx.db.get(SessionSignIn, row.id_hash) if row is not None else None
+    if passkey is not None and passkey.signed_in_with == "passkey":
+        return "passkey"
     if row is not None and ctx.db.get(SsoSession, row.id_hash) is not None:
         return SIGNED_IN_WITH
     return "password"
