@@ -210,6 +210,12 @@ def test_failed_sign_ins_are_limited_per_address_and_not_across_devices(
         f"{failures} wrong passwords for {user.email} from {noisy.address}, and the account still signed "
         f"in from {quiet.address}: no per-account lockout, though the profile states one "
         f"([network] account_lockout or [lockout] password) ({elsewhere})")
+    page = other.new_page()  # the quiet device's limit is its own: another account signs in there
+    bystander = _signs_in(page, authprobe_profile, authprobe_journey(page, "another account, another device"),
+                          f"sign {other_user.email} in from {quiet.address}", other_user, allowed=True)
+    assert bystander.startswith("signed_in"), (
+        f"failed sign-ins from {noisy.address} refused {other_user.email} on {quiet.address} too: "
+        f"sign-in limits leak between addresses ({bystander})")
     page = context.new_page()
     neighbour = _signs_in(page, authprobe_profile, authprobe_journey(page, "another account, same device"),
                           f"sign {other_user.email} in from {noisy.address}", other_user,

@@ -72,8 +72,8 @@ def _staging_profile(tmp: Path) -> Path:
     for table in ("[sso.admin_api]", "[sso.hooks]"):
         start = text.index(table)
         text = text[:start] + text[text.index("\n\n", start) + 2:]
-    text = text.replace('signed_in_with = "user.signed_in_with"',
-                        'signed_in_with = "user.signed_in_with"\nusers = "pool"')
+    assert text.count("\n[sso]\n") == 1
+    text = text.replace("\n[sso]\n", '\n[sso]\nusers = "pool"\n')
     text = text.replace('name = "sandbox"', 'name = "staging_sso"')
     path = tmp / "staging.toml"
     path.write_text(text, encoding="utf-8")
