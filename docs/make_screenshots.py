@@ -1,8 +1,10 @@
 """Regenerate docs/html-report.png and docs/trace-journey.png from a real failing run.
 
-One check runs against a sandbox seeded with `ui_cached_identity` (the UI keeps showing the
-user after the backend ended the session), with the HTML report and tracing on; the report
-and the trace viewer (`playwright show-trace`, served on loopback) are then photographed.
+Two checks run against a sandbox seeded with `ui_cached_identity` (the UI keeps showing the
+user after the backend ended the session) and `client_only_logout` (sign-out leaves the server
+session valid), with the HTML report and tracing on. The report is photographed at the logout
+check's failure (the finding first, then the journey whose judgement is a red step of its own),
+the trace viewer (`playwright show-trace`, served on loopback) at the idle-expiry check's trace.
 
     .venv/bin/python docs/make_screenshots.py
 """
@@ -26,22 +28,23 @@ from authprobe.browser_config import load_browser_config  # noqa: E402
 from authprobe.target.environment import started_sandbox, suite_env_for  # noqa: E402
 
 CHECK = "e2e/test_sessions.py::test_idle_session_expires_and_the_ui_forgets_the_user"
+JUDGED = "e2e/test_sessions.py::test_logout_ends_the_session_on_the_server"
 
 
 def main() -> int:
     config = load_browser_config()
     with tempfile.TemporaryDirectory(prefix="authprobe-shots-") as scratch:
         tmp = Path(scratch)
-        target = started_sandbox("--defect", "ui_cached_identity")
+        target = started_sandbox("--defect", "ui_cached_identity", "--defect", "client_only_logout")
         try:
             report = tmp / "report.html"
-            subprocess.run([sys.executable, "-m", "pytest", CHECK, "--browser", "chromium", "-q",
+            subprocess.run([sys.executable, "-m", "pytest", CHECK, JUDGED, "--browser", "chromium", "-q",
                             "-p", "no:randomly", "--tracing", "on", "--html", str(report),
                             "--self-contained-html"], cwd=ROOT, env=suite_env_for(target, tmp),
                            capture_output=True, text=True, timeout=180)
         finally:
             target.stop()
-        [trace] = sorted((tmp / "artifacts").rglob("trace.zip"))
+        [trace] = sorted((tmp / "artifacts").glob("*idle-session*/trace.zip"))
         viewer = subprocess.Popen([sys.executable, "-m", "playwright", "show-trace", "--host",
                                    "127.0.0.1", "--port", "0", str(trace)], stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True,
@@ -58,7 +61,9 @@ def main() -> int:
                                                                              playwright))
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.goto(report.as_uri())
-                page.locator("table.journey").first.scroll_into_view_if_needed()
+                failure = page.locator("tbody.failed", has_text="test_logout_ends").locator(".finding")
+                failure.evaluate("finding => window.scrollTo(0, finding.getBoundingClientRect().top "
+                                 "+ window.scrollY - 120)")
                 page.screenshot(path=ROOT / "docs" / "html-report.png", full_page=False)
                 if url:
                     page.goto(url)

@@ -7,16 +7,22 @@ another authenticator with its counter behind.
 Every ceremony is the page's own JavaScript talking to the tab's virtual authenticator
 (authprobe.oob.authenticator); the flows press buttons and read where the page lands. The
 captures and rewrites stand in the browser, through `page.route`: the requests the page
-makes are the app's own, only held, copied or changed there.
+makes are the app's own, only held, copied or changed there. Apps whose page carries the
+options in its HTML and posts the assertion as a form field (Flask-Security-Too) are met
+in the page too: options where its script hands them to `navigator.credentials`, the
+assertion in the form body.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode
 
 from playwright.sync_api import Locator, Page, Route
 from pydantic import SecretStr
@@ -163,9 +169,65 @@ class Captured:
         return self.assertions[-1]
 
     def last_challenge(self) -> str:
-        if not self.challenges:
+        """The challenge of the last options seen, else the one the last assertion signed."""
+        if self.challenges:
+            return self.challenges[-1]
+        signed = _signed_challenge(self.assertions[-1]) if self.assertions else None
+        if signed is None:
             raise FlowError("the app's WebAuthn options carried no challenge the page could see")
-        return self.challenges[-1]
+        return signed
+
+
+def _signed_challenge(assertion: str) -> str | None:
+    """The challenge an assertion signed (its clientDataJSON's), as base64url."""
+    document = _json(assertion)
+    data = document["response"].get("clientDataJSON") if is_assertion(document) else None
+    if not isinstance(data, str):
+        return None
+    client = _json(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode(errors="replace"))
+    challenge = client.get("challenge") if isinstance(client, dict) else None
+    return challenge if isinstance(challenge, str) else None
+
+
+def _form_assertion(body: str) -> tuple[list[tuple[str, str]], int] | None:
+    """A form-encoded body one of whose fields is a WebAuthn assertion: its fields and that
+    field's index (apps that post the credential as a form field)."""
+    fields = parse_qsl(body, keep_blank_values=True)
+    for index, (_, value) in enumerate(fields):
+        if is_assertion(_json(value)):
+            return fields, index
+    return None
+
+
+# Wraps navigator.credentials.get/create in each new document of the page: the options the
+# page's script passes are shown to the binding (ids in base64url) before the authenticator
+# sees them, and what it answers (if anything) replaces their challenge and allow list.
+_HOOK = r"""((binding) => {
+  const creds = navigator.credentials;
+  if (!creds || creds.__authprobe) return;
+  creds.__authprobe = true;
+  const enc = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const dec = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")
+    + "=".repeat((4 - s.length % 4) % 4)), (c) => c.charCodeAt(0)).buffer;
+  for (const kind of ["get", "create"]) {
+    const original = creds[kind].bind(creds);
+    creds[kind] = async (options) => {
+      const pk = options && options.publicKey;
+      if (pk && window[binding]) {
+        const allow = (pk.allowCredentials || []).map((c) => ({ ...c, id: enc(c.id) }));
+        const changed = await window[binding]({ challenge: enc(pk.challenge), allowCredentials: allow });
+        if (changed) {
+          pk.challenge = dec(changed.challenge);
+          if (pk.allowCredentials) {
+            pk.allowCredentials = changed.allowCredentials.map((c) => ({ ...c, id: dec(c.id) }));
+          }
+        }
+      }
+      return original(options);
+    };
+  }
+})"""
 
 
 def _options_of(document: Any) -> dict[str, Any] | None:
@@ -186,10 +248,13 @@ def in_the_page(page: Page, *, options: Callable[[dict[str, Any]], bool] | None 
 
     def between(route: Route) -> None:
         request = route.request
-        if request.method != "POST" or request.resource_type not in ("fetch", "xhr"):
+        if request.method != "POST" or request.resource_type not in ("fetch", "xhr", "document"):
             route.fallback()
             return
         body = request.post_data or ""
+        if request.resource_type == "document":
+            _form_post(route, body, captured, assertion)
+            return
         if is_assertion(_json(body)):
             captured.assertions.append(body)
             other = assertion(body) if assertion is not None else None
@@ -210,12 +275,39 @@ def in_the_page(page: Page, *, options: Callable[[dict[str, Any]], bool] | None 
         else:
             route.fulfill(response=response)
 
+    def handed_over(_: Any, seen: dict[str, Any]) -> dict[str, Any] | None:
+        """Options the page's script gives the authenticator (those of a JSON answer were
+        seen, and changed, above already: an unchanged second look is harmless)."""
+        captured.challenges.append(str(seen["challenge"]))
+        return seen if options is not None and options(seen) else None
+
+    binding = f"__authprobe_webauthn_{secrets.token_hex(4)}"
     page.route(  # audit: allow the attacker's place in the page; what is not changed passes through as sent
         "**/*", between)
+    script = f"{_HOOK}({json.dumps(binding)})"
     try:
-        yield captured
+        with page.expose_binding(binding, handed_over), page.add_init_script(script):
+            yield captured
     finally:
         page.unroute("**/*", between)
+
+
+def _form_post(route: Route, body: str, captured: Captured,
+               assertion: Callable[[str], str | None] | None) -> None:
+    """A form the page posts: an assertion in one of its fields is copied, and replaced when
+    `assertion` gives another."""
+    found = _form_assertion(body)
+    if found is None:
+        route.fallback()
+        return
+    fields, index = found
+    captured.assertions.append(fields[index][1])
+    other = assertion(fields[index][1]) if assertion is not None else None
+    if other is None:
+        route.fallback()
+        return
+    fields[index] = (fields[index][0], other)
+    route.fallback(post_data=urlencode(fields))
 
 
 def without_allow_list(options: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ ceremony; the tab's virtual authenticator (authprobe.oob.authenticator) answers 
 from __future__ import annotations
 
 import re
+import secrets
 
 from playwright.sync_api import Locator
 
@@ -16,11 +17,15 @@ from authprobe.profile import SCREENS
 
 class PasskeysPage(Screen):
     """The user's passkeys: a list (one item per passkey, its remove button inside) and an
-    add button."""
+    add button. Apps that ask more are described by optional elements: a name for the new
+    passkey (`name_field`, given a fresh one), what it is for (`add_choice`, checked), removal
+    by name in one form (`remove_name_field`); an item that says more than the name has it
+    picked out by `passkey_list`'s `pattern`."""
 
     screen = "passkeys"
     path = "passkeys"
     defaults = SCREENS["passkeys"].defaults()
+    optional = SCREENS["passkeys"].optional()
 
     def url(self) -> str:
         """passkeys.register when the profile sets it, else [paths] passkeys."""
@@ -39,17 +44,33 @@ class PasskeysPage(Screen):
         return self.passkey_list.get_by_role("listitem")
 
     def names(self) -> list[str]:
-        """What each item of the list says (a name, and whatever else the app shows with it)."""
+        """What each item of the list says (a name, and whatever else the app shows with it),
+        or, with a `pattern` on passkey_list, the name it picks out of each item."""
         if self.passkey_list.count() == 0:
             return []
-        return [text.strip() for text in self.items().all_inner_texts()]
+        texts = [text.strip() for text in self.items().all_inner_texts()]
+        pattern = self._spec("passkey_list").pattern
+        if pattern is None:
+            return texts
+        return [found.group(1).strip() for found in map(re.compile(pattern).search, texts) if found]
 
     def add(self) -> None:
-        """Press the add button; the ceremony and what the app does next run on their own."""
+        """Give a fresh name and the choice when the form asks for them, then press the add
+        button; the ceremony and what the app does next run on their own."""
+        if self.defines("name_field"):
+            self.fill("name_field", f"authprobe-{secrets.token_hex(4)}")  # names are unique per user
+        if self.defines("add_choice"):
+            with self.locating("add_choice"):
+                self.reach("add_choice").check()
         self.click("add_button")
 
     def remove(self, name: str) -> None:
-        """Press the remove button of the item that shows `name`."""
+        """Press the remove button of the item that shows `name` (or, with `remove_name_field`,
+        type the name there and press the form's remove button)."""
+        if self.defines("remove_name_field"):
+            self.fill("remove_name_field", name)
+            self.click("remove_button")
+            return
         item = self.items().filter(has_text=re.compile(rf"^\s*{re.escape(name)}(\s|$)"))
         button = item.locator(self.element("remove_button"))
         with self.locating("remove_button"):

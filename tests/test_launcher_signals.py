@@ -120,7 +120,7 @@ def _read_ready(proc: subprocess.Popen[str], timeout: float = 30.0) -> dict[str,
             line = proc.stdout.readline()
             if not line:
                 break
-            if line.startswith("sandbox running at "):
+            if " running at " in line:  # sandbox_banner / serve's ready_banner
                 return {"banner": line}
             try:
                 answer = json.loads(line)

@@ -22,8 +22,10 @@ from authprobe.selftest.mutants import (
     Plan,
     SuiteRun,
     clean_selection,
+    confirm_catches,
     failures,
     first_tests,
+    passed_clean,
     run_suite,
     updated_order,
 )
@@ -132,6 +134,30 @@ def test_only_runs_the_clean_suite_for_the_remembered_catchers_or_says_why_not()
     assert tests == [] and "whole suite" in why and "catching new" in why, why
     tests, why = clean_selection(["a"], memory, Plan("shape.toml", ("-m", "expiry")))
     assert tests == [] and "pytest arguments" in why, why
+
+
+def test_only_catches_the_clean_run_did_not_pass_are_confirmed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A catch counts when its test passed on a clean sandbox: the green clean run is that pass
+    for every test it ran and did not skip; the rest run once more on a clean sandbox."""
+    confirming: list[list[str]] = []
+
+    def clean_check(defect: str | None, first: list[str], **kw: object) -> SuiteRun:
+        tests = kw.get("tests")
+        assert defect is None and isinstance(tests, list)
+        confirming.append(tests)
+        return SuiteRun(None, "passed", None, "", 1.0)
+
+    monkeypatch.setattr("authprobe.selftest.mutants.run_suite", clean_check)
+    runs = [SuiteRun("a", "failed", "t1", "x", 1.0), SuiteRun("b", "failed", "t2", "y", 1.0),
+            SuiteRun("c", "failed", "t3", "z", 1.0)]
+    whole = SuiteRun(None, "passed", None, "", 9.0, skipped=("t3",))
+    assert confirm_catches(runs, 2, {}, PLAIN, passed_clean(whole, [])) == runs
+    assert confirming == [["t3"]]  # skipped in the clean run: not yet seen passing
+    confirming.clear()
+    confirm_catches(runs, 2, {}, PLAIN, passed_clean(SuiteRun(None, "passed", None, "", 2.0), ["t1"]))
+    assert confirming == [["t2", "t3"]]  # the --only clean run ran t1 alone
 
 
 def test_a_plan_gives_every_run_its_profile_and_pytest_arguments(tmp_path: Path) -> None:

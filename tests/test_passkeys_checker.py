@@ -4,17 +4,17 @@ virtual authenticator itself against a tiny page on localhost (Chromium, under t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright
 
 from authprobe.errors import ConfigError
 from authprobe.flows.passkeys import _options_of, is_assertion, with_challenge, without_allow_list
 from authprobe.oob.authenticator import _b64url, _standard
 from authprobe.profile import Passkeys, load_profile
+from tests.localhost_site import Page, localhost_site
 
 SCREEN = '[paths]\npasskeys = "/account/passkeys"\n'
 
@@ -117,55 +117,38 @@ GET = """async () => {
   } catch (e) { return 'refused: ' + e.name; } }"""
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.end_headers()
-        self.wfile.write(PAGE)
-
-    def log_message(self, *args: object) -> None:
-        pass
+class _Page(Page):
+    body = PAGE
+    posted: list[str] = []
 
 
 @pytest.fixture
 def rp_origin() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with localhost_site(_Page) as origin:
+        yield origin
 
 
-def test_the_virtual_authenticator_makes_lists_copies_and_removes_passkeys(rp_origin: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from authprobe import browser_config
+def test_the_virtual_authenticator_makes_lists_copies_and_removes_passkeys(
+    rp_origin: str, chromium: tuple[Playwright, Browser],
+) -> None:
     from authprobe.oob.authenticator import VirtualAuthenticator
 
-    with sync_playwright() as playwright:
-        try:
-            options = browser_config.load_browser_config().launch_options("chromium", None, playwright)
-        except Exception as exc:  # noqa: BLE001 - no Chromium here: nothing to prove with
-            pytest.skip(f"no Chromium to launch ({exc})")
-        browser = playwright.chromium.launch(**options)
-        try:
-            context = browser.new_context(base_url=rp_origin)
-            laptop, clone = context.new_page(), context.new_page()
-            for page in (laptop, clone):
-                page.goto("/")
-            mine = VirtualAuthenticator.add(laptop)
-            theirs = VirtualAuthenticator.add(clone)
-            made = laptop.evaluate(CREATE)
-            [held] = mine.credentials()
-            assert held.credential_id == made and held.rp_id == "localhost" and held.resident
-            assert clone.evaluate(GET).startswith("refused"), "a tab without the passkey must not use it"
-            theirs.add_credential(held.at_count(0))
-            assert clone.evaluate(GET) == made
-            assert theirs.credentials()[0].sign_count == 1  # the copy counted from 0 again
-            mine.remove_credential(made)
-            assert mine.credentials() == [] and laptop.evaluate(GET).startswith("refused")
-            mine.remove()
-            mine.remove()  # twice: nothing happens
-        finally:
-            browser.close()
+    browser = chromium[1]
+    context = browser.new_context(base_url=rp_origin)
+    laptop, clone = context.new_page(), context.new_page()
+    for page in (laptop, clone):
+        page.goto("/")
+    mine = VirtualAuthenticator.add(laptop)
+    theirs = VirtualAuthenticator.add(clone)
+    made = laptop.evaluate(CREATE)
+    [held] = mine.credentials()
+    assert held.credential_id == made and held.rp_id == "localhost" and held.resident
+    assert clone.evaluate(GET).startswith("refused"), "a tab without the passkey must not use it"
+    theirs.add_credential(held.at_count(0))
+    assert clone.evaluate(GET) == made
+    assert theirs.credentials()[0].sign_count == 1  # the copy counted from 0 again
+    mine.remove_credential(made)
+    assert mine.credentials() == [] and laptop.evaluate(GET).startswith("refused")
+    mine.remove()
+    mine.remove()  # twice: nothing happens
+    context.close()

@@ -220,6 +220,32 @@ def lockout_survives_reset(s: Server) -> Any:
     return s.login(user, password=AFTER_RESET)[1].status
 
 
+def lockout_success_keeps_count(s: Server) -> Any:
+    """Four typos, the right password, four more typos: the owner must still get in."""
+    user = s.user()
+    for _ in range(2):
+        for _ in range(4):
+            s.client().submit("/login", email=user.email, password=GUESS)
+        status = s.login(user)[1].status
+    return status
+
+
+def reset_mail_unlimited(s: Server) -> Any:
+    """Four reset requests for one address: how many mails it gets (the limit is 3)."""
+    user = s.user()
+    for _ in range(4):
+        s.request_reset(user.email)
+    return len(s.mail.to(user.email))
+
+
+def signup_unlimited(s: Server) -> Any:
+    """Four sign-ups from one address outside the exempt ones: the last one's status."""
+    client = Client(s.port, source="127.77.0.21")
+    statuses = [client.submit("/signup", email=f"qa+many-{n}@sandbox.test", password="long enough").status
+                for n in range(4)]
+    return statuses[-1]
+
+
 def idle_timeout_not_enforced(s: Server) -> Any:
     user = s.user()
     client = s.signed_in(user)
@@ -413,6 +439,9 @@ EXPECTED: dict[str, tuple[Any, Any]] = {
     "lockout_message_enumerates": (403, 400),
     "totp_guesses_unlimited": (403, 303),
     "lockout_survives_reset": (303, 403),
+    "lockout_success_keeps_count": (303, 403),
+    "reset_mail_unlimited": (3, 4),
+    "signup_unlimited": (429, 200),
     "absolute_timeout_not_enforced": (False, True),
     "reauth_skips_mfa": ("/login/mfa", "/account"),
     "concurrent_session_crosstalk": (True, False),

@@ -213,12 +213,18 @@ def test_installed_from_a_wheel_into_a_teams_repository(tmp_path: Path) -> None:
     schema_line = (home / "myapp.toml").read_text().splitlines()[0]  # editors validate against it
     assert schema_line.startswith("#:schema file://") and str(venv) in schema_line, schema_line
     assert Path(schema_line.removeprefix("#:schema file://")).is_file(), schema_line
+    # the nightly a team pastes, from the wheel into an empty repository, passes actionlint (.ci/actionlint)
+    repository = tmp_path / "nightly"
+    repository.mkdir()
+    _run([str(authprobe), "init", "--ci", "github"], repository, clean_env)
+    workflow = repository / ".github" / "workflows" / "authprobe-nightly.yml"
+    _run([str(ROOT / ".ci" / "actionlint"), str(workflow)], ROOT)
     reference = _run([str(authprobe), "docs"], home, clean_env).stdout  # without the repository
     assert "password_change_keeps_session" in reference and "[locators.login]" in reference
 
     token, imap = secrets.token_urlsafe(24), secrets.token_urlsafe(18)
-    serve = subprocess.Popen([str(authprobe), "serve", "flask-security", "--test-mode", "--port", "0",
-                              "--smtp-port", "0", "--imap-port", "0"], cwd=home, text=True,
+    serve = subprocess.Popen([str(authprobe), "serve", "flask-security", "--json", "--test-mode",
+                              "--port", "0", "--smtp-port", "0", "--imap-port", "0"], cwd=home, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              env={**clean_env, "SANDBOX_ADMIN_TOKEN": token,
                                   "SANDBOX_IMAP_PASSWORD": imap})

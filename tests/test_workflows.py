@@ -41,7 +41,7 @@ def test_actionlint_fails_a_broken_workflow(tmp_path: Path) -> None:
 def test_the_workflow_runs_doctor_first_and_scans_before_uploading() -> None:
     steps = [line.strip() for line in WORKFLOW.read_text().splitlines()
              if line.strip().startswith(("run: authprobe", "uses: actions/upload-artifact",
-                                         "python -m pytest e2e/"))]
+                                         "authprobe run -n"))]
     order = [next(i for i, s in enumerate(steps) if key in s)
-             for key in ("authprobe doctor", "pytest e2e/", "authprobe scan", "upload-artifact")]
+             for key in ("authprobe doctor", "authprobe run -n", "authprobe scan", "upload-artifact")]
     assert order == sorted(order), steps

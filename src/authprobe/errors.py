@@ -37,6 +37,7 @@ for all of them. The hierarchy::
         └── SandboxError                a built-in target cannot start with what it was given
             ├── SandboxConfigError (ValueError)  a SANDBOX_* setting it cannot start with
             ├── SandboxUsageError       the sandbox's admin command: database, password or email
+            ├── PortInUse               a port a built-in target was given is taken (another one runs)
             ├── UnknownDefectError (ValueError)  a defect name not in the catalogue
             ├── UnknownShapeError  (ValueError)  a shape name not in the catalogue, or a clash
             ├── UnknownMisconfigurationError (ValueError)  the same for the Django target
@@ -217,6 +218,10 @@ class SandboxConfigError(SandboxError, ValueError):
 
 class SandboxUsageError(SandboxError):
     """Bad usage of the sandbox's admin command the parser cannot see (database, password, email)."""
+
+
+class PortInUse(SandboxError):
+    """A port a built-in target was told to listen on is taken, most often by another target."""
 
 
 class UnknownDefectError(SandboxError, ValueError):

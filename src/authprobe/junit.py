@@ -4,6 +4,7 @@ that failed no test stopped. Shared by `authprobe mutants` and `authprobe triage
 from __future__ import annotations
 
 import re
+import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -62,6 +63,32 @@ def failures(junit_xml: Path, root: Path = ROOT) -> list[tuple[str, str]]:
                 found.append((node, _failure_line(problem)))
                 break
     return found
+
+
+def lead_with_findings(junit_xml: Path) -> None:
+    """Each failure's message becomes its finding (the `finding` property the plugin records), and
+    its text opens with the finding, the journey (its failing step marked) and the kept trace
+    with the command that opens it; pytest's traceback follows, below a line saying so."""
+    try:
+        tree = ET.parse(junit_xml)
+    except (OSError, ET.ParseError):
+        return
+    changed = False
+    for case in tree.iter("testcase"):
+        failure = case.find("failure")
+        props = [(p.get("name") or "", p.get("value") or "") for p in case.iter("property")]
+        found = [value for name, value in props if name == "finding"]
+        if failure is None or not found:
+            continue
+        journeys = [value for name, value in props if name.startswith("journey ")]
+        traces = [f"trace: {value}\n  playwright show-trace {shlex.quote(value)}"
+                  for name, value in props if name == "playwright_trace"]
+        failure.set("message", found[0])
+        failure.text = "\n\n".join([found[0], *journeys, *traces,
+                                     "pytest's traceback:\n" + (failure.text or "")])
+        changed = True
+    if changed:
+        tree.write(junit_xml, encoding="utf-8", xml_declaration=True)
 
 
 def skipped(junit_xml: Path, root: Path = ROOT) -> list[str]:

@@ -2,6 +2,12 @@
 
 Secrets are `SecretStr` and stay wrapped until the call that needs them, so they
 cannot leak through a repr, a log line or a pytest report.
+
+An empty value (`E2E_HOOK_TOKEN=` as a copied .env.example has it) is "not set", in the
+environment and in .env alike: a check that needs it skips, saying so, instead of calling
+the target with an empty token. `null` (UNSET) unsets a variable in the environment so
+that .env's value does not apply either: a child such as a mutation run that must start
+the sandbox gets `E2E_BASE_URL=null` whatever the team's .env says.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ from authprobe.errors import ConfigError
 from authprobe.profile import Channel
 from authprobe.tls import Trust, load_bundle
 
+UNSET = "null"  # a variable's value that means "not set", beating .env (pydantic-settings' none string)
+
 
 class Settings(BaseSettings):
     """Everything a run needs to know about where the target and its mail are."""
 
     model_config = SettingsConfigDict(
-        env_prefix="E2E_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="E2E_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        env_ignore_empty=True, env_parse_none_str=UNSET,
     )
 
     target: str = Field(

@@ -13,7 +13,9 @@ from authprobe.cli.command import Subparsers, handled_by
 
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser("docs", help="print the profile reference: every key, its default and "
-                            "what it changes; every screen's elements and default wording")
+                            "what it changes; every screen's elements and default wording",
+                            epilog="examples:\n  authprobe docs | less\n  authprobe docs --write "
+                            "docs/profile.md\n  authprobe docs --schema")
     parser.add_argument("--write", metavar="FILE", type=Path,
                         help="replace the generated reference inside FILE (between its markers)")
     parser.add_argument("--schema", action="store_true",

@@ -11,12 +11,16 @@ answer), so it is the server's latency as users feel it, not this loop's.
 
 Only loopback targets, unless `--allow-host` names the target's host: load is not
 something to point at a shared staging by accident.
+
+A run lasts up to S seconds plus set-up, so it says on stderr what it is doing as it goes
+(a line per stage and per round; stdout keeps only the result).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +70,11 @@ class LoadReport:
         return said
 
 
+def progress(text: str) -> None:
+    """A stage of the run, as it starts (stderr: the result on stdout stays parseable)."""
+    print(f"authprobe load: {text}", file=sys.stderr, flush=True)
+
+
 def check_host(base_url: str, allow_host: str | None) -> None:
     host = urlsplit(base_url).hostname or ""
     if host == "localhost":
@@ -85,9 +94,12 @@ def load_command(users: int, seconds: float, allow_host: str | None) -> int:
         raise ConfigError(f"--users must be 1…{MAX_USERS} and --seconds 1…{MAX_SECONDS}.")
     settings = load_settings()
     profile = load_profile(settings.target)
+    progress(f"starting {profile.name}" if settings.base_url is None else
+             f"target {settings.base_url}")
     target = resolve_target(settings, profile)
     try:
         check_host(target.base_url, allow_host)
+        progress(f"checking that {target.base_url} answers")
         preflight(target, profile, settings.http_timeout)
         return _drive(users, seconds, target, settings.http_timeout, settings.browser_path,
                       profile_name=settings.target)
@@ -111,10 +123,15 @@ def _drive(users: int, seconds: float, target: Target, timeout_s: float,
         options = config.launch_options("chromium", browser_path, playwright)
         options["args"] = [*options.get("args", []),
                            *target.trust.chromium_args(target.base_url, timeout_s)]
+        progress("launching the browser")
         browser = playwright.chromium.launch(**options)
         started = time.monotonic()
         try:
-            people = [made.create(tag=f"load{n}") for n in range(users)]
+            people = []
+            for n in range(users):
+                people.append(made.create(tag=f"load{n}"))
+                if (n + 1) % WAVE == 0 or n + 1 == users:
+                    progress(f"throwaway users created: {n + 1}/{users}")
             pages = [(browser.new_context(**config.context_options(target.base_url),
                                           ignore_https_errors=target.trust.ignore).new_page(),
                       person) for person in people]
@@ -124,8 +141,12 @@ def _drive(users: int, seconds: float, target: Target, timeout_s: float,
                 except PlaywrightError as exc:  # a stalled round ends the run, in one line
                     report.errors.append(f"round {report.rounds}: {str(exc).splitlines()[0]}")
                     break
+                progress(f"round {report.rounds} done at {time.monotonic() - started:.0f}/"
+                         f"{seconds:.0f} s: {len(report.sign_in_ms)} sign-in(s), "
+                         f"{len(report.errors)} error(s), {len(report.crosstalk)} cross-talk(s)")
         finally:
             browser.close()
+            progress("removing the run's throwaway users")
             failures = made.remove_all()
             api.dispose()
     for line in report.lines(users, time.monotonic() - started):

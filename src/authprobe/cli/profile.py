@@ -12,13 +12,15 @@ from authprobe.cli.suite import module_file, target_env
 
 
 def register(sub: Subparsers) -> None:
-    parser = sub.add_parser("profile", help="work on a target profile (E2E_TARGET)")
+    parser = sub.add_parser("profile", help="work on a target profile (E2E_TARGET)",
+                            epilog="examples:\n  authprobe profile check --target myapp.toml")
     profile_sub = parser.add_subparsers(dest="profile_command", required=True)
     check = profile_sub.add_parser(
         "check", help="walk every screen once with a throwaway user and say, per screen, which "
         "locators match, are not found or are ambiguous (screenshots of failing screens; "
-        "extra arguments go to pytest)")
-    check.add_argument("--browser", default="chromium")
+        "extra arguments go to pytest)",
+        epilog="examples:\n  authprobe profile check --target myapp.toml\n  authprobe profile check --headed")
+    check.add_argument("--browser", default="chromium", help="chromium, firefox or webkit")
     check.add_argument("--headed", action="store_true", help="visible browser, 300 ms slow-mo")
     check.add_argument("--target", help="a profile name or path (default: E2E_TARGET)")
     handled_by(check, run_check, passes_extra=True)

@@ -11,8 +11,10 @@ from authprobe.cli.command import Subparsers, handled_by
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser("scan", help="scan files for the run's secrets (in any encoding, inside "
                             "zips) and for secrets detect-secrets recognises; a folder in git: the "
-                            "files git would track")
-    parser.add_argument("paths", nargs="+")
+                            "files git would track",
+                            epilog="examples:\n  authprobe scan test-results/\n  authprobe scan . "
+                            "--format sarif > scan.sarif")
+    parser.add_argument("paths", nargs="+", help="files or folders to scan")
     parser.add_argument("--format", choices=("text", "sarif"), default="text",
                         help="text (default) or SARIF 2.1.0 JSON on stdout")
     handled_by(parser, run)

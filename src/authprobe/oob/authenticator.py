@@ -59,14 +59,14 @@ class VirtualAuthenticator:
 
     @classmethod
     def add(cls, page: Page, *, resident_key: bool = True,
-            user_verification: bool = True) -> VirtualAuthenticator:
-        """A platform authenticator (CTAP2, internal transport) in `page`'s tab that answers
-        every request at once, its user present and verified."""
+            user_verification: bool = True, transport: str = "internal") -> VirtualAuthenticator:
+        """A platform authenticator (CTAP2, internal transport; usb: a security key) in `page`'s
+        tab that answers every request at once, its user present and verified."""
         try:
             session = page.context.new_cdp_session(page)
             session.send("WebAuthn.enable", {"enableUI": False})
             made = session.send("WebAuthn.addVirtualAuthenticator", {"options": {
-                "protocol": "ctap2", "transport": "internal", "hasResidentKey": resident_key,
+                "protocol": "ctap2", "transport": transport, "hasResidentKey": resident_key,
                 "hasUserVerification": user_verification, "isUserVerified": user_verification,
                 "automaticPresenceSimulation": True}})
         except PlaywrightError as exc:

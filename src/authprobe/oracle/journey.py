@@ -28,8 +28,12 @@ class StepRecord:
     backend: SessionView | None
     outcome: str
     timed: tuple[tuple[str, float], ...] = ()  # budgeted steps inside it (src/authprobe/oracle/budgets.py)
+    finding: str = ""  # a failed judgement's assertion message
 
     def line(self) -> str:
+        if self.finding:
+            said = "\n    ".join(self.finding.splitlines())
+            return f"{self.outcome:<8} {self.seconds:6.2f}s  {self.name}\n    {said}"
         ui = self.ui.describe() if self.ui else "ui: not read"
         backend = self.backend.describe() if self.backend else "backend: not read"
         return f"{self.outcome:<8} {self.seconds:6.2f}s  {self.name}\n    {ui}\n    {backend}"
@@ -58,6 +62,7 @@ class Journey:
     on_record: Callable[[Journey, StepRecord], None] | None = None
     budgets: Budgets | None = None  # shown beside each budgeted step in the HTML report
     calls: EndpointCalls | None = None  # told the current step, to name it in its findings
+    ended: float = field(default_factory=time.monotonic)  # when the last step (or the start) ended
 
     @contextmanager
     def step(self, name: str, expect: Expected | None = None) -> Iterator[None]:
@@ -90,6 +95,7 @@ class Journey:
 
     def _record(self, record: StepRecord) -> None:
         self.records.append(record)
+        self.ended = time.monotonic()
         if self.on_record is not None:
             self.on_record(self, record)
 
@@ -97,6 +103,14 @@ class Journey:
         """A cross-check with no action (e.g. after reloading or navigating back)."""
         with self.step(name, expect):
             pass
+
+    def judged(self, name: str, finding: str) -> None:
+        """The check's own judgement failed after the last step (`assert` on what the steps left):
+        it becomes a failed step of its own, so the journey does not end on "ok" steps only."""
+        self._record(StepRecord(name, time.monotonic() - self.ended, None, None, "failed", finding=finding))
+
+    def failed(self) -> bool:
+        return any(record.outcome != "ok" for record in self.records)
 
     def report(self) -> str:
         lines = [f"journey {self.name}: {len(self.records)} step(s)"]
@@ -116,11 +130,14 @@ class Journey:
         for record in self.records:
             ui = html.escape(record.ui.describe()) if record.ui else "not read"
             backend = html.escape(record.backend.describe()) if record.backend else "not read"
-            style = {"mismatch": "background:#fde2e1", "error": "background:#fff3cd"}.get(
-                record.outcome, "")
-            rows.append(f'<tr style="{style}"><td>{html.escape(record.name)}</td>'
-                        f"<td>{record.outcome}</td><td>{record.seconds:.2f} s{self._budgeted(record)}</td>"
-                        f"<td>{ui}</td><td>{backend}</td></tr>")
+            sides = (f'<td colspan="2" style="white-space:pre-wrap">{html.escape(record.finding)}</td>'
+                     if record.finding else f"<td>{ui}</td><td>{backend}</td>")
+            style = {"mismatch": "background:#fde2e1", "failed": "background:#fde2e1",
+                     "error": "background:#fff3cd"}.get(record.outcome, "")
+            rows.append(f'<tr class="step-{record.outcome}" style="{style}">'
+                        f"<td>{html.escape(record.name)}</td><td>{record.outcome}</td>"
+                        f"<td>{record.seconds:.2f} s{self._budgeted(record)}</td>"
+                        f"{sides}</tr>")
         return (f'<table class="journey"><caption>journey {html.escape(self.name)}</caption>'
                 "<tr><th>step</th><th>outcome</th><th>time</th><th>what the UI showed</th>"
                 "<th>what the backend said</th></tr>" + "".join(rows) + "</table>")

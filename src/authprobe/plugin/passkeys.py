@@ -59,7 +59,8 @@ def authprobe_authenticator(authprobe_passkeys: Passkeys, browser_name: str) -> 
         try:
             authenticator = VirtualAuthenticator.add(
                 page, resident_key=authprobe_passkeys.resident_key,
-                user_verification=authprobe_passkeys.user_verification)
+                user_verification=authprobe_passkeys.user_verification,
+                transport=authprobe_passkeys.transport)
         except AuthenticatorUnavailable as exc:
             pytest.skip(str(exc))
         made.append(authenticator)

@@ -18,6 +18,7 @@ from authprobe.errors import (
     SmsGatewayStalled,
     TargetThrottled,
 )
+from authprobe.junit import lead_with_findings
 from authprobe.plugin.journeys import attach_journeys
 from authprobe.plugin.run_end import ARTIFACTS
 from authprobe.plugin.runtime import (
@@ -49,7 +50,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if isinstance(error, AuthprobeError) and not isinstance(error, CheckFailed):
         # one sentence, set before the report is logged (an xdist worker sends it on then)
         report.longrepr = f"{type(error).__name__}: {error}"
-    attach_journeys(item, report)
+    attach_journeys(item, report, error)
     _redact_report(report, item.config.stash.get(RUN_SECRETS, {}))
     base_url = item.config.stash.get(BASE_URL, None)
     if report.failed and base_url and not item.session.shouldstop and not answers(base_url):
@@ -116,7 +117,9 @@ def pytest_sessionfinish(session: pytest.Session) -> Any:
     if ENVIRONMENT_STOP in session.config.stash and session.exitstatus == pytest.ExitCode.INTERRUPTED:
         session.exitstatus = ENVIRONMENT_EXIT  # a worker stopped it: xdist reports an interruption
     try:
-        return (yield)
+        outcome = yield
+        _lead_junit_with_findings(session.config)
+        return outcome
     except BaseException as exc:  # noqa: BLE001 - re-raised unless the run was interrupted
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or interrupt_in(exc) is not None
         if not interrupted or isinstance(exc, pytest.exit.Exception) or session.config.option.fulltrace:
@@ -130,6 +133,14 @@ def pytest_sessionfinish(session: pytest.Session) -> Any:
             reporter._tw.line()  # noqa: SLF001
         say(session.config, f"authprobe: interrupted; the teardown after it ended early ({first[:200]})")
         return None
+
+
+def _lead_junit_with_findings(config: pytest.Config) -> None:
+    """JUnit's failures open with the finding, the journey and the trace (pytest wrote the file
+    in its own `pytest_sessionfinish`, inside this wrapper)."""
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath and not hasattr(config, "workerinput"):
+        lead_with_findings(Path(xmlpath))
 
 
 def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
@@ -146,6 +157,9 @@ def _redact_report(report: pytest.TestReport, secrets: dict[str, Any]) -> None:
     report.sections = [(title, redact(content, secrets)) for title, content in report.sections]
     report.user_properties = [(name, redact(str(value), secrets))
                               for name, value in report.user_properties]
+    if getattr(report, "extras", None):  # the HTML report's finding and journeys
+        report.extras = [{**extra, "content": redact(extra["content"], secrets)}  # type: ignore[attr-defined]
+                         if extra.get("format_type") == "html" else extra for extra in report.extras]
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:

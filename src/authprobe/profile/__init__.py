@@ -25,7 +25,7 @@ from authprobe.profile.loading import (
     load_profile,
     resolve_profile_path,
 )
-from authprobe.profile.lockout import Guesses, Lockout
+from authprobe.profile.lockout import AddressLimit, Guesses, Lockout
 from authprobe.profile.model import (
     TargetProfile,
 )
@@ -92,6 +92,7 @@ __all__ = [
     "Operation",
     "PLACEHOLDER",
     "Passkeys",
+    "AddressLimit",
     "Guesses",
     "Lockout",
     "Paths",

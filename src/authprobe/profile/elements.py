@@ -193,6 +193,11 @@ SCREENS: Mapping[str, ScreenSpec] = {
                                 "item each (its name, its remove button)"),
         "remove_button": Element(LocatorSpec(role="button", name="Remove", exact=False),
                                  "removes the passkey of the list item it is in"),
+        "name_field": _only("a name the add form asks for: filled with a fresh one before add_button"),
+        "add_choice": _only("a choice on the add form (what the passkey is for), checked before "
+                            "add_button"),
+        "remove_name_field": _only("removal by name in one form: the name typed here, then "
+                                   "remove_button (not one inside each item) pressed"),
     }),
     "password_change": ScreenSpec("where a signed-in user changes their password", "password_change", {
         "heading": _heading("Change your password"),

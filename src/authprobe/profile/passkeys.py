@@ -10,6 +10,7 @@ loopback IP (the sandbox's `http://127.0.0.1:PORT`) is browsed for passkeys as
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
@@ -33,6 +34,11 @@ class Passkeys(_Strict):
                                "discoverable credentials (needed for passwordless sign-in)")
     user_verification: bool = Field(default=True, description="the virtual authenticator verifies "
                                     "its user (a PIN or a fingerprint, always given)")
+    attachment: Literal["platform", "cross-platform"] = Field(
+        default="platform", description="what each device's virtual authenticator is, in WebAuthn's "
+        "words: 'platform' (built into the device, internal transport) or 'cross-platform' (a "
+        "security key on USB), for apps that accept one kind only (Flask-Security-Too asks for "
+        "cross-platform passkeys as first factor)")
     reauth_before_register: bool = Field(
         default=True, description="adding a passkey first asks for the password again; the "
         "check that a fresh sign-in cannot add one without it runs only then")
@@ -66,6 +72,11 @@ class Passkeys(_Strict):
             if problem:
                 raise ValueError(problem)
         return self
+
+    @property
+    def transport(self) -> str:
+        """The virtual authenticator's transport for `attachment` (DevTools' WebAuthn names)."""
+        return "internal" if self.attachment == "platform" else "usb"
 
     def origin(self, base_url: str) -> str:
         """The origin browsers use for passkeys: `base_url` with `origin_host` (or, for a

@@ -174,6 +174,12 @@ class ThrowawayUsers:
         the sign-up channel removes accounts by signing in as them, which such one cannot."""
         return any(channel.name != "signup" for channel in self.provisioner.order("delete"))
 
+    def can_remove_locked(self) -> bool:
+        """Whether an account locked by wrong guesses can be removed: not by signing in as it."""
+        return any(channel.name != "signup"
+                   for operation in ("delete", "deactivate")
+                   for channel in self.provisioner.order(operation))
+
     def roles_available(self) -> list[str]:
         """The roles this run can give a throwaway user."""
         if self._pool is not None:

@@ -47,6 +47,10 @@ class SandboxConfig:
     account_lockout_window: float = 300.0
     mfa_attempts: int = 5  # wrong second-factor codes per account, then every code is refused
     mfa_attempts_window: float = 300.0
+    reset_mail_limit: int = 3  # reset mails one address receives per window; further requests send none
+    reset_mail_window: float = 900.0
+    signup_limit_attempts: int = 3  # sign-ups per address (outside signin_limit_exempt) per window
+    signup_limit_window: float = 3600.0
     # Text messages (src/authprobe/sandbox/sms.py) go out through a gateway with Twilio's REST API, the
     # sandbox's own sink (src/authprobe/sandbox/smssink.py) unless told otherwise; no URL: no SMS at all.
     sms_api_url: str | None = None

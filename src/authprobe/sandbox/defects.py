@@ -35,6 +35,10 @@ CATALOGUE: dict[str, str] = {
                                   "which accounts exist",
     "totp_guesses_unlimited": "wrong second-factor codes are never limited",
     "lockout_survives_reset": "a password reset leaves the account locked",
+    "lockout_success_keeps_count": "a right password does not end the count of wrong ones: "
+                                   "an owner's old typos lock them out later",
+    "reset_mail_unlimited": "every reset request sends a mail: anyone can flood a user's inbox",
+    "signup_unlimited": "sign-ups from one address are never limited",
     "reauth_skips_mfa": "a recent MFA success lets sign-in skip MFA ('trusted for this period')",
     "concurrent_session_crosstalk": "header identity comes from shared state, leaking across users",
     "shared_device_cache": "authenticated pages are cacheable (private, max-age) not no-store",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import errno
 import inspect
 import json
 import os
@@ -32,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from authprobe.errors import PortInUse
 from authprobe.sandbox.mailsink import MailSink
 from authprobe.sandbox.scratch import remove_stale_scratch, scratch_dir
 from authprobe.sandbox.smssink import SmsSink
@@ -221,12 +223,37 @@ def run(target: BuiltInTarget[Options], argv: Sequence[str] | None = None) -> in
     parser = launch_parser(target.prog, target.description, target.test_mode_help)
     target.add_arguments(parser)
     args = parser.parse_args(argv)
+    refused: tuple[type[Exception], ...] = (*target.usage_errors, PortInUse)
     try:
         options = target.options(args)
-    except target.usage_errors as exc:
+        check_ports_free(args)
+    except refused as exc:
         print(exc, file=sys.stderr)
         return USAGE_ERROR
     return run_until_stopped(_serve(target, args, options))
+
+
+PORT_FLAGS = ("port", "smtp_port", "imap_port", "sms_port")
+
+
+def check_ports_free(args: argparse.Namespace) -> None:
+    """Refuse, in one sentence, a port given explicitly that something already listens on: the
+    bind would fail half-way through the start-up, as a traceback (0 picks a free port)."""
+    for name in PORT_FLAGS:
+        port = getattr(args, name, 0)
+        if not port:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as `bind` below
+            try:
+                probe.bind((args.host, port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                flag = "--" + name.replace("_", "-")
+                raise PortInUse(f"Port {port} on {args.host} ({flag}) is already in use, perhaps by "
+                                f"another target still running: stop it, or pass {flag} 0 for a free "
+                                "port.") from None
 
 
 async def _serve(target: BuiltInTarget[Options], args: argparse.Namespace, options: Options) -> None:

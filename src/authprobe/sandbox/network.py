@@ -16,7 +16,12 @@
   known or not (an unknown address locks alike: the answer never tells whether it exists).
 - Wrong second-factor codes (TOTP or texted) are counted per account: `mfa_attempts` within
   `mfa_attempts_window` seconds, then every code of that account is refused for the window.
-- A password reset ends both lockouts of its account.
+- A password reset ends both lockouts of its account; a right password ends the count of
+  wrong ones (the owner's old typos never add up to a lockout).
+- Reset mails per address typed: `reset_mail_limit` within `reset_mail_window` seconds; further
+  requests get the same answer and no mail (nobody can flood a user's inbox).
+- Sign-ups per client address: `signup_limit_attempts` within `signup_limit_window` seconds,
+  then refused; `signin_limit_exempt` addresses are not counted (the run's own sign-ups).
 - The test hooks answer only to `hook_networks`, whatever token they carry.
 
 Seeded defects:
@@ -28,7 +33,8 @@ Seeded defects:
 - signin_limit_shared_by_addresses: failed sign-ins are counted for all addresses together,
   so one device's mistakes lock every other device out.
 - lockout_per_session, lockout_message_enumerates, totp_guesses_unlimited,
-  lockout_survives_reset: see pages.py, where the lockouts are applied.
+  lockout_survives_reset, lockout_success_keeps_count, reset_mail_unlimited, signup_unlimited:
+  see pages.py, where the limits are applied.
 """
 
 from __future__ import annotations
@@ -85,6 +91,14 @@ class _Window:
         return events
 
 
+def _spend(recent: deque[float], limit: int) -> bool:
+    """Record one more event in `recent` if the limit allows it; whether it did."""
+    if len(recent) >= limit:
+        return False
+    recent.append(time.time())
+    return True
+
+
 class SigninLimit:
     """Failed sign-ins per address, sign-ins per address (the rate) and, with the
     `account_lockout` shape, failed sign-ins per account, each in its sliding window."""
@@ -101,6 +115,10 @@ class SigninLimit:
         self._account_failures = _Window(config.account_lockout_window)
         self._mfa_attempts = config.mfa_attempts
         self._code_failures = _Window(config.mfa_attempts_window)
+        self._reset_limit = config.reset_mail_limit
+        self._reset_mails = _Window(config.reset_mail_window)
+        self._signup_limit = config.signup_limit_attempts
+        self._signups = _Window(config.signup_limit_window)
 
     def _recent(self, address: str, now: float) -> deque[float]:
         return self._failures.recent(ALL_ADDRESSES if self._shared else address, now)
@@ -109,12 +127,7 @@ class SigninLimit:
         """Count this sign-in attempt; True when the address already used up its rate."""
         if not self._rate:
             return False
-        now = time.time()
-        recent = self._signins.recent(address, now)
-        if len(recent) >= self._rate:
-            return True
-        recent.append(now)
-        return False
+        return not _spend(self._signins.recent(address, time.time()), self._rate)
 
     def account_locked(self, email: str) -> bool:
         return (self._lockout is not None
@@ -133,6 +146,20 @@ class SigninLimit:
         now = time.time()
         self._account_failures.recent(account, now).clear()
         self._code_failures.recent(account, now).clear()
+
+    def succeeded(self, account: str) -> None:
+        """A right password: the account's earlier wrong ones no longer count."""
+        self._account_failures.recent(account, time.time()).clear()
+
+    def reset_mail_allowed(self, typed: str) -> bool:
+        """Count a reset request for the address typed; False once its mails are used up."""
+        return _spend(self._reset_mails.recent(typed, time.time()), self._reset_limit)
+
+    def signup_allowed(self, address: str) -> bool:
+        """Count a sign-up from `address`; False once that address used up its sign-ups."""
+        if _within(address, self._exempt):
+            return True
+        return _spend(self._signups.recent(address, time.time()), self._signup_limit)
 
     def blocked(self, address: str) -> bool:
         if _within(address, self._exempt):

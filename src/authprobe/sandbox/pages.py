@@ -73,6 +73,7 @@ SHORT_PASSWORD = f"Password must be at least {MIN_PASSWORD} characters."
 INVALID_LOGIN = "Invalid email or password."
 TOO_MANY_ATTEMPTS = "Too many failed sign-ins from your network. Try again in a minute."
 TOO_MANY_REQUESTS = "Too many sign-in attempts from your address. Try again in a minute."
+TOO_MANY_SIGNUPS = "Too many new accounts from your network. Try again later."
 ACCOUNT_LOCKED = "Too many attempts: this account is locked for a few minutes."
 ADMIN_NETWORK_ONLY = "Administrators can only sign in from the office network."
 NOT_ACTIVATED = "Your account is not activated yet. Check your email for the activation link."
@@ -110,6 +111,10 @@ async def signup(ctx: Ctx) -> Response:
     if len(password) < MIN_PASSWORD:
         return await render(ctx, "signup.html", "signup", "Create an account", 400,
                             email=email, alert=SHORT_PASSWORD)
+    # counted for taken addresses too: the limit's answer must not tell which are taken
+    if not (ctx.sandbox.signin_limit.signup_allowed(ctx.address) or ctx.has("signup_unlimited")):
+        return await render(ctx, "signup.html", "signup", "Create an account", 429,
+                            email=email, alert=TOO_MANY_SIGNUPS)
     if field_str(data, "phone").strip():  # activation by a texted code instead of a mail link
         number = clean_number(field_str(data, "phone"))
         alert = NO_SMS if not ctx.sandbox.texter.available else None if number else BAD_NUMBER
@@ -242,6 +247,8 @@ async def login(ctx: Ctx) -> Response:
         if ctx.shape("signin_refused_screen"):  # after the right password only, as the alert
             return redirect("/account-locked" if was_deactivated(ctx.db, user) else "/verify-email")
         return await _login_page(ctx, 400, email=email, alert=NOT_ACTIVATED)
+    if account is not None and not ctx.has("lockout_success_keeps_count"):
+        limit.succeeded(account)
     trusted = (
         ctx.has("reauth_skips_mfa") and user.last_mfa_at is not None
         and time.time() - user.last_mfa_at < ctx.sandbox.config.absolute_ttl
@@ -596,7 +603,8 @@ async def reset_request(ctx: Ctx) -> Response:
         if ctx.has("enumeration_in_reset"):
             return await render(ctx, "reset_request.html", "reset-request", title, 400,
                                 alert="No account found for that email.")
-    else:
+    elif (ctx.sandbox.signin_limit.reset_mail_allowed(user.email)
+          or ctx.has("reset_mail_unlimited")):  # past the limit: the same answer, no mail
         raw = issue_token(ctx.sandbox, ctx.db, user, "reset")
         link = f"{ctx.sandbox.config.base_url}/reset/confirm?token={raw}"
         await send_link_mail(ctx, user.email, "Reset your password", "Reset your password", link)

@@ -122,7 +122,7 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
         env = {
             **os.environ,
             "E2E_TARGET": plan.target,
-            "E2E_BASE_URL": "",  # overrides a .env pointing at staging: this must be the sandbox
+            "E2E_BASE_URL": "null",  # settings.UNSET: beats a .env pointing at staging; must be the sandbox
             "E2E_SANDBOX_ARGS": " ".join([*(["--defect", defect] if defect else []),
                                           *([] if needs_idp(defect, tests) else ["--no-idp"])]),
             "E2E_ARTIFACTS_DIR": str(work / "artifacts"),
@@ -185,12 +185,21 @@ def confirmed_run(defect: str, first: list[str], plan: Plan = PLAIN) -> SuiteRun
                    message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
 
 
-def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str],
-                    plan: Plan = PLAIN) -> list[SuiteRun]:
-    """As `confirmed_run`, for a whole matrix at once: every catching test runs once, together,
-    on one clean sandbox (one start instead of one per defect); only a catch whose test fails
-    there too goes through `confirmed_run`, which repeats its defect run without that test."""
-    caught = sorted({run.test for run in runs if run.outcome == "failed" and run.test})
+def passed_clean(clean: SuiteRun, selected: list[str]) -> Callable[[str], bool]:
+    """Whether a test passed in the green clean run: it ran there (the whole suite, or the
+    selection) and was not skipped."""
+    skipped = set(clean.skipped)
+    return lambda test: test not in skipped and (not selected or test in selected)
+
+
+def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str], plan: Plan = PLAIN,
+                    already: Callable[[str], bool] = lambda test: False) -> list[SuiteRun]:
+    """As `confirmed_run`, for a whole matrix at once: every catching test that has not passed on
+    a clean sandbox yet (`already`: the clean run's) runs once, together, on one clean sandbox
+    (one start instead of one per defect); only a catch whose test fails there too goes through
+    `confirmed_run`, which repeats its defect run without that test."""
+    caught = sorted({run.test for run in runs if run.outcome == "failed" and run.test
+                     and not already(run.test)})
     if not caught:
         return runs
     check = run_suite(None, [], tests=caught, stop_first=False, workers=jobs, plan=plan)
@@ -397,10 +406,13 @@ def _run_matrix(defects: list[str], jobs: int, progress: Progress, plan: Plan = 
             _kill_live()
             raise
         pool.shutdown()
-        caught = len({run.test for run in runs if run.outcome == "failed"})
-        print(f"[confirm] the {caught} catching test(s) on one clean sandbox", file=sys.stderr, flush=True)
-        progress.confirming(caught)
-        runs[:] = confirm_catches(runs, jobs, memory, plan)
+        already = passed_clean(clean, tests)
+        caught = len({run.test for run in runs if run.outcome == "failed" and not already(run.test or "")})
+        if caught:
+            print(f"[confirm] the {caught} catching test(s) the clean run did not pass, on one clean "
+                  "sandbox", file=sys.stderr, flush=True)
+            progress.confirming(caught)
+        runs[:] = confirm_catches(runs, jobs, memory, plan, already)
         remember()
         runs.sort(key=lambda run: defects.index(run.defect or ""))
     return clean, runs

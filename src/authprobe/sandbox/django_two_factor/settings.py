@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,11 @@ from authprobe.errors import UnknownMisconfigurationError
 from authprobe.sandbox.django_project import mail_and_logging, project_defaults
 
 HERE = Path(__file__).resolve().parent
+
+# django-axes: wrong passwords that lock an account, and for how long (targets/django_two_factor.toml
+# [lockout] states the same numbers)
+LOCKOUT_FAILURES = 5
+LOCKOUT_COOLOFF = timedelta(minutes=5)
 
 # name -> what it changes (one line each, as src/authprobe/sandbox/defects.py does for the sandbox)
 MISCONFIGURATIONS: dict[str, str] = {
@@ -79,6 +85,7 @@ def build(config: DjangoConfig) -> dict[str, Any]:
             "django_otp.plugins.otp_static",
             "django_otp.plugins.otp_totp",
             "two_factor",
+            "axes",  # lockout after wrong passwords; its AccessAttempt admin unlocks by hand
             "authprobe.sandbox.django_two_factor.accounts",
         ],
         "MIDDLEWARE": [
@@ -90,7 +97,11 @@ def build(config: DjangoConfig) -> dict[str, Any]:
             "django_otp.middleware.OTPMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "axes.middleware.AxesMiddleware",  # last, as its docs ask: turns a lockout into its page
         ],
+        # axes first: it refuses a locked account before any password is checked
+        "AUTHENTICATION_BACKENDS": ["authprobe.sandbox.django_two_factor.accounts.lockout.LockoutBackend",
+                                    "django.contrib.auth.backends.ModelBackend"],
         "TEMPLATES": [{
             "BACKEND": "django.template.backends.django.DjangoTemplates",
             "DIRS": [str(HERE / "templates")],  # the project's templates win over the apps'
@@ -122,6 +133,15 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         # django-registration
         "ACCOUNT_ACTIVATION_DAYS": 1,
         "REGISTRATION_OPEN": True,
+        # django-axes: per account only (the sign-in form's username, whatever browser or
+        # address), not per address: one noisy address must not lock everyone out.
+        "AXES_LOCKOUT_PARAMETERS": ["username"],
+        "AXES_USERNAME_FORM_FIELD": "username",  # authenticate()'s keyword, not USERNAME_FIELD
+        "AXES_USERNAME_CALLABLE": "authprobe.sandbox.django_two_factor.accounts.lockout.lockout_username",
+        "AXES_FAILURE_LIMIT": LOCKOUT_FAILURES,
+        "AXES_COOLOFF_TIME": LOCKOUT_COOLOFF,
+        "AXES_RESET_ON_SUCCESS": True,  # a right password forgets the earlier wrong ones
+        "AXES_LOCKOUT_TEMPLATE": "registration/locked_out.html",  # one page, known or not
         **mail_and_logging(config),  # mail to the sink, request errors on stderr
         # The project's own switches.
         "AUTHPROBE_TEST_MODE": config.test_mode,

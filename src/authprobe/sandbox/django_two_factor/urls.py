@@ -33,7 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="password_reset"),
     path("account/password_reset/done/", auth_views.PasswordResetDoneView.as_view(),
          name="password_reset_done"),
-    path("account/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+    path("account/reset/<uidb64>/<token>/", views.UnlockingPasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("account/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),

@@ -12,9 +12,12 @@ from datetime import timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from axes.utils import reset as reset_lockout
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -238,3 +241,14 @@ def rotate_keys(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
 @_hook
 def retire_keys(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     return JsonResponse({"fallbacks": _key_ring().retire()})
+
+
+class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset form, which also ends a django-axes lockout of the account: the reset
+    link proves the mailbox, so its owner need not wait out the cool-off (the lockout page
+    says so)."""
+
+    def form_valid(self, form: SetPasswordForm[Any]) -> HttpResponse:
+        response = super().form_valid(form)
+        reset_lockout(username=form.user.get_username())
+        return response

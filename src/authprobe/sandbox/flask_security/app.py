@@ -28,7 +28,7 @@ from flask_security import (
 )
 from flask_security.models import fsqla_v3 as fsqla
 from flask_security.models.fsqla import FsModels
-from flask_security.signals import user_registered
+from flask_security.signals import user_authenticated, user_registered
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
@@ -77,6 +77,11 @@ def _settings(config: FlaskSecurityConfig) -> dict[str, Any]:
         "SECURITY_MULTI_FACTOR_RECOVERY_CODES": True,  # /mf-recovery-codes and /mf-recovery
         "SECURITY_TOTP_SECRETS": {"1": secrets.token_urlsafe(32)},
         "SECURITY_TOTP_ISSUER": "authprobe flask-security",
+        # Passkeys (/wan-register, /wan-signin): first factor and second factor, each passkey
+        # registered for one of them. Its relying-party ID and origin are the request's host,
+        # so a browser at http://localhost:PORT gets "localhost" (WebAuthn refuses 127.0.0.1).
+        "SECURITY_WEBAUTHN": True,
+        "SECURITY_WAN_RP_NAME": "authprobe flask-security",
         # Same answer for known and unknown identities (login, register, reset).
         "SECURITY_RETURN_GENERIC_RESPONSES": True,
         # Its reset confirmation names the typed address; use its own generic wording.
@@ -113,9 +118,9 @@ def create_app(config: FlaskSecurityConfig) -> Flask:
         pass
 
     class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):  # type: ignore[name-defined,misc]
-        pass  # the v3 user model refers to it (passkeys stay off)
+        pass  # the user's passkeys (SECURITY_WEBAUTHN)
 
-    datastore = SQLAlchemyUserDatastore(db, User, Role)
+    datastore = SQLAlchemyUserDatastore(db, User, Role, WebAuthn)
     Security(app, datastore)
     Mail(app)
     if config.hook_token:
@@ -129,6 +134,12 @@ def create_app(config: FlaskSecurityConfig) -> Flask:
     @user_registered.connect_via(app)
     def default_role(sender: Flask, user: Any, **extra: Any) -> None:
         datastore.add_role_to_user(user, DEFAULT_ROLE)  # committed by Flask-Security's view
+
+    @user_authenticated.connect_via(app)
+    def remember_how(sender: Flask, user: Any, authn_via: list[str] | None = None, **extra: Any) -> None:
+        """Keep how this sign-in began for the session endpoint (a second factor completes
+        one begun with the password: Flask-Security sends no authn_via then)."""
+        session["signed_in_with"] = (authn_via or ["password"])[0]
 
     def role_names(user: Any) -> list[str]:
         return sorted(role.name for role in user.roles)
@@ -202,7 +213,8 @@ def create_app(config: FlaskSecurityConfig) -> Flask:
     def session_state() -> ResponseReturnValue:
         """What the backend believes: signed in, as whom, and whether a 2FA step is pending."""
         if current_user.is_authenticated:
-            user = {"email": current_user.email, "roles": role_names(current_user)}
+            user = {"email": current_user.email, "roles": role_names(current_user),
+                    "signed_in_with": session.get("signed_in_with")}
             return jsonify({"authenticated": True, "mfa_pending": False, "user": user})
         pending = "tf_user_id" in session
         return jsonify({"authenticated": False, "mfa_pending": pending, "user": None})
