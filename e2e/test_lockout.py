@@ -40,13 +40,8 @@ def _limit(profile: TargetProfile, kind: str) -> Guesses:
 
 def _lockable(users: ThrowawayUsers) -> None:
     """Skip where a locked account could not be cleaned up or would outlive the run."""
-    if users.pooled:
-        pytest.skip("E2E_POOL lends this run its accounts: a locked one would stay locked for the "
-                    "next run")
-    if not users.can_remove_locked():
-        pytest.skip("throwaway users are removed only by signing in as them (the sign-up "
-                    "channel), which a locked account cannot: state an admin API, admin screen "
-                    "or command channel that deletes or deactivates users")
+    if (why := users.cannot_lock()) is not None:
+        pytest.skip(why)
 
 
 def _wrong(password: SecretStr) -> SecretStr:

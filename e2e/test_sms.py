@@ -155,6 +155,34 @@ def test_a_texted_sign_in_code_works_once_and_a_wrong_one_never(
     assert second.outcome == "signed_in", f"the second texted code was refused: {second.message}"
 
 
+@pytest.mark.severity1
+@pytest.mark.lockout
+def test_wrong_texted_codes_are_limited_and_then_the_right_one_is_refused(
+    page: Page, authprobe_profile: TargetProfile, authprobe_phone: Phone, sms_user: Callable[[str], SmsUser],
+    authprobe_users: ThrowawayUsers, authprobe_settings: Settings, authprobe_journey: MakeJourney,
+) -> None:
+    """[lockout] second_factor for texted codes (test_lockout.py guesses TOTP codes)."""
+    limit = authprobe_profile.lockout.second_factor if authprobe_profile.lockout is not None else None
+    if limit is None:
+        pytest.skip(f"target {authprobe_profile.name} states no [lockout] second_factor in its profile")
+    if (why := authprobe_users.cannot_lock()) is not None:
+        pytest.skip(why)
+    who = sms_user("sms-guesses")
+    trip = authprobe_journey(page, "guessing the texted code")
+    _password_step(page, authprobe_profile, who, trip)
+    code = texted_code(authprobe_phone, authprobe_profile, who.number, authprobe_settings.mail_timeout)
+    guess = code
+    for number in range(1, limit.attempts + 1):
+        guess = _wrong(guess)  # code + 1, code + 2, ...: each guess another wrong code
+        wrong = _code_step(page, authprobe_profile, who, trip, f"wrong code {number} of {limit.attempts}",
+                           guess, accepted=False)
+        assert wrong.outcome == "refused", f"wrong texted code {number} ended in '{wrong.outcome}'"
+    late = _code_step(page, authprobe_profile, who, trip, "the texted code once the limit is spent", code,
+                      accepted=False)
+    assert late.outcome != "signed_in", (
+        f"no limit on texted-code guesses: after {limit.attempts} wrong codes the right one signed in")
+
+
 def _armed_code(page: Page, profile: TargetProfile, lane: Lane, ttl: int, request: pytest.FixtureRequest,
                 journey: MakeJourney) -> None:
     """The real-time lane's arm: a code texted now, judged once its lifetime (counted from when

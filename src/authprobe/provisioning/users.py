@@ -174,11 +174,17 @@ class ThrowawayUsers:
         the sign-up channel removes accounts by signing in as them, which such one cannot."""
         return any(channel.name != "signup" for channel in self.provisioner.order("delete"))
 
-    def can_remove_locked(self) -> bool:
-        """Whether an account locked by wrong guesses can be removed: not by signing in as it."""
-        return any(channel.name != "signup"
-                   for operation in ("delete", "deactivate")
-                   for channel in self.provisioner.order(operation))
+    def cannot_lock(self) -> str | None:
+        """Why a check must not lock one of this run's accounts by wrong guesses (None: it may)."""
+        if self._pool is not None:
+            return ("E2E_POOL lends this run its accounts: a locked one would stay locked for the "
+                    "next run")
+        if not any(channel.name != "signup" for operation in ("delete", "deactivate")
+                   for channel in self.provisioner.order(operation)):
+            return ("throwaway users are removed only by signing in as them (the sign-up channel), "
+                    "which a locked account cannot: state an admin API, admin screen or command "
+                    "channel that deletes or deactivates users")
+        return None
 
     def roles_available(self) -> list[str]:
         """The roles this run can give a throwaway user."""
