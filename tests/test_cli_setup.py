@@ -155,7 +155,7 @@ def test_every_commands_help_has_a_description_its_defaults_and_an_example(
     monkeypatch.setenv("COLUMNS", "400")  # one line per option
     monkeypatch.setattr("subprocess.call", lambda command: 0)  # `sandbox --help`: its own options
     commands = _commands(build_parser())
-    assert len(commands) == 14, commands
+    assert len(commands) == 16, commands  # merge (issue 31 item 4) and compare (item 5) added
     thin = []
     for command in commands:
         if command == ("profile",):

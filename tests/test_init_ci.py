@@ -50,12 +50,17 @@ def test_github_workflow_maps_every_setting_secrets_from_secrets() -> None:
 
 
 def test_github_workflow_runs_a_night_in_order_from_the_package() -> None:
-    steps = _github(render("github"))["jobs"]["e2e"]["steps"]  # type: ignore[index]
+    jobs = _github(render("github"))["jobs"]  # type: ignore[index]
+    steps = [*jobs["e2e"]["steps"], *jobs["report"]["steps"]]  # the shards, then the merged report
     runs = " | ".join(str(step.get("run", step.get("uses", ""))) for step in steps)
     order = ['pip install --disable-pip-version-check "authprobe==', "authprobe doctor",
              "authprobe run -n 2", "authprobe sweep", "authprobe scan reports test-results",
-             "test-summary/action@", "actions/upload-artifact@"]
-    places = [runs.find(part) for part in order]
+             "authprobe merge", "test-summary/action@", "actions/cache/restore@",
+             "authprobe compare history/ reports/junit.xml", "actions/cache/save@",
+             "actions/upload-artifact@"]
+    places = [runs.find(order[0])]
+    for part in order[1:]:  # each after the one before
+        places.append(runs.find(part, places[-1]) if places[-1] >= 0 else -1)
     assert -1 not in places and places == sorted(places), list(zip(order, places, strict=True))
     assert "-e ." not in runs and "pytest e2e/" not in runs  # a team's repository has neither
     upload = next(step for step in steps if "upload-artifact" in str(step.get("uses")))
@@ -64,6 +69,7 @@ def test_github_workflow_runs_a_night_in_order_from_the_package() -> None:
 
 def test_gitlab_job_maps_every_setting_and_writes_no_secret_value() -> None:
     text = render("gitlab")
+    assert "authprobe compare history/ reports/junit.xml" in text and "paths: [history/]" in text
     job = yaml.safe_load(text)["authprobe-nightly"]
     for name in SECRETS | PLAIN:
         assert name in text, name
@@ -73,7 +79,8 @@ def test_gitlab_job_maps_every_setting_and_writes_no_secret_value() -> None:
     for command in ('pip install "authprobe==', "authprobe doctor", "authprobe run -n 2", "authprobe sweep",
                     "authprobe scan reports test-results"):
         assert command in script, command
-    assert job["artifacts"]["reports"]["junit"] == "reports/junit.xml"
+    report = yaml.safe_load(text)["authprobe-report"]  # the shards merged: one JUnit
+    assert report["artifacts"]["reports"]["junit"] == "reports/junit.xml"
 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab"])

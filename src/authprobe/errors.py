@@ -29,6 +29,8 @@ for all of them. The hierarchy::
         ├── ProvisioningUnavailable     no configured channel can do what the check needs
         ├── CommandFailed               a provisioning command exited with an unaccepted status
         ├── ArtifactsNotKept            the artifacts folder is full or cannot be written (verdicts stand)
+        ├── CompareInputError           an earlier run to compare with is missing or not JUnit XML
+        ├── MergeError                  shards' results cannot be merged: missing, not pytest's, or run twice
         ├── EgressViolation (AssertionError)  the browser contacted an origin the run does not allow
         ├── CheckFailed   (AssertionError)  the target broke what the run relies on: NOT one sentence
         │   ├── AuthMismatch            UI and backend disagree, or both disagree with the step
@@ -180,6 +182,15 @@ class CommandFailed(AuthprobeError):
 class ArtifactsNotKept(AuthprobeError):
     """The artifacts folder (E2E_ARTIFACTS_DIR) is full or cannot be written: traces and
     screenshots were not kept, and the checks' verdicts stand as they were."""
+
+
+class CompareInputError(AuthprobeError):
+    """An earlier run to compare with (authprobe compare, --compare-with) is missing or not JUnit XML."""
+
+
+class MergeError(AuthprobeError):
+    """Sharded results cannot become one report: a shard's file is missing or not pytest's, or
+    two shards ran the same check (which would hide one of the two results)."""
 
 
 class EgressViolation(AuthprobeError, AssertionError):

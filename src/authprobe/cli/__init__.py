@@ -16,10 +16,12 @@ from collections.abc import Sequence
 
 from authprobe.cli import (
     audit,
+    compare,
     docs,
     doctor,
     init,
     load,
+    merge,
     mutants,
     profile,
     run,
@@ -40,7 +42,7 @@ Errors the tool raises on purpose print as one sentence (exit 2), never a traceb
 ends a command with exit 2 as well (`run` and `profile check` with pytest's own code).
 """
 COMMANDS: tuple[Command, ...] = (run, init, docs, profile, sandbox, serve, scan, audit, doctor, load, sweep,
-                                 triage, mutants)  # the order `authprobe --help` lists them in
+                                 triage, mutants, merge, compare)  # the order `authprobe --help` lists
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from authprobe.compare import mark_flaky, node_to_check
 from authprobe.junit import failures, stop_reason
 from authprobe.security.artifacts import make_private_dir
 
@@ -141,6 +142,8 @@ def triage_command(selection: list[str], runs: int, junit: Path | None, browser:
     for result in results:
         for line in result.lines():
             print(line)
+    if junit is not None:  # the nights after this one count these as flipping (authprobe compare)
+        mark_flaky(junit, [node_to_check(result.test) for result in results if result.verdict == "flaky"])
     verdicts = {result.verdict for result in results}
     counts = ", ".join(f"{sum(r.verdict == v for r in results)} {v}"
                        for v in ("deterministic", "flaky", "environment"))

@@ -54,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--realtime-max", default=None, metavar="DURATION",
                     help="the real-time lane: expiry checks without a usable test hook wait for "
                          "lifetimes up to DURATION (90s, 30m, 2h) for real (E2E_REALTIME_MAX)")
+    group.addoption("--compare-with", default=None, metavar="PATH",
+                    help="compare this run with an earlier run's JUnit XML, or a folder of them: new "
+                         "failures, fixed, still failing, flipping, step times against budgets")
     parser.addini("authprobe", type="bool", default=False,
                   help="this project's tests are authprobe checks (as --authprobe)")
 

@@ -19,6 +19,7 @@ from authprobe.errors import (
     TargetThrottled,
 )
 from authprobe.junit import lead_with_findings
+from authprobe.plugin.compare import record_in_junit
 from authprobe.plugin.journeys import attach_journeys
 from authprobe.plugin.run_end import ARTIFACTS
 from authprobe.plugin.runtime import (
@@ -119,6 +120,7 @@ def pytest_sessionfinish(session: pytest.Session) -> Any:
     try:
         outcome = yield
         _lead_junit_with_findings(session.config)
+        record_in_junit(session.config)  # step times for the next night; compare.md beside it
         return outcome
     except BaseException as exc:  # noqa: BLE001 - re-raised unless the run was interrupted
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED or interrupt_in(exc) is not None

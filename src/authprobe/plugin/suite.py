@@ -21,6 +21,7 @@ module per concern, each registered as a pytest plugin of its own:
 - consequences: a failure that follows from an earlier finding of the run says so
 - realtime: the real-time lane (--realtime-max): expiry checks without a hook, armed first, judged last
 - run_end: seal and scan the artifacts, the summary, budgets: once per run
+- compare: night over night (--compare-with): the report's first block, the terminal's, compare.md
 - browser: pytest-playwright's fixtures extended (never replaced)
 
 Every fixture carries the `authprobe_` prefix and asks only for prefixed names (and
@@ -36,6 +37,7 @@ import pytest
 
 from authprobe.plugin import (
     browser,
+    compare,
     configuration,
     consequences,
     device_contexts,
@@ -56,7 +58,7 @@ from authprobe.plugin import (
 # override of pytest-playwright's fixtures receives pytest-playwright's value and adds to it
 MODULES: tuple[ModuleType, ...] = (configuration, services, provisioning, sso, passkeys, journeys,
                                    signed_in, device_contexts, whole_target, pacing, realtime,
-                                   reporting, consequences, run_end, browser)
+                                   reporting, consequences, run_end, compare, browser)
 
 
 def activate(config: pytest.Config) -> None:

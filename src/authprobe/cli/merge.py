@@ -1,0 +1,40 @@
+"""`authprobe merge SHARD…`: the shards of a night split over several machines (pytest-split)
+as one JUnit, one HTML report and one artifacts folder (authprobe.shards does the work)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from authprobe.cli.command import Subparsers, handled_by
+
+EXAMPLES = """\
+examples:
+  authprobe merge shards/*                    each shard's folder holds its reports/ and test-results/
+  authprobe merge shard-1 shard-2 --out .     then: authprobe scan reports test-results
+"""
+
+
+def register(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "merge", help="merge the results of a run's shards into one JUnit, one HTML report and one "
+        "artifacts folder", epilog=EXAMPLES,
+        description="Merge the results of a run split over machines (authprobe run --splits N --group I, "
+        "pytest-split) into one morning report: OUT/reports/junit.xml, OUT/reports/report.html and "
+        "OUT/test-results/. Each shard's folder holds what its run wrote there (reports/junit.xml, "
+        "reports/report.html with --self-contained-html, test-results/). A check found in two shards "
+        "is refused: two machines ran the same group. Scan the merged folders before publishing them.")
+    parser.add_argument("shards", nargs="+", type=Path, help="each shard's folder")
+    parser.add_argument("--out", type=Path, default=Path("."),
+                        help="the folder reports/ and test-results/ are written in")
+    handled_by(parser, run)
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    from authprobe.shards import merge_shards
+
+    merged = merge_shards(list(args.shards), args.out)
+    written = [str(path) for path in (merged.junit, merged.report, merged.artifacts) if path is not None]
+    print(f"authprobe merge: {merged.checks} checks from {merged.shards} shards, each once: "
+          f"{', '.join(written)}")
+    return 0
