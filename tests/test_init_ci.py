@@ -54,8 +54,8 @@ def test_github_workflow_runs_a_night_in_order_from_the_package() -> None:
     steps = [*jobs["e2e"]["steps"], *jobs["report"]["steps"]]  # the shards, then the merged report
     runs = " | ".join(str(step.get("run", step.get("uses", ""))) for step in steps)
     order = ['pip install --disable-pip-version-check "authprobe==', "authprobe doctor",
-             "authprobe run -n 2", "authprobe sweep", "authprobe scan reports test-results",
-             "authprobe merge", "test-summary/action@", "actions/cache/restore@",
+             "authprobe run -n 2", "authprobe scan reports test-results", "authprobe merge",
+             "authprobe sweep", "test-summary/action@", "actions/cache/restore@",
              "authprobe compare history/ reports/junit.xml", "actions/cache/save@",
              "actions/upload-artifact@"]
     places = [runs.find(order[0])]
@@ -76,11 +76,13 @@ def test_gitlab_job_maps_every_setting_and_writes_no_secret_value() -> None:
     assert not SECRETS & set(job["variables"]), SECRETS & set(job["variables"])
     assert job["variables"]["E2E_TARGET"] == "myapp.toml"
     script = " ".join(job["before_script"] + job["script"] + job["after_script"])
-    for command in ('pip install "authprobe==', "authprobe doctor", "authprobe run -n 2", "authprobe sweep",
-                    "authprobe scan reports test-results"):
+    for command in ('pip install "authprobe==', "authprobe doctor", "authprobe run -n 2",
+                    "authprobe scan reports test-results", ".authprobe/runs"):
         assert command in script, command
-    report = yaml.safe_load(text)["authprobe-report"]  # the shards merged: one JUnit
+    report = yaml.safe_load(text)["authprobe-report"]  # the shards merged: one JUnit, one sweep
     assert report["artifacts"]["reports"]["junit"] == "reports/junit.xml"
+    merged = " ".join(report["script"])
+    assert merged.index("authprobe merge") < merged.index("authprobe sweep"), merged
 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab"])

@@ -59,6 +59,9 @@ def shards(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     first, second = folder / "shard-1", folder / "shard-2"
     run_shard(suite, first, 1)
     run_shard(suite, second, 2)
+    (first / ".authprobe/runs").mkdir(parents=True)  # a run that left a user, and its lock
+    (first / ".authprobe/runs/65a-1-abc.jsonl").write_text('{"op": "creating", "email": "qa+x@e.test"}\n')
+    (first / ".authprobe/runs/65a-1-abc.lock").write_text("")
     (first / "test-results/test-night-py-test-fails").mkdir(parents=True)
     (first / "test-results/test-night-py-test-fails/trace.zip").write_bytes(b"PK")
     return first, second
@@ -81,6 +84,8 @@ def test_two_shards_merge_into_one_report_with_every_check_once(shards: tuple[Pa
     assert '<p class="run-count">3 tests on 2 shards.</p>' in text
     # the trace link of a failure (../test-results/<test>/trace.zip) still points at the trace
     assert (tmp_path / "test-results/test-night-py-test-fails/trace.zip").read_bytes() == b"PK"
+    # the users a shard's run left: its journal (not its lock) ready for one sweep over every shard
+    assert [p.name for p in (tmp_path / ".authprobe/runs").iterdir()] == ["65a-1-abc.jsonl"]
 
 
 def test_a_check_two_shards_both_ran_is_refused(shards: tuple[Path, Path], tmp_path: Path,

@@ -29,6 +29,7 @@ from authprobe.errors import MergeError
 JUNIT = Path("reports/junit.xml")
 REPORT = Path("reports/report.html")
 ARTIFACTS = Path("test-results")
+RUNS = "runs"  # the run journals under a state folder (authprobe.provisioning.sweep): addresses only
 
 _BLOB = re.compile(r'(<div id="data-container" data-jsonblob=")([^"]*)("></div>)')
 _FILTER = re.compile(r'<input checked="true" class="filter" name="filter_checkbox" type="checkbox" '
@@ -46,10 +47,13 @@ class Merged:
     artifacts: Path | None
     checks: int
     shards: int
+    journals: int = 0  # run journals with users still pending, gathered for one `authprobe sweep`
 
 
-def merge_shards(shards: list[Path], out: Path) -> Merged:
-    """Merge every shard folder into `out` (created); nothing in a shard is changed."""
+def merge_shards(shards: list[Path], out: Path, state_dir: Path = Path(".authprobe")) -> Merged:
+    """Merge every shard folder into `out` (created); nothing in a shard is changed. Each shard's
+    run journals (`state_dir`/runs: the users its run could not remove) go to `out`/`state_dir`,
+    so one `authprobe sweep` there removes what every shard left."""
     if not shards:
         raise MergeError("no shard folder given: name each shard's folder (reports/ and test-results/ "
                          "inside it).")
@@ -64,7 +68,20 @@ def merge_shards(shards: list[Path], out: Path) -> Merged:
                          "would lack checks; run every shard with --html=reports/report.html.")
     report = merge_html(reports, out / REPORT) if reports else None
     artifacts = merge_artifacts([shard / ARTIFACTS for shard in shards], out / ARTIFACTS)
-    return Merged(out / JUNIT, report, artifacts, checks, len(shards))
+    journals = gather_journals([shard / state_dir / RUNS for shard in shards], out / state_dir / RUNS)
+    return Merged(out / JUNIT, report, artifacts, checks, len(shards), journals)
+
+
+def gather_journals(folders: list[Path], out: Path) -> int:
+    """Copy each shard's run journals (one file per run, named by its own run id: never two alike)
+    into `out`; their lock files stay behind, so `authprobe sweep` sees runs that have ended."""
+    journals = [journal for folder in folders if folder.is_dir()
+                for journal in sorted(folder.glob("*.jsonl"))]
+    if journals:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for journal in journals:
+        shutil.copy2(journal, out / journal.name)
+    return len(journals)
 
 
 def merge_junit(paths: list[Path], out: Path) -> int:

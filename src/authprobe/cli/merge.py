@@ -4,6 +4,7 @@ as one JUnit, one HTML report and one artifacts folder (authprobe.shards does th
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from authprobe.cli.command import Subparsers, handled_by
@@ -27,14 +28,19 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("shards", nargs="+", type=Path, help="each shard's folder")
     parser.add_argument("--out", type=Path, default=Path("."),
                         help="the folder reports/ and test-results/ are written in")
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="where each shard's run journals are, relative to its folder, and where "
+                        "they go in OUT for one `authprobe sweep` (default: E2E_STATE_DIR, else .authprobe)")
     handled_by(parser, run)
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     from authprobe.shards import merge_shards
 
-    merged = merge_shards(list(args.shards), args.out)
+    state_dir = args.state_dir or Path(os.environ.get("E2E_STATE_DIR") or ".authprobe")
+    merged = merge_shards(list(args.shards), args.out, state_dir)
     written = [str(path) for path in (merged.junit, merged.report, merged.artifacts) if path is not None]
     print(f"authprobe merge: {merged.checks} checks from {merged.shards} shards, each once: "
-          f"{', '.join(written)}")
+          f"{', '.join(written)}" + (f"; {merged.journals} run journal(s) with users left, for one "
+                                     "authprobe sweep" if merged.journals else ""))
     return 0
