@@ -8,9 +8,9 @@ Every ceremony is the page's own JavaScript talking to the tab's virtual authent
 (authprobe.oob.authenticator); the flows press buttons and read where the page lands. The
 captures and rewrites stand in the browser, through `page.route`: the requests the page
 makes are the app's own, only held, copied or changed there. Apps whose page carries the
-options in its HTML and posts the assertion as a form field (Flask-Security-Too) are met
-in the page too: options where its script hands them to `navigator.credentials`, the
-assertion in the form body.
+options in its HTML and posts the assertion as a form field are met in the page too:
+options where its script hands them to `navigator.credentials`, the assertion in the form
+body.
 """
 
 from __future__ import annotations

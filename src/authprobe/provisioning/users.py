@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from authprobe.errors import ProvisioningUnavailable
 from authprobe.oob.otp import Totp
+from authprobe.profile import Operation
 from authprobe.provisioning.channels import Account, Provisioner
 from authprobe.provisioning.pool import AccountPool
 from authprobe.provisioning.removal import remove_within
@@ -172,15 +173,19 @@ class ThrowawayUsers:
     def can_remove_unactivated(self) -> bool:
         """Whether an account that never opened a working activation link can be removed:
         the sign-up channel removes accounts by signing in as them, which such one cannot."""
-        return any(channel.name != "signup" for channel in self.provisioner.order("delete"))
+        return self._removes_without_signing_in("delete")
+
+    def _removes_without_signing_in(self, *operations: Operation) -> bool:
+        """Whether a channel other than sign-up (which signs in as the user) does one of these."""
+        return any(channel.name != "signup" for operation in operations
+                   for channel in self.provisioner.order(operation))
 
     def cannot_lock(self) -> str | None:
         """Why a check must not lock one of this run's accounts by wrong guesses (None: it may)."""
         if self._pool is not None:
             return ("E2E_POOL lends this run its accounts: a locked one would stay locked for the "
                     "next run")
-        if not any(channel.name != "signup" for operation in ("delete", "deactivate")
-                   for channel in self.provisioner.order(operation)):
+        if not self._removes_without_signing_in("delete", "deactivate"):
             return ("throwaway users are removed only by signing in as them (the sign-up channel), "
                     "which a locked account cannot: state an admin API, admin screen or command "
                     "channel that deletes or deactivates users")
