@@ -7,11 +7,11 @@ each client names the untrusted certificate in one sentence; with it, each gets 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
 import secrets
-import socket
 import ssl
 import subprocess
 import sys
@@ -45,49 +45,51 @@ UNTRUSTED = "presents a certificate this machine does not trust"
 
 @contextlib.contextmanager
 def tls_front(cert: trustme.LeafCert, upstream_port: int) -> Iterator[int]:
-    """TLS on a port of its own, the plain bytes to and from 127.0.0.1:`upstream_port`."""
+    """TLS on a port of its own, the plain bytes to and from 127.0.0.1:`upstream_port`.
+
+    On an asyncio loop in a thread: its TLS is one state machine per connection, where an
+    SSLSocket read by one thread and written by another (one per direction) is not safe
+    (OpenSSL's object is not thread-safe: under load the client now and then saw EOF)."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
+    loop = asyncio.new_event_loop()
+    # a client that refuses our certificate is what the tests expect: not an error to log
+    loop.set_exception_handler(lambda _loop, _context: None)
 
-    def pipe(source: socket.socket, sink: socket.socket) -> None:
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+            if sink.can_write_eof():
+                sink.write_eof()
 
-    def serve_one(conn: socket.socket) -> None:
+    async def serve_one(client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
         try:
-            secure = context.wrap_socket(conn, server_side=True)
-        except (OSError, ssl.SSLError):
-            conn.close()  # the client refused our certificate: what the tests expect of it
+            upstream_in, upstream_out = await asyncio.open_connection("127.0.0.1", upstream_port)
+        except OSError:
+            client_out.close()
             return
-        with secure, socket.create_connection(("127.0.0.1", upstream_port)) as upstream:
-            back = threading.Thread(target=pipe, args=(upstream, secure), daemon=True)
-            back.start()
-            pipe(secure, upstream)
-            back.join(10)
+        await asyncio.gather(pipe(client_in, upstream_out), pipe(upstream_in, client_out))
+        for writer in (upstream_out, client_out):
+            writer.close()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            conn.settimeout(15)
-            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
+    server = loop.run_until_complete(
+        asyncio.start_server(serve_one, "127.0.0.1", 0, ssl=context))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield server.getsockname()[1]
+        yield server.sockets[0].getsockname()[1]
     finally:
-        stop.set()
-        thread.join()
-        server.close()
+        async def close() -> None:
+            server.close()
+            for task in asyncio.all_tasks() - {asyncio.current_task()}:
+                task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 @pytest.fixture(scope="module")
