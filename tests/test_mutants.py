@@ -21,6 +21,7 @@ from authprobe.selftest.mutants import (
     PLAIN,
     Plan,
     SuiteRun,
+    clean_from_junit,
     clean_selection,
     confirm_catches,
     failures,
@@ -152,12 +153,47 @@ def test_only_catches_the_clean_run_did_not_pass_are_confirmed_again(
     monkeypatch.setattr("authprobe.selftest.mutants.run_suite", clean_check)
     runs = [SuiteRun("a", "failed", "t1", "x", 1.0), SuiteRun("b", "failed", "t2", "y", 1.0),
             SuiteRun("c", "failed", "t3", "z", 1.0)]
-    whole = SuiteRun(None, "passed", None, "", 9.0, skipped=("t3",))
-    assert confirm_catches(runs, 2, {}, PLAIN, passed_clean(whole, [])) == runs
+    whole = SuiteRun(None, "passed", None, "", 9.0, skipped=("t3",), passed=("t1", "t2"))
+    assert confirm_catches(runs, 2, {}, PLAIN, passed_clean(whole)) == runs
     assert confirming == [["t3"]]  # skipped in the clean run: not yet seen passing
     confirming.clear()
-    confirm_catches(runs, 2, {}, PLAIN, passed_clean(SuiteRun(None, "passed", None, "", 2.0), ["t1"]))
+    only = SuiteRun(None, "passed", None, "", 2.0, passed=("t1",))
+    confirm_catches(runs, 2, {}, PLAIN, passed_clean(only))
     assert confirming == [["t2", "t3"]]  # the --only clean run ran t1 alone
+
+
+SESSIONS = "e2e.test_sessions"
+
+
+def _junit(path: Path, *cases: str) -> Path:
+    path.write_text(f'<testsuites><testsuite time="12.5">{"".join(cases)}</testsuite></testsuites>')
+    return path
+
+
+def test_an_earlier_clean_junit_stands_for_the_clean_run_and_a_red_or_empty_one_does_not(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    green = clean_from_junit(_junit(
+        tmp_path / "green.xml",
+        f'<testcase classname="{SESSIONS}" name="test_a[chromium]"/>',
+        f'<testcase classname="{SESSIONS}" name="test_b[chromium]"><skipped message="no"/></testcase>'))
+    assert green.outcome == "passed" and green.seconds == 12.5, green
+    assert passed_clean(green)("e2e/test_sessions.py::test_a[chromium]")
+    assert not passed_clean(green)("e2e/test_sessions.py::test_b[chromium]")  # skipped there
+    assert not passed_clean(green)("e2e/test_login.py::test_c[chromium]")  # not in that run
+    red = clean_from_junit(_junit(
+        tmp_path / "red.xml",
+        f'<testcase classname="{SESSIONS}" name="test_a[chromium]"><failure message="AssertionError: '
+        'still signed in"/></testcase>'))
+    assert red.verdict == "FAILED" and red.test == "e2e/test_sessions.py::test_a[chromium]", red
+    # the command: a red one runs no defect, one that passed nothing or is missing is a sentence
+    assert main(["mutants", "--only", "client_only_logout", "--clean-junit", str(tmp_path / "red.xml")]) == 1
+    assert "Fix the clean run first" in capsys.readouterr().out
+    empty = _junit(tmp_path / "empty.xml")
+    assert main(["mutants", "--only", "client_only_logout", "--clean-junit", str(empty)]) == 2
+    assert capsys.readouterr().err.strip().endswith("against the clean sandbox.")
+    assert main(["mutants", "--clean-junit", str(tmp_path / "nowhere.xml")]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("authprobe: --clean-junit ") and "does not exist" in said, said
 
 
 def test_a_plan_gives_every_run_its_profile_and_pytest_arguments(tmp_path: Path) -> None:
@@ -172,12 +208,16 @@ def test_a_plan_gives_every_run_its_profile_and_pytest_arguments(tmp_path: Path)
 
 @pytest.mark.mutation
 def test_mutation_matrix_catches_every_seeded_defect(tmp_path: Path) -> None:
-    """The real thing: the unchanged e2e suite, a clean sandbox, then one per defect."""
+    """The real thing: the unchanged e2e suite, a clean sandbox, then one per defect. CI has just
+    run the suite against the clean sandbox and names its JUnit (AUTHPROBE_CI_CLEAN_JUNIT): the
+    matrix takes the clean run from it instead of running it again."""
     order = tmp_path / "mutants-order.json"
     if DEFAULT_ORDER_FILE.is_file():
         shutil.copy(DEFAULT_ORDER_FILE, order)  # CI reads the memory but never rewrites it
+    clean = os.environ.get("AUTHPROBE_CI_CLEAN_JUNIT")
     result = subprocess.run(
-        [sys.executable, "-m", "authprobe.cli", "mutants", "--json", *MATRIX_ARGS],
+        [sys.executable, "-m", "authprobe.cli", "mutants", "--json", *MATRIX_ARGS,
+         *(["--clean-junit", clean] if clean else [])],
         cwd=ROOT, env={**os.environ, ORDER_ENV: str(order)}, capture_output=True, text=True,
         timeout=30 * 60,
     )

@@ -252,10 +252,12 @@ def test_installed_from_a_wheel_into_a_teams_repository(tmp_path: Path) -> None:
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "✗" not in doctor.stdout and "browser: chromium" in doctor.stdout
 
-        # the whole suite from the wheel ran above (sandbox); here the profile's checks of sign-in and
-        # sessions, an accepted risk among them (.ci/run runs every check against this stack)
+        # checks from the wheel ran above (sandbox); here what the copied .env decides: the key
+        # rotation checks skip for the hook token left commented (issue 31: they failed with a 404),
+        # a check signs in, an accepted risk xfails (.ci/run runs every check against this stack)
         run = subprocess.run([str(authprobe), "run", "--target", "myapp.toml", "-q", "-n", "2", "-rs",
-                              "-m", "login or sessions or hygiene"],
+                              "-k", "key_rotation or logout_ends_the_session_on_the_server or "
+                              "wrong_password_and_unknown_email"],
                              cwd=home, env=clean_env, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
         summary = run.stdout.strip().splitlines()[-1]

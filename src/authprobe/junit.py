@@ -91,14 +91,28 @@ def lead_with_findings(junit_xml: Path) -> None:
         tree.write(junit_xml, encoding="utf-8", xml_declaration=True)
 
 
-def skipped(junit_xml: Path, root: Path = ROOT) -> list[str]:
-    """The node id of each skipped test case, in run order."""
+def _cases(junit_xml: Path, root: Path, outcome: str) -> list[str]:
+    """The node id of each test case with this outcome ("skipped", or "passed": neither skipped,
+    failed nor errored), in run order."""
     try:
         tree = ET.parse(junit_xml)
     except (OSError, ET.ParseError):
         return []
+    marks = ("skipped",) if outcome == "skipped" else ("skipped", "failure", "error")
+    wanted = outcome == "skipped"
     return [_node_id(case.get("classname", ""), case.get("name", ""), root)
-            for case in tree.iter("testcase") if case.find("skipped") is not None]
+            for case in tree.iter("testcase")
+            if any(case.find(mark) is not None for mark in marks) == wanted]
+
+
+def skipped(junit_xml: Path, root: Path = ROOT) -> list[str]:
+    """The node id of each skipped test case, in run order."""
+    return _cases(junit_xml, root, "skipped")
+
+
+def passed(junit_xml: Path, root: Path = ROOT) -> list[str]:
+    """The node id of each test case that passed, in run order."""
+    return _cases(junit_xml, root, "passed")
 
 
 def stop_reason(returncode: int, output: str) -> str:

@@ -15,6 +15,8 @@ examples:
   authprobe mutants --only client_only_logout        one defect; the clean run only for its catcher
   authprobe mutants --target targets/shapes/realtime.toml --only idle_timeout_not_enforced \\
       --jobs 4 -- -m expiry --realtime-max 2m        the real-time lane's matrix
+  pytest e2e/ --browser chromium -n 2 --junitxml clean.xml && \
+      authprobe mutants --clean-junit clean.xml      after a clean run (as CI does): not again
 """
 
 
@@ -36,6 +38,10 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("--target", default="sandbox", metavar="PROFILE",
                         help="a profile of the built-in sandbox or of one of its shapes, e.g. "
                         "targets/shapes/realtime.toml (default: sandbox)")
+    parser.add_argument("--clean-junit", type=Path, metavar="FILE",
+                        help="the clean run's verdicts from this JUnit XML (the e2e suite just run "
+                        "against the clean sandbox with the same profile and arguments) instead "
+                        "of running it again; its checks then need no confirmation")
     handled_by(parser, run, passes_extra=True)
 
 
@@ -50,6 +56,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
                   "profile such as targets/shapes/realtime.toml.", file=sys.stderr)
             return 2
         target = str(path.resolve())
+    if args.clean_junit is not None and not args.clean_junit.is_file():
+        print(f"authprobe: --clean-junit {args.clean_junit} does not exist; give the --junitxml "
+              "file of the e2e suite's run against the clean sandbox, or leave the option out.",
+              file=sys.stderr)
+        return 2
     plan = Plan(target, tuple(arg for arg in extra if arg != "--"))
     return mutants_command(list_only=args.list, only=args.only, as_json=args.json, jobs=args.jobs,
-                           plan=plan)
+                           plan=plan, clean_junit=args.clean_junit)

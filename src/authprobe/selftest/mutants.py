@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -34,8 +35,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from authprobe.errors import UnknownDefectError
+from authprobe.errors import ConfigError, UnknownDefectError
 from authprobe.junit import failures
+from authprobe.junit import passed as passed_tests
 from authprobe.junit import skipped as skipped_tests
 from authprobe.junit import stop_reason as _stop_reason
 from authprobe.plugin.realtime import check_of
@@ -68,6 +70,7 @@ class SuiteRun:
     seconds: float
     failed: tuple[str, ...] = ()  # every failing node id (one with -x); for the flakiness bench
     skipped: tuple[str, ...] = ()  # a clean run's skips: a check that skips catches nothing
+    passed: tuple[str, ...] = ()  # a clean run's passes: what a catch by these tests needs
 
     @property
     def verdict(self) -> str:
@@ -76,7 +79,7 @@ class SuiteRun:
         return {"passed": "ESCAPED", "failed": "caught", "error": "error"}[self.outcome]
 
     def as_dict(self) -> dict[str, object]:
-        fields = {key: value for key, value in asdict(self).items() if key != "failed"}
+        fields = {key: value for key, value in asdict(self).items() if key not in ("failed", "passed")}
         fields["skipped"] = list(self.skipped)
         return {**fields, "seconds": round(self.seconds, 1), "result": self.verdict}
 
@@ -156,14 +159,40 @@ def run_suite(defect: str | None, first: list[str], *, stop_first: bool = True,
                 _LIVE.discard(process)
         seconds = time.monotonic() - started
         if process.returncode == 0:
-            return SuiteRun(defect, "passed", None, "", seconds,
-                            skipped=tuple(check_of(node) for node in skipped_tests(junit)))
+            return _green(defect, junit, seconds)
         # a real-time arm that fails is its check failing: the check is what a confirmation runs
         failed = [(check_of(node), line) for node, line in failures(junit)] if process.returncode == 1 else []
         if not failed:
             return SuiteRun(defect, "error", None, _stop_reason(process.returncode, output), seconds)
         return SuiteRun(defect, "failed", failed[0][0], failed[0][1], seconds,
                         tuple(node for node, _ in failed))
+
+
+def _green(defect: str | None, junit: Path, seconds: float, message: str = "") -> SuiteRun:
+    """A run with no failure, with what it passed and skipped (a real-time arm as its check)."""
+    return SuiteRun(defect, "passed", None, message, seconds,
+                    skipped=tuple(check_of(node) for node in skipped_tests(junit)),
+                    passed=tuple(check_of(node) for node in passed_tests(junit)))
+
+
+def clean_from_junit(junit: Path) -> SuiteRun:
+    """The clean run as an earlier run's JUnit says (`--clean-junit`: the suite CI has just run
+    against the clean sandbox), instead of running it again."""
+    failed = failures(junit)
+    if failed:
+        node, line = failed[0]
+        return SuiteRun(None, "failed", check_of(node), line, 0.0, tuple(node for node, _ in failed))
+    try:
+        suites = ET.parse(junit).getroot().iter("testsuite")
+        seconds = sum(float(suite.get("time") or 0) for suite in suites)
+    except (OSError, ET.ParseError, ValueError):
+        seconds = 0.0
+    run = _green(None, junit, seconds, f"from {junit}, not run again")
+    if not run.passed:
+        raise ConfigError(f"--clean-junit {junit} is not the JUnit XML of a run that passed any "
+                          "check; give the --junitxml file of the e2e suite's run against the "
+                          "clean sandbox.")
+    return run
 
 
 def confirmed_run(defect: str, first: list[str], plan: Plan = PLAIN) -> SuiteRun:
@@ -185,11 +214,11 @@ def confirmed_run(defect: str, first: list[str], plan: Plan = PLAIN) -> SuiteRun
                    message=f"unconfirmed: {run.test} also failed on the clean sandbox (flaky)")
 
 
-def passed_clean(clean: SuiteRun, selected: list[str]) -> Callable[[str], bool]:
-    """Whether a test passed in the green clean run: it ran there (the whole suite, or the
-    selection) and was not skipped."""
-    skipped = set(clean.skipped)
-    return lambda test: test not in skipped and (not selected or test in selected)
+def passed_clean(clean: SuiteRun) -> Callable[[str], bool]:
+    """Whether a check passed in the green clean run (a real-time check: none of its arms
+    skipped)."""
+    passed = set(clean.passed) - set(clean.skipped)
+    return lambda test: test in passed
 
 
 def confirm_catches(runs: list[SuiteRun], jobs: int, memory: dict[str, str], plan: Plan = PLAIN,
@@ -308,8 +337,10 @@ class Progress:
     run's time until one has finished), so a long matrix never looks hung."""
 
     def __init__(self, total: int, jobs: int, write: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic, every_s: float = 15.0) -> None:
+                 clock: Callable[[], float] = time.monotonic, every_s: float = 15.0,
+                 clean_first: str = "the clean suite") -> None:
         self.total, self.jobs, self.every_s = total, max(jobs, 1), every_s
+        self.clean_first = clean_first
         self._write = write or (lambda line: print(line, file=sys.stderr, flush=True))
         self._clock = clock
         self._started = clock()
@@ -320,7 +351,7 @@ class Progress:
         self._ticker: threading.Thread | None = None
 
     def start(self) -> None:
-        self._write(f"authprobe mutants: the clean suite first, then {self.total} defect(s) on "
+        self._write(f"authprobe mutants: {self.clean_first} first, then {self.total} defect(s) on "
                     f"{self.jobs} job(s); a line every {self.every_s:g} s")
         self._ticker = threading.Thread(target=self._tick, daemon=True, name="mutants-progress")
         self._ticker.start()
@@ -377,13 +408,20 @@ def clean_selection(only: list[str] | None, memory: dict[str, str], plan: Plan) 
 
 
 def _run_matrix(defects: list[str], jobs: int, progress: Progress, plan: Plan = PLAIN,
-                only: list[str] | None = None) -> tuple[SuiteRun, list[SuiteRun]]:
-    """The clean run, then (only if it is green) each defect; runs in catalogue order."""
+                only: list[str] | None = None,
+                clean_junit: Path | None = None) -> tuple[SuiteRun, list[SuiteRun]]:
+    """The clean run (or an earlier one's JUnit), then (only if it is green) each defect; runs in
+    catalogue order."""
     path = order_file()
     memory = load_order(path)
-    tests, why = clean_selection(only, memory, plan)
-    print(f"[clean] {why}", file=sys.stderr, flush=True)
-    clean = run_suite(None, [], workers=jobs, tests=tests or None, plan=plan)
+    if clean_junit is not None:
+        clean = clean_from_junit(clean_junit)
+        print(f"[clean] from {clean_junit}: {len(clean.passed)} passed, {len(clean.skipped)} "
+              "skipped (not run again)", file=sys.stderr, flush=True)
+    else:
+        tests, why = clean_selection(only, memory, plan)
+        print(f"[clean] {why}", file=sys.stderr, flush=True)
+        clean = run_suite(None, [], workers=jobs, tests=tests or None, plan=plan)
     _progress(0, len(defects), clean)
     runs: list[SuiteRun] = []
     if clean.outcome == "passed":
@@ -406,7 +444,7 @@ def _run_matrix(defects: list[str], jobs: int, progress: Progress, plan: Plan = 
             _kill_live()
             raise
         pool.shutdown()
-        already = passed_clean(clean, tests)
+        already = passed_clean(clean)
         caught = len({run.test for run in runs if run.outcome == "failed" and not already(run.test or "")})
         if caught:
             print(f"[confirm] the {caught} catching test(s) the clean run did not pass, on one clean "
@@ -419,7 +457,7 @@ def _run_matrix(defects: list[str], jobs: int, progress: Progress, plan: Plan = 
 
 
 def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, jobs: int,
-                    plan: Plan = PLAIN) -> int:
+                    plan: Plan = PLAIN, clean_junit: Path | None = None) -> int:
     """Entry point of `authprobe mutants`; exit 0 only if clean is green and nothing escaped."""
     if list_only:
         width = max(len(name) for name in CATALOGUE)
@@ -437,10 +475,14 @@ def mutants_command(*, list_only: bool, only: list[str] | None, as_json: bool, j
     defects = [name for name in CATALOGUE if name in chosen]
 
     started = time.monotonic()
-    progress = Progress(len(defects), jobs)
+    progress = Progress(len(defects), jobs, clean_first="the clean suite" if clean_junit is None
+                        else f"the clean run's JUnit ({clean_junit})")
     progress.start()
     try:
-        clean, runs = _run_matrix(defects, jobs, progress, plan, only)
+        clean, runs = _run_matrix(defects, jobs, progress, plan, only, clean_junit)
+    except ConfigError as exc:
+        print(f"authprobe: {exc}", file=sys.stderr)
+        return 2
     finally:
         progress.stop()
     total_s = time.monotonic() - started
