@@ -42,6 +42,30 @@ def test_a_busy_port_is_one_sentence(command: list[str], busy_port: int, tmp_pat
     assert done.stdout == ""
 
 
+GAP = """
+import sys
+import authprobe.sandbox.launcher as launcher
+from authprobe.sandbox.server import main
+checked, calls = launcher.check_ports_free, []
+def in_the_gap(args):  # the first check finds the port free; it is taken before the bind
+    calls.append(args)
+    if len(calls) > 1:
+        checked(args)
+launcher.check_ports_free = in_the_gap
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_port_taken_between_the_check_and_the_bind_is_the_same_sentence(
+        busy_port: int, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", GAP, "--port", "0", "--imap-port", str(busy_port)],
+                          cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == (f"Port {busy_port} on 127.0.0.1 (--imap-port) is already in use, perhaps "
+                           "by another target still running: stop it, or pass --imap-port 0 for a "
+                           "free port.\n")
+
+
 def test_load_says_what_it_is_doing_while_it_runs(tmp_path: Path) -> None:
     """Each stage's line arrives on stderr while the run goes on, before the result on stdout."""
     started = time.monotonic()

@@ -96,6 +96,30 @@ def test_a_check_two_shards_both_ran_is_refused(shards: tuple[Path, Path], tmp_p
     assert "two shards ran the same checks" in said and "--group" in said and said.count("\n") == 1, said
 
 
+def test_a_shard_that_sent_nothing_is_a_failure_of_the_merged_report(
+        shards: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--expect 2 with one shard folder: the shard's checks still merge, the JUnit gets one failed
+    case saying the other shard's checks are missing, the HTML report says it, and exit 1."""
+    assert main(["merge", str(shards[0]), "--expect", "2", "--out", str(tmp_path)]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("authprobe merge: 1 of the 2 shards sent no results") and said.count("\n") == 1
+    xml = JUnitXml.fromfile(str(tmp_path / "reports/junit.xml"))
+    cases = {case.name: case for suite in xml for case in suite}
+    lacking = cases.pop("every_shard_sent_its_results")
+    assert lacking.classname == "authprobe.merge" and not lacking.is_passed
+    assert "their checks are missing from this report" in lacking.result[0].message
+    assert cases and all(name.startswith("test_") for name in cases)  # the first shard's, merged
+    assert xml.failures == 1 + sum(not c.is_passed and not c.is_skipped for c in cases.values())
+    assert "1 of the 2 shards sent no results" in (tmp_path / "reports/report.html").read_text()
+    # all of them sent theirs: no such case, exit 0; more folders than expected: one sentence
+    assert main(["merge", *map(str, shards), "--expect", "2", "--out", str(tmp_path / "all")]) == 0
+    assert "every_shard_sent" not in (tmp_path / "all/reports/junit.xml").read_text()
+    capsys.readouterr()
+    assert main(["merge", *map(str, shards), "--expect", "1", "--out", str(tmp_path / "x")]) == 2
+    said = capsys.readouterr().err
+    assert "2 shard folders for --expect 1" in said and said.count("\n") == 1, said
+
+
 def test_a_shard_without_its_junit_is_refused(shards: tuple[Path, Path], tmp_path: Path) -> None:
     with pytest.raises(MergeError, match="reports/junit.xml is missing"):
         merge_shards([shards[0], tmp_path / "shard-9"], tmp_path / "out")
@@ -108,7 +132,7 @@ def test_the_generated_nightly_splits_the_suite_and_merges_it(kind: str) -> None
         assert "group: [1, 2]" in text and '--splits 2 --group "${{ matrix.group }}"' in text
     else:
         assert "parallel: 2" in text and '--splits "$CI_NODE_TOTAL" --group "$CI_NODE_INDEX"' in text
-    assert "authprobe merge shards/*" in text
+    assert "authprobe merge --expect 2 shards/*" in text  # a shard that sent nothing is a failure
     merged = text[text.index("authprobe merge"):]
     assert "authprobe scan reports test-results" in merged, "the merged whole is scanned once"
 

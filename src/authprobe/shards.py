@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from junitparser import JUnitXml, TestSuite
+from junitparser import Failure, JUnitXml, TestCase, TestSuite
 
 from authprobe.errors import MergeError
 
@@ -48,28 +48,48 @@ class Merged:
     checks: int
     shards: int
     journals: int = 0  # run journals with users still pending, gathered for one `authprobe sweep`
+    missing: int = 0  # shards of `expect` that sent no folder: their checks are not in the report
+
+    @property
+    def missing_sentence(self) -> str:
+        return missing_shards(self.missing, self.shards + self.missing)
 
 
-def merge_shards(shards: list[Path], out: Path, state_dir: Path = Path(".authprobe")) -> Merged:
+def missing_shards(missing: int, expected: int) -> str:
+    """What a report lacks, said once (the merged JUnit carries it as a failed case)."""
+    return (f"{missing} of the {expected} shards sent no results: their checks are missing from "
+            "this report; see those shards' jobs (a run that stopped early, or a scan that kept "
+            "their files back).")
+
+
+def merge_shards(shards: list[Path], out: Path, state_dir: Path = Path(".authprobe"),
+                 expect: int | None = None) -> Merged:
     """Merge every shard folder into `out` (created); nothing in a shard is changed. Each shard's
     run journals (`state_dir`/runs: the users its run could not remove) go to `out`/`state_dir`,
-    so one `authprobe sweep` there removes what every shard left."""
+    so one `authprobe sweep` there removes what every shard left. With `expect` (the night's
+    number of shards), shards that sent nothing are a failed case of the merged JUnit and a line
+    of the HTML report, so a half night never reads as a green one."""
     if not shards:
         raise MergeError("no shard folder given: name each shard's folder (reports/ and test-results/ "
                          "inside it).")
-    missing = [str(shard / JUNIT) for shard in shards if not (shard / JUNIT).is_file()]
-    if missing:
-        raise MergeError(f"{missing[0]} is missing: each shard's folder needs the run's {JUNIT} "
+    if expect is not None and len(shards) > expect:
+        raise MergeError(f"{len(shards)} shard folders for --expect {expect}: give the number of "
+                         "shards the night ran (pytest-split's --splits).")
+    without = [str(shard / JUNIT) for shard in shards if not (shard / JUNIT).is_file()]
+    if without:
+        raise MergeError(f"{without[0]} is missing: each shard's folder needs the run's {JUNIT} "
                          "(authprobe run --junitxml=reports/junit.xml).")
-    checks = merge_junit([shard / JUNIT for shard in shards], out / JUNIT)
     reports = [shard / REPORT for shard in shards if (shard / REPORT).is_file()]
     if reports and len(reports) != len(shards):
         raise MergeError(f"only {len(reports)} of {len(shards)} shards have {REPORT}: a merged report "
                          "would lack checks; run every shard with --html=reports/report.html.")
-    report = merge_html(reports, out / REPORT) if reports else None
+    missing = 0 if expect is None else expect - len(shards)
+    lacking = missing_shards(missing, len(shards) + missing) if missing else None
+    checks = merge_junit([shard / JUNIT for shard in shards], out / JUNIT, lacking)
+    report = merge_html(reports, out / REPORT, lacking) if reports else None
     artifacts = merge_artifacts([shard / ARTIFACTS for shard in shards], out / ARTIFACTS)
     journals = gather_journals([shard / state_dir / RUNS for shard in shards], out / state_dir / RUNS)
-    return Merged(out / JUNIT, report, artifacts, checks, len(shards), journals)
+    return Merged(out / JUNIT, report, artifacts, checks, len(shards), journals, missing)
 
 
 def gather_journals(folders: list[Path], out: Path) -> int:
@@ -84,8 +104,9 @@ def gather_journals(folders: list[Path], out: Path) -> int:
     return len(journals)
 
 
-def merge_junit(paths: list[Path], out: Path) -> int:
-    """One JUnit file holding every shard's suites, totals recounted; returns its test cases."""
+def merge_junit(paths: list[Path], out: Path, lacking: str | None = None) -> int:
+    """One JUnit file holding every shard's suites, totals recounted; returns its test cases (of
+    the shards). `lacking`: the shards that sent nothing, as one failed case of its own suite."""
     merged = JUnitXml()
     seen: dict[tuple[str, str], Path] = {}
     for path in paths:
@@ -102,6 +123,13 @@ def merge_junit(paths: list[Path], out: Path) -> int:
                     raise _twice(f"{key[0]}::{key[1]}", seen[key], path)
                 seen[key] = path
             merged.add_testsuite(suite)
+    if lacking is not None:
+        case = TestCase("every_shard_sent_its_results", "authprobe.merge")
+        case.result = [Failure(lacking)]
+        suite = TestSuite("authprobe merge")
+        suite.add_testcase(case)
+        suite.update_statistics()
+        merged.add_testsuite(suite)
     merged.update_statistics()
     out.parent.mkdir(parents=True, exist_ok=True)
     merged.write(str(out))
@@ -122,8 +150,9 @@ def _blob(page: str, path: Path) -> dict[str, Any]:
     return data
 
 
-def merge_html(paths: list[Path], out: Path) -> Path:
-    """One pytest-html report: every shard's results, the summary's counts and run line recounted."""
+def merge_html(paths: list[Path], out: Path, lacking: str | None = None) -> Path:
+    """One pytest-html report: every shard's results, the summary's counts and run line recounted
+    (`lacking`, the shards that sent nothing, said in that line)."""
     pages = [path.read_text(encoding="utf-8") for path in paths]
     data = _blob(pages[0], paths[0])
     tests: dict[str, list[dict[str, Any]]] = {}
@@ -142,8 +171,9 @@ def merge_html(paths: list[Path], out: Path) -> Path:
     page = _BLOB.sub(lambda m: m.group(1) + html.escape(json.dumps(data)) + m.group(3), pages[0], count=1)
     page = _FILTER.sub(lambda m: _filter(m.group(1), m.group(2), counts.get(m.group(1), 0)), page)
     ran = sum(counts.get(outcome, 0) for outcome in COUNTED)
+    said = f" {html.escape(lacking)}" if lacking else ""
     page = _RUN_COUNT.sub(f'<p class="run-count">{ran} {"tests" if ran != 1 else "test"} on '
-                          f'{len(paths)} shards.</p>', page, count=1)
+                          f'{len(paths)} shards.{said}</p>', page, count=1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

@@ -230,7 +230,20 @@ def run(target: BuiltInTarget[Options], argv: Sequence[str] | None = None) -> in
     except refused as exc:
         print(exc, file=sys.stderr)
         return USAGE_ERROR
-    return run_until_stopped(_serve(target, args, options))
+    try:
+        return run_until_stopped(_serve(target, args, options))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        # taken between the check above and the bind: the same sentence, naming its flag
+        try:
+            check_ports_free(args)
+        except PortInUse as taken:
+            print(taken, file=sys.stderr)
+        else:
+            print(f"A port was taken while the target started ({exc.strerror}) and is free again; "
+                  "start it again, or pass 0 for its port.", file=sys.stderr)
+        return USAGE_ERROR
 
 
 PORT_FLAGS = ("port", "smtp_port", "imap_port", "sms_port")
