@@ -30,8 +30,8 @@ ADMIN_EMAIL = "admin@sandbox.test"
 ADMIN_PASSWORD = "seeded admin password"
 HOOK_TOKEN = "django-hook-token"
 IMAP_PASSWORD = "django-imap-password"
-MISCONFIGURATIONS = ["password_change_keeps_sessions", "revealing_reset", "signed_cookie_sessions",
-                     "verification_optional"]
+MISCONFIGURATIONS = ["otp_unthrottled", "password_change_keeps_sessions", "revealing_reset",
+                     "signed_cookie_sessions", "verification_optional"]
 
 
 def _start(*args: str, test_mode: bool = True, **env: str) -> Running:
@@ -63,7 +63,7 @@ def clean() -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def misconfigured() -> Iterator[Running]:
-    """All four misconfigurations at once: each touches a different part of the project."""
+    """All five misconfigurations at once: each touches a different part of the project."""
     args = [arg for name in MISCONFIGURATIONS for arg in ("--misconfigure", name)]
     running = _start(*args, SANDBOX_HOOK_TOKEN=HOOK_TOKEN)
     yield running

@@ -60,3 +60,29 @@ def test_a_lockout_promise_beyond_what_a_check_will_guess_is_one_sentence(tmp_pa
     assert "lockout.password.attempts" in message and "50" in message, message
     typo = refusal(tmp_path, 'name = "x"\n[lockout]\nunlock = ["mail"]\n')
     assert "lockout.unlock" in typo and "reset" in typo, typo
+
+
+def test_a_second_factor_backoff_states_its_delay_and_the_check_paces_by_it(tmp_path: Path) -> None:
+    """kind = "backoff": each wrong code's delay doubles; the check waits each out so the next
+    wrong code counts, then wants the last delay to refuse the right code. A lock has no delay."""
+    path = tmp_path / "backoff.toml"
+    path.write_text('name = "x"\n[lockout]\nsecond_factor = { kind = "backoff", attempts = 3, '
+                    'first_delay_seconds = 1.5 }\n', encoding="utf-8")
+    lockout = load_profile(str(path)).lockout
+    assert lockout is not None and lockout.second_factor is not None
+    backoff = lockout.second_factor
+    assert (backoff.pauses(), backoff.refusal_seconds()) == ([1.5, 3.0], 6.0)
+    path.write_text('name = "x"\n[lockout]\nsecond_factor = { attempts = 4, window_seconds = 60 }\n')
+    lockout = load_profile(str(path)).lockout
+    assert lockout is not None and lockout.second_factor is not None
+    assert (lockout.second_factor.kind, lockout.second_factor.pauses(),
+            lockout.second_factor.refusal_seconds()) == ("lock", [], 60)
+    for toml, said in [
+        ('{ kind = "backoff", attempts = 3 }', "needs first_delay_seconds"),
+        ('{ attempts = 3, first_delay_seconds = 1 }', 'first_delay_seconds belongs to kind = "backoff"'),
+        ('{ kind = "backoff", attempts = 3, first_delay_seconds = 1, window_seconds = 60 }',
+         'window_seconds belongs to kind = "lock"'),
+        ('{ kind = "backoff", attempts = 8, first_delay_seconds = 1 }', "waiting 255 s (at most 120)"),
+    ]:
+        message = refusal(tmp_path, f'name = "x"\n[lockout]\nsecond_factor = {toml}\n')
+        assert "lockout.second_factor" in message and said in message, message

@@ -25,7 +25,7 @@ from authprobe.profile.loading import (
     load_profile,
     resolve_profile_path,
 )
-from authprobe.profile.lockout import AddressLimit, Guesses, Lockout
+from authprobe.profile.lockout import AddressLimit, CodeGuesses, Guesses, Lockout
 from authprobe.profile.model import (
     TargetProfile,
 )
@@ -93,6 +93,7 @@ __all__ = [
     "PLACEHOLDER",
     "Passkeys",
     "AddressLimit",
+    "CodeGuesses",
     "Guesses",
     "Lockout",
     "Paths",

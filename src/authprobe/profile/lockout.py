@@ -9,14 +9,15 @@ exceeds `MAX_GUESSES` tries and only ever reaches the profile's own target.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from authprobe.profile._strict import _Strict
 from authprobe.profile.session import _networks
 
 MAX_GUESSES = 50  # a guessing check never tries more than this, whatever a profile states
+MAX_BACKOFF_WAIT_S = 120.0  # nor waits longer than this for a backoff to let the right code in
 Unlock = Literal["time", "reset", "admin"]
 
 
@@ -31,6 +32,51 @@ class Guesses(_Strict):
                           f"allows in the window (at most {MAX_GUESSES}: the checks try one more)")
     window_seconds: float = Field(default=300, gt=0, description="the window they are counted "
                                   "over, and how long the lock lasts")
+
+
+class CodeGuesses(Guesses):
+    """Wrong second-factor codes: a lock after `attempts` (kind "lock"), or a delay after each
+    wrong code that refuses every code and doubles with the next wrong one (kind "backoff", as
+    django-otp's throttling): the check then paces its wrong codes by the delays, wants the right
+    code refused at once after the last, and taken once that delay has passed."""
+
+    kind: Literal["lock", "backoff"] = Field(default="lock", description="lock: `attempts` wrong "
+                                             "codes lock the account for `window_seconds`; backoff: "
+                                             "each wrong code delays the next try, doubling")
+    first_delay_seconds: float | None = Field(
+        default=None, gt=0, examples=[1], description="backoff: how long the first wrong code "
+        "refuses every code (each further wrong code doubles it); unset for a lock")
+
+    @model_validator(mode="after")
+    def _delay_goes_with_backoff(self) -> Self:
+        if self.kind == "lock":
+            if self.first_delay_seconds is not None:
+                raise ValueError('first_delay_seconds belongs to kind = "backoff"; a lock counts '
+                                 "attempts over window_seconds")
+            return self
+        if self.first_delay_seconds is None:
+            raise ValueError('kind = "backoff" needs first_delay_seconds: how long the first wrong '
+                             "code refuses every code (doubled after each further one)")
+        if "window_seconds" in self.model_fields_set:
+            raise ValueError('window_seconds belongs to kind = "lock"; a backoff states '
+                             "first_delay_seconds")
+        if (waited := sum(self.pauses()) + self.refusal_seconds()) > MAX_BACKOFF_WAIT_S:
+            raise ValueError(f"this backoff would keep the check waiting {waited:g} s (at most "
+                             f"{MAX_BACKOFF_WAIT_S:g}); state fewer attempts")
+        return self
+
+    def pauses(self) -> list[float]:
+        """How long to wait after each wrong code but the last, so the next one counts (a backoff
+        refuses codes sent during its delay without counting them); none for a lock."""
+        if self.first_delay_seconds is None:
+            return []
+        return [float(self.first_delay_seconds * 2 ** number) for number in range(self.attempts - 1)]
+
+    def refusal_seconds(self) -> float:
+        """How long every code is refused after the last wrong one."""
+        if self.first_delay_seconds is None:
+            return self.window_seconds
+        return float(self.first_delay_seconds * 2 ** (self.attempts - 1))
 
 
 class AddressLimit(Guesses):
@@ -48,9 +94,12 @@ class Lockout(_Strict):
     password: Guesses | None = Field(default=None, examples=[{"attempts": 5, "window_seconds": 300}],
                                      description="wrong passwords that lock an account for every "
                                      "browser and address; unset: the password lockout checks skip")
-    second_factor: Guesses | None = Field(
-        default=None, examples=[{"attempts": 5}], description="wrong TOTP or texted codes after the "
-        "right password before every code of the account is refused; unset: that check skips")
+    second_factor: CodeGuesses | None = Field(
+        default=None, examples=[{"attempts": 5}, {"kind": "backoff", "attempts": 3,
+                                                  "first_delay_seconds": 1}],
+        description="wrong TOTP or texted codes after the right password before every code of the "
+        "account is refused (a lock), or the delay each wrong code puts before the next try (a "
+        "backoff); unset: that check skips")
     unlock: list[Unlock] = Field(default_factory=_by_time, description="what lets a locked "
                                  "user back in: the window passing, a password reset by mail, an "
                                  "admin; with reset, the check proves a reset ends the lock")

@@ -22,6 +22,9 @@ HERE = Path(__file__).resolve().parent
 # [lockout] states the same numbers)
 LOCKOUT_FAILURES = 5
 LOCKOUT_COOLOFF = timedelta(minutes=5)
+# django-otp: a wrong TOTP code refuses every code for this many seconds, doubled after each
+# further one ([lockout] second_factor kind = "backoff", first_delay_seconds)
+TOTP_THROTTLE_FACTOR = 1
 
 # name -> what it changes (one line each, as src/authprobe/sandbox/defects.py does for the sandbox)
 MISCONFIGURATIONS: dict[str, str] = {
@@ -37,6 +40,9 @@ MISCONFIGURATIONS: dict[str, str] = {
     "password_change_keeps_sessions":
         "User.get_session_auth_hash no longer covers the password: other sessions survive a "
         "password change (and a reset)",
+    "otp_unthrottled":
+        "OTP_TOTP_THROTTLE_FACTOR = 0: wrong TOTP codes are never slowed down, so the six digits "
+        "can be guessed at the speed of the network",
 }
 
 
@@ -142,6 +148,7 @@ def build(config: DjangoConfig) -> dict[str, Any]:
         "AXES_COOLOFF_TIME": LOCKOUT_COOLOFF,
         "AXES_RESET_ON_SUCCESS": True,  # a right password forgets the earlier wrong ones
         "AXES_LOCKOUT_TEMPLATE": "registration/locked_out.html",  # one page, known or not
+        "OTP_TOTP_THROTTLE_FACTOR": 0 if "otp_unthrottled" in wrong else TOTP_THROTTLE_FACTOR,
         **mail_and_logging(config),  # mail to the sink, request errors on stderr
         # The project's own switches.
         "AUTHPROBE_TEST_MODE": config.test_mode,
