@@ -15,7 +15,7 @@ examples:
   authprobe mutants --only client_only_logout        one defect; the clean run only for its catcher
   authprobe mutants --target targets/shapes/realtime.toml --only idle_timeout_not_enforced \\
       --jobs 4 -- -m expiry --realtime-max 2m        the real-time lane's matrix
-  pytest e2e/ --browser chromium -n 2 --junitxml clean.xml && \
+  pytest e2e/ --browser chromium -n 2 --junitxml clean.xml && \\
       authprobe mutants --clean-junit clean.xml      after a clean run (as CI does): not again
 """
 
