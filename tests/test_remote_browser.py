@@ -3,7 +3,10 @@ and the cloud grids speak), here a real one on loopback; a wrong server is one s
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,15 +32,42 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(command: list[str], cwd: Path, *flags: str) -> tuple[subprocess.Popen[str], str]:
+@contextlib.contextmanager
+def serve(command: list[str], cwd: Path, *flags: str) -> Iterator[str]:
+    """A `run-server` on a free port, its endpoint; stopped with every process it started
+    (`python -m playwright` runs the node driver as a child, which outlived a plain terminate)."""
     port = free_port()
     process = subprocess.Popen([*command, "run-server", "--host", "127.0.0.1", "--port", str(port),
                                 *flags], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()  # "Listening on ws://127.0.0.1:PORT/"
-    assert "Listening on" in line, line
-    return process, f"ws://127.0.0.1:{port}/"
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "Listening on ws://127.0.0.1:PORT/"
+        assert "Listening on" in line, line
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        _group_gone(process.pid)
+
+
+def _group_gone(group: int) -> None:
+    """Wait until no process of the group is left (the driver ends after the wrapper), else kill it."""
+    ends = time.monotonic() + 10
+    while time.monotonic() < ends:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(group, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +87,8 @@ def run_checks(target: Target, tmp: Path, endpoint: str) -> subprocess.Completed
 
 def test_the_suite_runs_on_a_playwright_run_server(sandbox: Target, tmp_path: Path) -> None:
     # --unsafe: the server may use the browser path and args this run sends (loopback only)
-    server, endpoint = serve([sys.executable, "-m", "playwright"], ROOT, "--unsafe")
-    try:
+    with serve([sys.executable, "-m", "playwright"], ROOT, "--unsafe") as endpoint:
         done = run_checks(sandbox, tmp_path, endpoint)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "2 passed" in done.stdout
 
@@ -83,13 +109,8 @@ def test_a_server_of_another_playwright_version_is_named(
     subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund",
                     f"playwright-core@{OLD_PLAYWRIGHT}"], cwd=npm_dir, check=True, timeout=300,
                    capture_output=True)
-    server, endpoint = serve(["node", str(npm_dir / "node_modules" / "playwright-core" / "cli.js")],
-                             npm_dir)
-    try:
+    with serve(["node", str(npm_dir / "node_modules" / "playwright-core" / "cli.js")], npm_dir) as endpoint:
         done = run_checks(sandbox, tmp_path, endpoint)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert done.returncode == 3, done.stdout[-3000:]
     assert "runs Playwright 1.49, this run has 1.65" in done.stdout, done.stdout[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
